@@ -1,0 +1,192 @@
+"""Distribution specs as they appear in YAML (`{dist: lognormal, mean: 1.2min, cv: 0.3}`).
+
+These are pure data. The engine turns them into samplers (`twin.engine.sampling`) that map uniform
+random numbers through the inverse CDF, so a lever that changes a mean or a cv keeps the same
+randomness (common random numbers).
+
+Where a distribution is expected, a bare duration (`5min`, or a number of minutes) means a
+deterministic time of that length.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BeforeValidator, Field, model_validator
+
+from twin.config.base import NonNegativeDuration, PositiveDuration, StrictModel, field_error
+
+MAX_CV = 3.0
+MAX_NORMAL_CV = 0.5
+
+
+class Deterministic(StrictModel):
+    dist: Literal["deterministic"] = "deterministic"
+    mean: NonNegativeDuration
+
+
+class Exponential(StrictModel):
+    dist: Literal["exponential"] = "exponential"
+    mean: PositiveDuration
+
+
+class Normal(StrictModel):
+    """Normal, truncated at zero; cv is capped at 0.5 so the truncation barely moves the mean."""
+
+    dist: Literal["normal"] = "normal"
+    mean: PositiveDuration
+    cv: float = Field(ge=0, le=MAX_NORMAL_CV)
+
+
+class Lognormal(StrictModel):
+    dist: Literal["lognormal"] = "lognormal"
+    mean: PositiveDuration
+    cv: float = Field(ge=0, le=MAX_CV)
+
+
+class Gamma(StrictModel):
+    dist: Literal["gamma"] = "gamma"
+    mean: PositiveDuration
+    cv: float = Field(ge=0, le=MAX_CV)
+
+
+class Weibull(StrictModel):
+    """Weibull by mean and shape (shape < 1: infant mortality, > 1: wear-out)."""
+
+    dist: Literal["weibull"] = "weibull"
+    mean: PositiveDuration
+    shape: float = Field(gt=0, le=20)
+
+
+class Uniform(StrictModel):
+    dist: Literal["uniform"] = "uniform"
+    min: NonNegativeDuration
+    max: NonNegativeDuration
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Uniform:
+        if self.max <= self.min:
+            raise field_error("max", f"must be > min ({self.min:g} min), got {self.max:g}")
+        return self
+
+
+class Triangular(StrictModel):
+    dist: Literal["triangular"] = "triangular"
+    min: NonNegativeDuration
+    mode: NonNegativeDuration
+    max: NonNegativeDuration
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Triangular:
+        if self.max <= self.min:
+            raise field_error("max", f"must be > min ({self.min:g} min), got {self.max:g}")
+        if not self.min <= self.mode <= self.max:
+            raise field_error("mode", f"must lie between min and max, got {self.mode:g}")
+        return self
+
+
+class Empirical(StrictModel):
+    """Observed values, drawn at random with replacement (bootstrap of shop-floor data)."""
+
+    dist: Literal["empirical"] = "empirical"
+    values: list[NonNegativeDuration] = Field(min_length=1)
+
+
+class Trace(StrictModel):
+    """Observed values replayed in order (and cycled), for replaying real data and exact tests."""
+
+    dist: Literal["trace"] = "trace"
+    values: list[NonNegativeDuration] = Field(min_length=1)
+
+
+DIST_NAMES = (
+    "deterministic", "exponential", "normal", "lognormal", "gamma", "weibull",
+    "uniform", "triangular", "empirical", "trace",
+)
+
+
+def _bare_duration_is_deterministic(value: object) -> object:
+    if isinstance(value, int | float | str) and not isinstance(value, bool):
+        return {"dist": "deterministic", "mean": value}
+    return value
+
+
+DistSpec = Annotated[
+    Deterministic | Exponential | Normal | Lognormal | Gamma | Weibull | Uniform | Triangular
+    | Empirical | Trace,
+    Field(discriminator="dist"),
+    BeforeValidator(_bare_duration_is_deterministic),
+]
+"""Any time distribution; a bare duration means deterministic."""
+
+
+def dist_mean(spec: DistSpec) -> float:
+    """The mean of a distribution spec, in minutes (used for capacities and closed forms)."""
+    match spec:
+        case Uniform():
+            return (spec.min + spec.max) / 2
+        case Triangular():
+            return (spec.min + spec.mode + spec.max) / 3
+        case Empirical() | Trace():
+            return sum(spec.values) / len(spec.values)
+        case _:
+            return spec.mean
+
+
+def dist_cv(spec: DistSpec) -> float:
+    """The coefficient of variation of a distribution spec (for closed forms and reports)."""
+    import statistics
+
+    match spec:
+        case Deterministic():
+            return 0.0
+        case Exponential():
+            return 1.0
+        case Normal() | Lognormal() | Gamma():
+            return spec.cv
+        case Weibull():
+            from math import gamma
+
+            g1 = gamma(1 + 1 / spec.shape)
+            g2 = gamma(1 + 2 / spec.shape)
+            return (g2 / g1**2 - 1) ** 0.5
+        case Uniform():
+            return (spec.max - spec.min) / (12**0.5) / dist_mean(spec)
+        case Triangular():
+            a, c, b = spec.min, spec.mode, spec.max
+            var = (a * a + b * b + c * c - a * b - a * c - b * c) / 18
+            return var**0.5 / dist_mean(spec)
+        case Empirical() | Trace():
+            mean = dist_mean(spec)
+            return statistics.pstdev(spec.values) / mean if mean > 0 else 0.0
+    raise TypeError(spec)
+
+
+def scaled(spec: DistSpec, mean_factor: float = 1.0, cv_factor: float = 1.0) -> DistSpec:
+    """The same distribution with its mean and/or cv scaled (what levers like automation do).
+
+    Shapes without a cv (uniform, triangular, empirical, trace) scale about their mean.
+    """
+    match spec:
+        case Deterministic() | Exponential() | Weibull():
+            if cv_factor != 1.0 and isinstance(spec, Exponential):
+                return Gamma(mean=spec.mean * mean_factor, cv=cv_factor)
+            return spec.model_copy(update={"mean": spec.mean * mean_factor})
+        case Normal() | Lognormal() | Gamma():
+            return spec.model_copy(update={"mean": spec.mean * mean_factor, "cv": spec.cv * cv_factor})
+        case Uniform() | Triangular():
+            mean = dist_mean(spec)
+            fields = ("min", "mode", "max") if isinstance(spec, Triangular) else ("min", "max")
+            update = {
+                f: max(0.0, mean * mean_factor + (getattr(spec, f) - mean) * cv_factor * mean_factor)
+                for f in fields
+            }
+            return spec.model_copy(update=update)
+        case Empirical() | Trace():
+            mean = dist_mean(spec)
+            values = [
+                max(0.0, mean * mean_factor + (v - mean) * cv_factor * mean_factor)
+                for v in spec.values
+            ]
+            return spec.model_copy(update={"values": values})
+    raise TypeError(spec)

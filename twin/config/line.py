@@ -1,0 +1,121 @@
+"""The line as YAML describes it: source, stations, failures, maintenance, run settings."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import Field, field_validator, model_validator
+
+from twin.config.base import NonNegativeDuration, PositiveDuration, StrictModel, field_error
+from twin.config.dists import DistSpec
+
+
+class SaturatedSource(StrictModel):
+    """Raw material is always there: the first station is never starved."""
+
+    kind: Literal["saturated"] = "saturated"
+
+
+class ArrivalSource(StrictModel):
+    """Parts arrive by an interarrival distribution; when the first buffer is full they wait at
+    the source (a backlog outside the line), so no part is lost."""
+
+    kind: Literal["arrivals"] = "arrivals"
+    interarrival: DistSpec
+
+
+class ConwipSource(StrictModel):
+    """Constant WIP: a new part is released whenever one leaves, keeping `wip_cap` in the line."""
+
+    kind: Literal["conwip"] = "conwip"
+    wip_cap: int = Field(ge=1)
+
+
+SourceSpec = Annotated[
+    SaturatedSource | ArrivalSource | ConwipSource, Field(discriminator="kind")
+]
+
+
+class Failures(StrictModel):
+    """Unplanned failures: time between failures and time to repair.
+
+    `operating`: the failure clock runs only while the machine is busy (the default, as in most line
+    models); `calendar`: it runs all the time, so an idle or blocked machine can fail too.
+    """
+
+    mtbf: DistSpec
+    mttr: DistSpec
+    mode: Literal["operating", "calendar"] = "operating"
+
+
+class ReactiveMaintenance(StrictModel):
+    """Repair on failure only."""
+
+    policy: Literal["reactive"] = "reactive"
+
+
+class PreventiveMaintenance(StrictModel):
+    """A planned intervention every `interval` of operating (busy) time, taken at the end of the
+    part in progress; it renews the machine (the failure clock restarts)."""
+
+    policy: Literal["preventive"] = "preventive"
+    interval: PositiveDuration
+    duration: DistSpec
+
+
+MaintenanceSpec = Annotated[
+    ReactiveMaintenance | PreventiveMaintenance, Field(discriminator="policy")
+]
+
+
+class Station(StrictModel):
+    name: str = Field(min_length=1)
+    machines: int = Field(default=1, ge=1, le=1000)
+    buffer: int | None = Field(default=None, ge=0)
+    """Capacity of the buffer in front of the station, machines excluded; None is unbounded."""
+    process: DistSpec
+    failures: Failures | None = None
+    maintenance: MaintenanceSpec = ReactiveMaintenance()
+
+
+class Line(StrictModel):
+    name: str = "Unnamed line"
+    horizon: PositiveDuration = 7 * 24 * 60.0
+    warmup: NonNegativeDuration = 0.0
+    replications: int = Field(default=10, ge=1, le=100_000)
+    seed: int = Field(default=42, ge=0)
+    source: SourceSpec = SaturatedSource()
+    maintenance_crew: int | None = Field(default=None, ge=1)
+    """Size of the shared repair crew; None means a repairer is always at hand."""
+    stations: list[Station] = Field(min_length=1)
+
+    @field_validator("stations")
+    @classmethod
+    def _unique_names(cls, stations: list[Station]) -> list[Station]:
+        seen: set[str] = set()
+        for index, station in enumerate(stations):
+            if station.name in seen:
+                raise field_error(
+                    f"[{index}].name", f"duplicate station name, got {station.name!r}"
+                )
+            seen.add(station.name)
+        return stations
+
+    @model_validator(mode="after")
+    def _warmup_inside_horizon(self) -> Line:
+        if self.warmup >= self.horizon:
+            raise field_error(
+                "warmup", f"must be < horizon ({self.horizon:g} min), got {self.warmup:g} min"
+            )
+        return self
+
+    @property
+    def observed_minutes(self) -> float:
+        """The window every statistic is taken over: horizon minus warm-up."""
+        return self.horizon - self.warmup
+
+    def station_index(self, name: str) -> int:
+        for index, station in enumerate(self.stations):
+            if station.name == name:
+                return index
+        raise KeyError(name)

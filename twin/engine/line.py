@@ -1,0 +1,193 @@
+"""Build the SimPy model of a `Line` and run one replication into `RunStats`."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import simpy
+
+from twin.config import ArrivalSource, ConwipSource, Line, PreventiveMaintenance
+from twin.engine.sampling import Purpose, Streams
+from twin.engine.station import Machine, Sink, StationSim
+from twin.engine.stats import RunStats, StationStats
+
+SERIES_POINTS = 200
+"""Samples of the coarse time series (throughput and WIP over time) per run."""
+
+PartRecord = tuple[int, int, float, float, float]
+"""(part id, station number from 1, processing start, processing end, departure from the machine)."""
+
+
+class Part:
+    __slots__ = ("id", "release")
+
+    def __init__(self, part_id: int, release: float) -> None:
+        self.id = part_id
+        self.release = release
+
+
+class LineSim:
+    """Line-wide counters: releases, departures, WIP integral, lead times, the optional part log."""
+
+    def __init__(self, env: simpy.Environment, log: list[PartRecord] | None) -> None:
+        self.env = env
+        self.log = log
+        self.next_id = 0
+        self.wip = 0
+        self.wip_area = 0.0
+        self.wip_last = 0.0
+        self.released = 0
+        self.departed = 0
+        self.lead_sum = 0.0
+        self.released_total = 0
+        self.departed_total = 0
+        self.conwip_first: StationSim | None = None
+
+    def new_part(self) -> Part:
+        self.next_id += 1
+        return Part(self.next_id, -1.0)
+
+    def release(self, part: Part) -> None:
+        now = self.env._now
+        self.wip_area += self.wip * (now - self.wip_last)
+        self.wip_last = now
+        self.wip += 1
+        self.released += 1
+        self.released_total += 1
+        part.release = now
+
+    def new_released_part(self) -> Part:
+        """A part released at once (saturated source: raw material is always there)."""
+        part = self.new_part()
+        self.release(part)
+        return part
+
+    def depart(self, part: Part) -> None:
+        now = self.env._now
+        self.wip_area += self.wip * (now - self.wip_last)
+        self.wip_last = now
+        self.wip -= 1
+        self.departed += 1
+        self.departed_total += 1
+        self.lead_sum += now - part.release
+        if self.conwip_first is not None:
+            self.conwip_first.admit(self.new_part())
+
+    def reset_counters(self) -> None:
+        now = self.env._now
+        self.wip_area = 0.0
+        self.wip_last = now
+        self.released = self.departed = 0
+        self.lead_sum = 0.0
+
+
+def build(env: simpy.Environment, line: Line, streams: Streams,
+          log: list[PartRecord] | None = None) -> tuple[LineSim, list[StationSim]]:
+    """Wire sources, stations, machines and the sink of `line` into `env`."""
+    sim = LineSim(env, log)
+    crew = simpy.PriorityResource(env, line.maintenance_crew) if line.maintenance_crew else None
+    stations: list[StationSim] = []
+    for number, spec in enumerate(line.stations, start=1):
+        station = StationSim(env, number, spec.name, spec.buffer,
+                             streams.sampler(spec.process, number, Purpose.PROCESS), sim)
+        stations.append(station)
+    for upstream, downstream in itertools.pairwise(stations):
+        upstream.next = downstream
+    stations[-1].next = Sink(sim)
+
+    first = stations[0]
+    source = line.source
+    if isinstance(source, ArrivalSource):
+        first.on_accept = sim.release
+        env.process(_arrivals(env, first, sim, streams.sampler(source.interarrival, 0,
+                                                               Purpose.ARRIVAL)))
+    elif isinstance(source, ConwipSource):
+        first.on_accept = sim.release
+        sim.conwip_first = first
+        for _ in range(source.wip_cap):
+            first.admit(sim.new_part())
+    else:
+        # Raw material is always there: nothing is ever offered to the first station, so its
+        # machines take a freshly released part instead of looking at the buffer.
+        first.take = sim.new_released_part
+
+    for number, (spec, station) in enumerate(zip(line.stations, stations, strict=True), start=1):
+        failures = spec.failures
+        pm = spec.maintenance if isinstance(spec.maintenance, PreventiveMaintenance) else None
+        for index in range(spec.machines):
+            station.machines.append(Machine(
+                station, index, crew,
+                draw_ttf=streams.sampler(failures.mtbf, number, Purpose.FAILURE, index)
+                if failures else None,
+                draw_repair=streams.sampler(failures.mttr, number, Purpose.REPAIR, index)
+                if failures else None,
+                calendar=bool(failures and failures.mode == "calendar"),
+                pm_interval=pm.interval if pm else None,
+                draw_pm=streams.sampler(pm.duration, number, Purpose.MAINTENANCE, index)
+                if pm else None,
+            ))
+    return sim, stations
+
+
+def _arrivals(env: simpy.Environment, first: StationSim, sim: LineSim, draw):
+    while True:
+        yield env.timeout(draw())
+        first.admit(sim.new_part())
+
+
+def _warmup(env: simpy.Environment, warmup: float, sim: LineSim, stations: list[StationSim],
+            start: dict[str, int]):
+    yield env.timeout(warmup)
+    sim.wip_area += sim.wip * (env.now - sim.wip_last)
+    sim.reset_counters()
+    start["wip"] = sim.wip
+    for station in stations:
+        station.reset_counters()
+
+
+def _series(env: simpy.Environment, warmup: float, step: float, sim: LineSim,
+            series: dict[str, list[float]]):
+    yield env.timeout(warmup)
+    base = sim.departed_total
+    while True:
+        series["time_min"].append(env.now)
+        series["departed"].append(float(sim.departed_total - base))
+        series["wip"].append(float(sim.wip))
+        yield env.timeout(step)
+
+
+def simulate(line: Line, replication: int = 0, *, seed: int | None = None,
+             log: list[PartRecord] | None = None) -> RunStats:
+    """Run one replication of `line`; pass a list as `log` to collect the per-part record."""
+    env = simpy.Environment()
+    streams = Streams(line.seed if seed is None else seed, replication)
+    sim, stations = build(env, line, streams, log)
+    start = {"wip": 0}
+    if line.warmup > 0:
+        env.process(_warmup(env, line.warmup, sim, stations, start))
+    series: dict[str, list[float]] = {"time_min": [], "departed": [], "wip": []}
+    env.process(_series(env, line.warmup, line.observed_minutes / SERIES_POINTS, sim, series))
+    env.run(until=line.horizon)
+
+    sim.wip_area += sim.wip * (env.now - sim.wip_last)
+    station_stats = []
+    for station in stations:
+        station.flush()
+        minutes = np.empty((len(station.machines), len(station.machines[0].times)))
+        for row, machine in enumerate(station.machines):
+            machine.to(machine.state)
+            minutes[row] = machine.times
+        station_stats.append(StationStats(
+            name=station.name, machines=len(station.machines), state_minutes=minutes,
+            started=station.started, completed=station.completed, failures=station.failures,
+            planned_stops=station.planned_stops, buffer_area=station.area,
+        ))
+    backlog = len(stations[0].blocked) if isinstance(line.source, ArrivalSource) else 0
+    return RunStats(
+        replication=replication, warmup_min=line.warmup, horizon_min=line.horizon,
+        stations=station_stats, released=sim.released, departed=sim.departed,
+        lead_time_sum=sim.lead_sum, wip_area=sim.wip_area, wip_start=start["wip"],
+        wip_end=sim.wip, released_total=sim.released_total, departed_total=sim.departed_total,
+        backlog_end=backlog, series=series,
+    )

@@ -1,0 +1,51 @@
+"""What one simulation run emits: plain numbers, no SimPy objects (pure input to `twin.kpi`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+
+@dataclass
+class StationStats:
+    """Totals of one station over the observed window (after warm-up)."""
+
+    name: str
+    machines: int
+    state_minutes: np.ndarray
+    """Shape (machines, len(STATES)): minutes each machine spent in each state."""
+    started: int = 0
+    completed: int = 0
+    failures: int = 0
+    planned_stops: int = 0
+    buffer_area: float = 0.0
+    """Time integral of the number of parts waiting in the buffer (part-minutes)."""
+
+
+@dataclass
+class RunStats:
+    """Everything a replication measured; KPIs are pure functions of this and the line."""
+
+    replication: int
+    warmup_min: float
+    horizon_min: float
+    stations: list[StationStats]
+    released: int = 0
+    """Parts released into the line during the window."""
+    departed: int = 0
+    """Parts that left the sink during the window."""
+    lead_time_sum: float = 0.0
+    wip_area: float = 0.0
+    wip_start: int = 0
+    wip_end: int = 0
+    released_total: int = 0
+    departed_total: int = 0
+    backlog_end: int = 0
+    """Parts that arrived but still wait at the source (arrival sources only)."""
+    series: dict[str, list[float]] = field(default_factory=dict)
+    """Coarse time series over the window (time, cumulative departures, WIP) for charts."""
+
+    @property
+    def observed_min(self) -> float:
+        return self.horizon_min - self.warmup_min

@@ -1,0 +1,192 @@
+"""Replications of a line: run them (serially or on local processes), tabulate KPIs, summarise.
+
+Each replication draws from its own streams keyed by (seed, replication), so a replication's result
+does not depend on which worker ran it or in what order: parallel and serial runs are identical.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import threading
+from collections.abc import Callable, Iterable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from twin import __version__
+from twin.config import Line
+from twin.engine import PartRecord, RunStats, simulate
+from twin.io import config_hash
+from twin.kpi import LINE_KPIS, bottleneck, line_kpis, station_kpis
+from twin.stats import estimate
+
+Progress = Callable[[int, int], None]
+"""Called as progress(done, total) after each replication."""
+
+PART_LOG_COLUMNS = ["replication", "part_id", "station", "start_min", "end_min", "departure_min"]
+
+
+@dataclass
+class Results:
+    """KPIs of every replication of one line, with summaries and the stamp to reproduce them."""
+
+    line: Line
+    seed: int
+    runs: list[RunStats]
+    part_log: list[list[PartRecord]] | None = None
+    config_hash: str = ""
+    version: str = __version__
+    kpis: pd.DataFrame = field(init=False)
+    """One row per replication, one column per line KPI (plus `bottleneck`, a station name)."""
+    stations: pd.DataFrame = field(init=False)
+    """One row per (replication, station), one column per station KPI."""
+
+    def __post_init__(self) -> None:
+        if not self.config_hash:
+            self.config_hash = config_hash(self.line)
+        rows, station_rows = [], []
+        for run in self.runs:
+            row = {"replication": run.replication, **line_kpis(self.line, run)}
+            row["bottleneck"] = self.line.stations[bottleneck(run)[0]].name
+            rows.append(row)
+            for index, stats in enumerate(run.stations):
+                station_rows.append({
+                    "replication": run.replication, "station": stats.name,
+                    **station_kpis(self.line, stats, index, run.observed_min),
+                })
+        self.kpis = pd.DataFrame(rows).set_index("replication")
+        self.stations = pd.DataFrame(station_rows)
+
+    @property
+    def replications(self) -> int:
+        return len(self.runs)
+
+    def summary(self) -> pd.DataFrame:
+        """Mean and 95% CI of each line KPI over replications."""
+        return summarize(self.kpis[list(LINE_KPIS)])
+
+    def station_summary(self) -> pd.DataFrame:
+        """Mean and 95% CI of each station KPI, indexed by (station, kpi)."""
+        frames = []
+        for name in [s.name for s in self.line.stations]:
+            table = self.stations[self.stations["station"] == name].drop(
+                columns=["replication", "station"])
+            frames.append(summarize(table).assign(station=name))
+        return pd.concat(frames).reset_index().set_index(["station", "kpi"])
+
+    def bottleneck(self) -> dict[str, object]:
+        """The station most often the bottleneck, how often, and its active share."""
+        counts = self.kpis["bottleneck"].value_counts()
+        name = str(counts.index[0])
+        shares = self.stations[self.stations["station"] == name]
+        active = shares[["share_busy", "share_down", "share_maintenance", "share_setup"]].sum(axis=1)
+        return {"station": name, "frequency": float(counts.iloc[0] / len(self.kpis)),
+                "share": estimate(active.to_numpy()).to_json()}
+
+    def series(self) -> pd.DataFrame:
+        """Throughput and WIP over time for every replication (long form)."""
+        frames = [pd.DataFrame(run.series).assign(replication=run.replication) for run in self.runs]
+        table = pd.concat(frames, ignore_index=True)
+        return table
+
+    def part_records(self) -> pd.DataFrame:
+        """The per-part log (only when the run was asked to keep it)."""
+        if self.part_log is None:
+            raise ValueError("the per-part log was not kept: run with keep_part_log=True")
+        rows = [(rep, *record) for rep, log in zip(self.kpis.index, self.part_log, strict=True)
+                for record in log]
+        table = pd.DataFrame(rows, columns=PART_LOG_COLUMNS)
+        names = {i + 1: s.name for i, s in enumerate(self.line.stations)}
+        table["station"] = table["station"].map(names)
+        return table
+
+    def to_json(self) -> dict[str, object]:
+        """The document `twin run --format json` prints."""
+        station_summary = self.station_summary()
+        return {
+            "name": self.line.name,
+            "config_hash": self.config_hash,
+            "seed": self.seed,
+            "version": self.version,
+            "replications": self.replications,
+            "horizon_min": self.line.horizon,
+            "warmup_min": self.line.warmup,
+            "kpis": _estimates_json(self.summary()),
+            "bottleneck": self.bottleneck(),
+            "stations": [
+                {"name": s.name, "kpis": _estimates_json(station_summary.loc[s.name])}
+                for s in self.line.stations
+            ],
+        }
+
+
+def summarize(table: pd.DataFrame) -> pd.DataFrame:
+    """Mean, CI bounds and half-width per column of a replications × KPIs table."""
+    rows = []
+    for column in table.columns:
+        est = estimate(table[column].to_numpy(dtype=float))
+        rows.append({"kpi": column, "mean": est.mean, "ci_low": est.low, "ci_high": est.high,
+                     "half_width": est.half_width, "n": est.n})
+    return pd.DataFrame(rows).set_index("kpi")
+
+
+def _estimates_json(summary: pd.DataFrame) -> dict[str, dict[str, object]]:
+    from twin.stats import Estimate
+
+    return {
+        str(kpi): Estimate(row["mean"], row["ci_low"], row["ci_high"], int(row["n"])).to_json()
+        for kpi, row in summary.iterrows()
+    }
+
+
+def _one(line: Line, replication: int, seed: int, keep_log: bool) -> tuple[RunStats, list | None]:
+    log: list[PartRecord] | None = [] if keep_log else None
+    return simulate(line, replication, seed=seed, log=log), log
+
+
+def default_workers(replications: int) -> int:
+    return max(1, min(replications, os.cpu_count() or 1))
+
+
+def _pool(workers: int) -> ProcessPoolExecutor:
+    # fork is fast, but unsafe once threads run (a web server, a notebook kernel): spawn then.
+    method = "fork" if threading.active_count() == 1 and os.name == "posix" else "spawn"
+    return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(method))
+
+
+def run_replications(line: Line, replications: Iterable[int], seed: int, *,
+                     workers: int | None = None, keep_part_log: bool = False,
+                     progress: Progress | None = None) -> list[tuple[RunStats, list | None]]:
+    """Simulate the given replications, in order; on `workers` processes when more than one."""
+    reps = list(replications)
+    workers = default_workers(len(reps)) if workers is None else workers
+    results: list[tuple[RunStats, list | None]] = []
+    if workers <= 1 or len(reps) <= 1:
+        for done, rep in enumerate(reps, start=1):
+            results.append(_one(line, rep, seed, keep_part_log))
+            if progress:
+                progress(done, len(reps))
+        return results
+    with _pool(workers) as pool:
+        futures = [pool.submit(_one, line, rep, seed, keep_part_log) for rep in reps]
+        for done, future in enumerate(futures, start=1):
+            results.append(future.result())
+            if progress:
+                progress(done, len(reps))
+    return results
+
+
+def run(line: Line, *, replications: int | None = None, seed: int | None = None,
+        workers: int | None = None, keep_part_log: bool = False,
+        progress: Progress | None = None) -> Results:
+    """Run `line` for its replications (or the ones given) and return all KPIs."""
+    n = line.replications if replications is None else replications
+    seed = line.seed if seed is None else seed
+    line = line.model_copy(update={"replications": n, "seed": seed})
+    pairs = run_replications(line, range(n), seed, workers=workers,
+                             keep_part_log=keep_part_log, progress=progress)
+    runs = [stats for stats, _ in pairs]
+    logs = [log or [] for _, log in pairs] if keep_part_log else None
+    return Results(line=line, seed=seed, runs=runs, part_log=logs)

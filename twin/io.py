@@ -1,0 +1,72 @@
+"""Reading line files: YAML (safe_load) → validated `Line`, with errors a person can act on."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Any, TypeVar
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from twin.config import Line
+from twin.errors import ConfigError, from_validation_error
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def read_yaml(path: str | Path) -> Any:
+    """Parse a YAML file; syntax errors become a ConfigError with the file's line number."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: no such file") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read ({exc.strerror})") from None
+    return parse_yaml(text, source=str(path))
+
+
+def parse_yaml(text: str, source: str = "<text>") -> Any:
+    try:
+        return yaml.safe_load(text)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark
+        where = f"{source}:{mark.line + 1}:{mark.column + 1}" if mark else source
+        problem = exc.problem or "invalid YAML"
+        raise ConfigError(f"{where}: YAML syntax error: {problem}") from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{source}: YAML syntax error: {exc}") from None
+
+
+def validate_as(model: type[M], data: Any, source: str = "") -> M:
+    """Validate plain data against a config model, turning failures into a one-line ConfigError."""
+    if not isinstance(data, dict):
+        kind = "an empty file" if data is None else f"a {type(data).__name__}"
+        raise ConfigError(f"{source or 'config'}: expected a mapping of keys at the top, got {kind}")
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise from_validation_error(exc, model, source) from None
+
+
+def load_line(path: str | Path) -> Line:
+    """Read and validate a line file."""
+    return validate_as(Line, read_yaml(path), str(path))
+
+
+def line_from_text(text: str, source: str = "<text>") -> Line:
+    return validate_as(Line, parse_yaml(text, source), source)
+
+
+def config_hash(model: BaseModel) -> str:
+    """A short, stable fingerprint of a validated config (stamped on every result)."""
+    canonical = json.dumps(model.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()[:12]
+
+
+def dump_yaml(model: BaseModel) -> str:
+    """A config as YAML that reloads to the same model (durations written in minutes)."""
+    data = model.model_dump(mode="json", exclude_defaults=False)
+    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True)

@@ -1,0 +1,68 @@
+"""Readable tables of results (rich), shared by the CLI and anything printing to a terminal."""
+
+from __future__ import annotations
+
+import math
+
+from rich.table import Table
+
+from twin.experiment import Results
+
+LABELS: dict[str, tuple[str, str, float]] = {
+    # kpi: (label, unit, scale)
+    "throughput_per_hour": ("Throughput (good parts)", "/h", 1.0),
+    "lead_time_min": ("Lead time", "min", 1.0),
+    "wip": ("WIP (time average)", "parts", 1.0),
+    "availability": ("Availability (constraint)", "%", 100.0),
+    "performance": ("Performance (constraint)", "%", 100.0),
+    "quality_rate": ("Quality rate", "%", 100.0),
+    "oee": ("OEE (line)", "%", 100.0),
+    "bottleneck_share": ("Bottleneck active share", "%", 100.0),
+}
+
+
+def fmt(value: float, digits: int = 3) -> str:
+    """`value` to about `digits` significant figures, with thousands separators; – when undefined."""
+    if value is None or not math.isfinite(value):
+        return "–"
+    if value == 0:
+        return "0"
+    magnitude = math.floor(math.log10(abs(value)))
+    if magnitude < -2:
+        return f"{value:.{digits}g}"
+    return f"{value:,.{max(0, digits - 1 - magnitude)}f}"
+
+
+def line_tables(results: Results) -> list[Table]:
+    line = results.line
+    summary = results.summary()
+    title = (f"{line.name} · {results.replications} replications × {line.observed_minutes:g} min "
+             f"observed (warm-up {line.warmup:g}) · seed {results.seed} · config {results.config_hash}")
+    table = Table(title=title, title_justify="left")
+    for column in ("KPI", "mean", "95% CI", "unit"):
+        table.add_column(column, justify="left" if column in ("KPI", "unit") else "right")
+    for kpi, row in summary.iterrows():
+        label, unit, scale = LABELS.get(str(kpi), (str(kpi), "", 1.0))
+        ci = f"[{fmt(row['ci_low'] * scale)}, {fmt(row['ci_high'] * scale)}]"
+        table.add_row(label, fmt(row["mean"] * scale), ci, unit)
+    neck = results.bottleneck()
+    table.caption = (f"Bottleneck: {neck['station']} (in {neck['frequency']:.0%} of replications). "
+                     "Throughput counts good parts leaving the line; OEE = A × P × Q of the "
+                     "constraint station.")
+
+    stations = results.station_summary()["mean"]
+    per_station = Table(title="Stations (means over replications)", title_justify="left")
+    columns = [("Station", None), ("busy", "share_busy"), ("starved", "share_starved"),
+               ("blocked", "share_blocked"), ("down", "share_down"),
+               ("maint.", "share_maintenance"), ("avail.", "availability"), ("OEE", "oee"),
+               ("buffer", "buffer_mean"), ("parts/h", "throughput_per_hour")]
+    for name, _ in columns:
+        per_station.add_column(name, justify="left" if name == "Station" else "right")
+    for spec in line.stations:
+        cells = [spec.name + (" ◀" if spec.name == neck["station"] else "")]
+        for _, kpi in columns[1:]:
+            value = float(stations.loc[(spec.name, kpi)])
+            cells.append(fmt(value) if kpi in ("buffer_mean", "throughput_per_hour")
+                         else f"{value:.1%}")
+        per_station.add_row(*cells)
+    return [table, per_station]

@@ -1,0 +1,53 @@
+"""Confidence intervals over replications (Student t), for single KPIs and paired differences."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import stats
+
+CONFIDENCE = 0.95
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """A mean over replications with its 95% confidence interval (Student t)."""
+
+    mean: float
+    low: float
+    high: float
+    n: int
+
+    @property
+    def half_width(self) -> float:
+        return (self.high - self.low) / 2
+
+    def to_json(self) -> dict[str, object]:
+        return {"mean": _finite(self.mean), "ci95": [_finite(self.low), _finite(self.high)]}
+
+
+def _finite(value: float) -> float | None:
+    return None if value is None or not math.isfinite(value) else float(value)
+
+
+def estimate(values: np.ndarray | list[float], confidence: float = CONFIDENCE) -> Estimate:
+    """Mean and t-interval of `values`; NaNs (a KPI undefined in a replication) are dropped.
+
+    With one replication the interval is undefined (NaN), not zero: one run says nothing of its
+    own spread.
+    """
+    data = np.asarray(values, dtype=float)
+    data = data[~np.isnan(data)]
+    n = len(data)
+    if n == 0:
+        return Estimate(math.nan, math.nan, math.nan, 0)
+    mean = float(data.mean())
+    if n == 1:
+        return Estimate(mean, math.nan, math.nan, 1)
+    sem = float(data.std(ddof=1)) / math.sqrt(n)
+    if sem == 0:
+        return Estimate(mean, mean, mean, n)
+    low, high = stats.t.interval(confidence, n - 1, loc=mean, scale=sem)
+    return Estimate(mean, float(low), float(high), n)

@@ -1,0 +1,59 @@
+"""Durations: the engine's unit is the minute; YAML may say "45s", "5min", "2h", "3d", "1w".
+
+A bare number is minutes. Parsing lives here so that the config, the CLI flags (`--horizon 2d`) and
+the UI all read durations the same way.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+
+MINUTES_PER_UNIT: dict[str, float] = {
+    "s": 1 / 60,
+    "sec": 1 / 60,
+    "min": 1.0,
+    "m": 1.0,
+    "h": 60.0,
+    "hr": 60.0,
+    "d": 24 * 60.0,
+    "w": 7 * 24 * 60.0,
+}
+
+_DURATION = re.compile(r"^\s*([0-9]*\.?[0-9]+(?:[eE][-+]?[0-9]+)?)\s*([a-zA-Z]*)\s*$")
+
+
+def parse_duration(value: object) -> float:
+    """Return `value` in minutes; raise ValueError with a one-line reason when it is not a duration."""
+    if isinstance(value, bool):
+        raise ValueError(f"expected a duration such as 90s, 5min, 2h, got {value!r}")
+    if isinstance(value, int | float):
+        minutes = float(value)
+    elif isinstance(value, str):
+        match = _DURATION.match(value)
+        if not match:
+            raise ValueError(f"expected a duration such as 90s, 5min, 2h, 3d or 1w, got {value!r}")
+        number, unit = match.groups()
+        unit = unit.lower() or "min"
+        if unit not in MINUTES_PER_UNIT:
+            known = ", ".join(sorted(MINUTES_PER_UNIT))
+            raise ValueError(f"unknown time unit {unit!r} in {value!r} (use one of {known})")
+        minutes = float(number) * MINUTES_PER_UNIT[unit]
+    else:
+        raise ValueError(f"expected a duration such as 90s, 5min, 2h, got {value!r}")
+    if not math.isfinite(minutes):
+        raise ValueError(f"duration must be finite, got {value!r}")
+    return minutes
+
+
+def format_minutes(minutes: float) -> str:
+    """A short human label for a duration in minutes (for tables and the UI)."""
+    if minutes >= 7 * 24 * 60 and minutes % (7 * 24 * 60) == 0:
+        return f"{minutes / (7 * 24 * 60):g}w"
+    if minutes >= 24 * 60 and minutes % (24 * 60) == 0:
+        return f"{minutes / (24 * 60):g}d"
+    if minutes >= 60 and minutes % 60 == 0:
+        return f"{minutes / 60:g}h"
+    if minutes < 1:
+        return f"{minutes * 60:g}s"
+    return f"{minutes:g}min"
