@@ -25,7 +25,10 @@ from twin.stats import estimate
 Progress = Callable[[int, int], None]
 """Called as progress(done, total) after each replication."""
 
-PART_LOG_COLUMNS = ["replication", "part_id", "station", "start_min", "end_min", "departure_min"]
+PART_LOG_COLUMNS = [
+    "replication", "part_id", "station", "start_min", "end_min", "departure_min", "characteristic",
+    "outcome",
+]
 
 
 @dataclass
@@ -99,6 +102,10 @@ class Results:
                 for record in log]
         table = pd.DataFrame(rows, columns=PART_LOG_COLUMNS)
         names = {i + 1: s.name for i, s in enumerate(self.line.stations)}
+        nominal = {i + 1: s.quality.characteristic.nominal
+                   for i, s in enumerate(self.line.stations) if s.quality is not None}
+        # the log holds deviations; users want the measured characteristic itself
+        table["characteristic"] = table["characteristic"].astype(float) + table["station"].map(nominal)
         table["station"] = table["station"].map(names)
         return table
 

@@ -2,35 +2,54 @@
 
 Definitions (per machine, summed over a station's machines, over the observed window):
 - planned time  = observed − off − maintenance (planned downtime is not a loss, ISO 22400 PBT)
-- operating     = planned − down − setup       (availability losses)
+- operating     = planned − down − setup − tool change   (availability losses)
 - availability  = operating / planned
-- performance   = parts completed × ideal cycle / operating   (idling, starving, blocking, slow cycles)
-- quality rate  = good / produced (1 until scrap exists)
+- performance   = parts completed × ideal cycle / operating (idling, starving, blocking, slow cycles)
+- quality rate  = good / produced
 - OEE           = availability × performance × quality
 
 The line's OEE is that of its *constraint*: the station with the longest ideal cycle per machine
 (mean process time / machines). Line OEE = good parts × constraint's ideal cycle / its planned
-time, and availability and performance are the constraint's, so A × P × Q = OEE holds exactly.
-The *bottleneck* is measured instead: the station with the highest active share (busy + down +
-maintenance + setup), the classic utilisation-based bottleneck of a line.
+time; availability is the constraint's, quality = good / (shipped + scrapped + reworked), and
+performance is what makes A × P × Q = OEE hold exactly. The *bottleneck* is measured instead: the
+station with the highest active share (busy + down + maintenance + setup + tool change).
+
+Precision KPIs come from every part as produced, before inspection sorts them. `cp`/`cpk` use the
+overall standard deviation of the run (what AIAG calls Pp/Ppk); with several characteristics the
+line reports the one with the lowest Cpk.
 """
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from twin.config import Line, dist_mean
-from twin.engine.states import ACTIVE_STATES, BUSY, DOWN, MAINTENANCE, OFF, SETUP, STATES
+from twin.engine.quality import CharacteristicStats
+from twin.engine.states import (
+    ACTIVE_STATES,
+    AVAILABILITY_LOSSES,
+    BUSY,
+    PLANNED_DOWNTIME,
+    STATES,
+)
 from twin.engine.stats import RunStats, StationStats
 
+PRECISION_KPIS: tuple[str, ...] = (
+    "cp", "cpk", "characteristic_mean", "characteristic_sigma", "defect_ppm",
+)
 LINE_KPIS: tuple[str, ...] = (
     "throughput_per_hour", "lead_time_min", "wip", "availability", "performance",
-    "quality_rate", "oee", "bottleneck_share",
+    "quality_rate", "oee", "bottleneck_share", "first_pass_yield", "scrap_rate", "escaped_ppm",
+    "false_reject_rate", *PRECISION_KPIS,
 )
 STATION_KPIS: tuple[str, ...] = (
     *(f"share_{state}" for state in STATES), "utilisation", "availability", "performance",
     "quality_rate", "oee", "buffer_mean", "throughput_per_hour", "failures_per_day",
+    "tool_changes_per_day", *PRECISION_KPIS,
 )
+NAN = float("nan")
 
 
 def ideal_cycle(line: Line, index: int) -> float:
@@ -44,18 +63,45 @@ def constraint_index(line: Line) -> int:
     return int(np.argmax(loads))
 
 
-def _safe_div(numerator: float, denominator: float) -> float:
-    return numerator / denominator if denominator > 0 else float("nan")
+def _ratio(numerator: float, denominator: float) -> float:
+    return numerator / denominator if denominator > 0 else NAN
+
+
+def _planned_and_operating(stats: StationStats, observed: float) -> tuple[float, float]:
+    minutes = stats.state_minutes.sum(axis=0)
+    planned = observed * stats.machines - sum(minutes[s] for s in PLANNED_DOWNTIME)
+    return planned, planned - sum(minutes[s] for s in AVAILABILITY_LOSSES)
+
+
+def precision(line: Line, index: int, stats: CharacteristicStats | None) -> dict[str, float]:
+    """Capability of one station's characteristic from its produced moments."""
+    spec = line.stations[index].quality
+    if spec is None or stats is None or stats.produced < 2:
+        return dict.fromkeys(PRECISION_KPIS, NAN)
+    n = stats.produced
+    mean = stats.total / n
+    variance = max(0.0, (stats.total_sq - n * mean * mean) / (n - 1))
+    sigma = math.sqrt(variance)
+    c = spec.characteristic
+    value = c.nominal + mean
+    return {
+        "cp": _ratio(c.usl - c.lsl, 6 * sigma),
+        "cpk": _ratio(min(c.usl - value, value - c.lsl), 3 * sigma),
+        "characteristic_mean": value,
+        "characteristic_sigma": sigma,
+        "defect_ppm": stats.defects / n * 1e6,
+    }
 
 
 def station_kpis(line: Line, stats: StationStats, index: int, observed: float) -> dict[str, float]:
     minutes = stats.state_minutes.sum(axis=0)
     total = observed * stats.machines
-    planned = total - minutes[OFF] - minutes[MAINTENANCE]
-    operating = planned - minutes[DOWN] - minutes[SETUP]
-    availability = _safe_div(operating, planned)
-    performance = _safe_div(stats.completed * ideal_cycle(line, index), operating)
-    quality = 1.0
+    planned, operating = _planned_and_operating(stats, observed)
+    availability = _ratio(operating, planned)
+    performance = _ratio(stats.completed * ideal_cycle(line, index), operating)
+    capability = precision(line, index, stats.characteristic)
+    produced = stats.characteristic.produced if stats.characteristic else 0
+    quality = 1.0 - stats.characteristic.defects / produced if produced else 1.0
     kpis = {f"share_{state}": minutes[i] / total for i, state in enumerate(STATES)}
     kpis.update(
         utilisation=minutes[BUSY] / total,
@@ -66,6 +112,9 @@ def station_kpis(line: Line, stats: StationStats, index: int, observed: float) -
         buffer_mean=stats.buffer_area / observed,
         throughput_per_hour=stats.completed / observed * 60,
         failures_per_day=stats.failures / observed * 24 * 60,
+        tool_changes_per_day=(stats.characteristic.tool_changes if stats.characteristic else 0)
+        / observed * 24 * 60,
+        **capability,
     )
     return kpis
 
@@ -82,26 +131,42 @@ def bottleneck(stats: RunStats) -> tuple[int, float]:
     return index, shares[index]
 
 
+def line_precision(line: Line, stats: RunStats) -> dict[str, float]:
+    """The weakest characteristic's capability; defect ppm of a part over all characteristics."""
+    per_station = [precision(line, i, s.characteristic) for i, s in enumerate(stats.stations)
+                   if s.characteristic is not None]
+    per_station = [p for p in per_station if not math.isnan(p["cpk"])]
+    if not per_station:
+        return dict.fromkeys(PRECISION_KPIS, NAN)
+    weakest = min(per_station, key=lambda p: p["cpk"])
+    conforming = math.prod(1 - p["defect_ppm"] / 1e6 for p in per_station)
+    return {**weakest, "cp": min(p["cp"] for p in per_station), "defect_ppm": (1 - conforming) * 1e6}
+
+
 def line_kpis(line: Line, stats: RunStats) -> dict[str, float]:
     observed = stats.observed_min
     constraint = constraint_index(line)
-    station = station_kpis(line, stats.stations[constraint], constraint, observed)
-    minutes = stats.stations[constraint].state_minutes.sum(axis=0)
-    planned = observed * stats.stations[constraint].machines - minutes[OFF] - minutes[MAINTENANCE]
-    cycle = ideal_cycle(line, constraint)
-    good = stats.departed
-    quality = 1.0
-    oee = _safe_div(good * cycle, planned)
-    availability = station["availability"]
+    planned, operating = _planned_and_operating(stats.stations[constraint], observed)
+    availability = _ratio(operating, planned)
+    good = stats.good
+    left = stats.departed + stats.scrapped
+    quality = _ratio(good, left + stats.reworks) if left + stats.reworks else 1.0
+    oee = _ratio(good * ideal_cycle(line, constraint), planned)
+    inspection = stats.inspection
     _, share = bottleneck(stats)
     return {
         "throughput_per_hour": good / observed * 60,
-        "lead_time_min": _safe_div(stats.lead_time_sum, stats.departed),
+        "lead_time_min": _ratio(stats.lead_time_sum, stats.departed),
         "wip": stats.wip_area / observed,
         "availability": availability,
-        "performance": _safe_div(oee, availability * quality),
+        "performance": _ratio(oee, availability * quality),
         "quality_rate": quality,
         "oee": oee,
         "bottleneck_share": share,
+        "first_pass_yield": _ratio(stats.first_pass_good, left) if left else 1.0,
+        "scrap_rate": _ratio(stats.scrapped, left) if left else 0.0,
+        "escaped_ppm": _ratio(stats.escaped, stats.departed) * 1e6 if stats.departed else 0.0,
+        "false_reject_rate": _ratio(inspection.false_rejects, inspection.inspected_conforming)
+        if inspection.inspected_conforming else 0.0,
+        **line_precision(line, stats),
     }
-

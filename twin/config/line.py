@@ -8,6 +8,7 @@ from pydantic import Field, field_validator, model_validator
 
 from twin.config.base import NonNegativeDuration, PositiveDuration, StrictModel, field_error
 from twin.config.dists import DistSpec
+from twin.config.quality import Inspection, Quality
 
 
 class SaturatedSource(StrictModel):
@@ -76,6 +77,10 @@ class Station(StrictModel):
     process: DistSpec
     failures: Failures | None = None
     maintenance: MaintenanceSpec = ReactiveMaintenance()
+    quality: Quality | None = None
+    """A critical-to-quality characteristic this station shapes (precision model)."""
+    inspection: Inspection | None = None
+    """How this station's characteristic is inspected; needs `quality`."""
 
 
 class Line(StrictModel):
@@ -100,6 +105,26 @@ class Line(StrictModel):
                 )
             seen.add(station.name)
         return stations
+
+    @model_validator(mode="after")
+    def _inspections_are_sound(self) -> Line:
+        names = [s.name for s in self.stations]
+        for index, station in enumerate(self.stations):
+            inspection = station.inspection
+            if inspection is None:
+                continue
+            if station.quality is None:
+                raise field_error(f"stations[{index}].inspection",
+                                  "needs a quality block on the same station, got no quality")
+            if inspection.to is not None:
+                if inspection.to not in names:
+                    raise field_error(f"stations[{index}].inspection.to",
+                                      f"no station of that name, got {inspection.to!r}")
+                if names.index(inspection.to) > index and inspection.where != "end_of_line":
+                    raise field_error(f"stations[{index}].inspection.to",
+                                      f"rework must go back to this or an earlier station, "
+                                      f"got {inspection.to!r}")
+        return self
 
     @model_validator(mode="after")
     def _warmup_inside_horizon(self) -> Line:

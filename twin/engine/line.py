@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import copy
 import itertools
 
 import numpy as np
 import simpy
 
 from twin.config import ArrivalSource, ConwipSource, Line, PreventiveMaintenance
+from twin.engine.quality import CharacteristicStats, InspectionCounts, Inspector, Tool
 from twin.engine.sampling import Purpose, Streams
 from twin.engine.station import Machine, Sink, StationSim
 from twin.engine.stats import RunStats, StationStats
@@ -15,16 +17,20 @@ from twin.engine.stats import RunStats, StationStats
 SERIES_POINTS = 200
 """Samples of the coarse time series (throughput and WIP over time) per run."""
 
-PartRecord = tuple[int, int, float, float, float]
-"""(part id, station number from 1, processing start, processing end, departure from the machine)."""
+PartRecord = tuple[int, int, float, float, float, float | None, str]
+"""(part id, station number from 1, processing start, processing end, departure from the machine,
+deviation of the station's characteristic or None, outcome "passed" | "rejected")."""
 
 
 class Part:
-    __slots__ = ("id", "release")
+    __slots__ = ("id", "q", "release", "reworks")
 
     def __init__(self, part_id: int, release: float) -> None:
         self.id = part_id
         self.release = release
+        self.q: dict[int, float] | None = None
+        """Deviation from nominal of each characteristic, by the number of the station shaping it."""
+        self.reworks = 0
 
 
 class LineSim:
@@ -42,7 +48,18 @@ class LineSim:
         self.lead_sum = 0.0
         self.released_total = 0
         self.departed_total = 0
+        self.scrapped_total = 0
+        self.good = 0
+        self.good_total = 0
+        self.escaped = 0
+        self.first_pass_good = 0
+        self.scrapped = 0
+        self.scrap_lead_sum = 0.0
+        self.reworks = 0
         self.conwip_first: StationSim | None = None
+        self.limits: dict[int, tuple[float, float]] = {}
+        """Spec limits as deviations, by station number (to tell good parts from escapes)."""
+        self.stations: list[StationSim] = []
 
     def new_part(self) -> Part:
         self.next_id += 1
@@ -63,23 +80,51 @@ class LineSim:
         self.release(part)
         return part
 
-    def depart(self, part: Part) -> None:
+    def _leave(self, part: Part) -> float:
+        """A part leaves the line (shipped or scrapped); returns its time in the line."""
         now = self.env._now
         self.wip_area += self.wip * (now - self.wip_last)
         self.wip_last = now
         self.wip -= 1
-        self.departed += 1
-        self.departed_total += 1
-        self.lead_sum += now - part.release
         if self.conwip_first is not None:
             self.conwip_first.admit(self.new_part())
+        return now - part.release
+
+    def depart(self, part: Part) -> None:
+        """Shipped to the customer: good if every characteristic is in spec, else an escape."""
+        self.lead_sum += self._leave(part)
+        self.departed += 1
+        self.departed_total += 1
+        if part.q is not None and self._defective(part):
+            self.escaped += 1
+        else:
+            self.good += 1
+            self.good_total += 1
+            if not part.reworks:
+                self.first_pass_good += 1
+
+    def _defective(self, part: Part) -> bool:
+        limits = self.limits
+        return any(not limits[s][0] <= d <= limits[s][1] for s, d in part.q.items())
+
+    def reject(self, part: Part, inspection) -> None:
+        """An inspection rejected `part`: rework it at the named station, or scrap it."""
+        if inspection.action == "rework" and part.reworks < inspection.max_reworks:
+            part.reworks += 1
+            self.reworks += 1
+            self.stations[self._number[inspection.to] - 1].rework_in(part)
+            return
+        self.scrap_lead_sum += self._leave(part)
+        self.scrapped += 1
+        self.scrapped_total += 1
 
     def reset_counters(self) -> None:
         now = self.env._now
         self.wip_area = 0.0
         self.wip_last = now
-        self.released = self.departed = 0
-        self.lead_sum = 0.0
+        self.released = self.departed = self.good = self.escaped = self.first_pass_good = 0
+        self.scrapped = self.reworks = 0
+        self.lead_sum = self.scrap_lead_sum = 0.0
 
 
 def build(env: simpy.Environment, line: Line, streams: Streams,
@@ -94,7 +139,23 @@ def build(env: simpy.Environment, line: Line, streams: Streams,
         stations.append(station)
     for upstream, downstream in itertools.pairwise(stations):
         upstream.next = downstream
-    stations[-1].next = Sink(sim)
+    sink = Sink(sim)
+    stations[-1].next = sink
+    sim.stations = stations
+    sim._number = {spec.name: number for number, spec in enumerate(line.stations, start=1)}
+    inspections = InspectionCounts()
+    sim.inspections = inspections
+    for number, (spec, station) in enumerate(zip(line.stations, stations, strict=True), start=1):
+        if spec.quality is not None:
+            c = spec.quality.characteristic
+            sim.limits[number] = (c.lsl - c.nominal, c.usl - c.nominal)
+            station.characteristic = CharacteristicStats()
+        if spec.inspection is not None and spec.inspection.where != "none":
+            inspector = Inspector(spec.inspection, spec.quality, inspections, streams, number)
+            if spec.inspection.where == "end_of_line":
+                sink.inspections.append((number, inspector))
+            else:
+                station.inspector = inspector
 
     first = stations[0]
     source = line.source
@@ -126,7 +187,13 @@ def build(env: simpy.Environment, line: Line, streams: Streams,
                 pm_interval=pm.interval if pm else None,
                 draw_pm=streams.sampler(pm.duration, number, Purpose.MAINTENANCE, index)
                 if pm else None,
+                tool=Tool(spec.quality, station.characteristic, streams, number, index)
+                if spec.quality is not None else None,
             ))
+    targets = {spec.inspection.to for spec in line.stations
+               if spec.inspection is not None and spec.inspection.action == "rework"}
+    for name in sorted(targets):
+        stations[sim._number[name] - 1].enable_rework()
     return sim, stations
 
 
@@ -141,6 +208,7 @@ def _warmup(env: simpy.Environment, warmup: float, sim: LineSim, stations: list[
     yield env.timeout(warmup)
     sim.wip_area += sim.wip * (env.now - sim.wip_last)
     sim.reset_counters()
+    sim.inspections.__dict__.update(InspectionCounts().__dict__)
     start["wip"] = sim.wip
     for station in stations:
         station.reset_counters()
@@ -149,10 +217,10 @@ def _warmup(env: simpy.Environment, warmup: float, sim: LineSim, stations: list[
 def _series(env: simpy.Environment, warmup: float, step: float, sim: LineSim,
             series: dict[str, list[float]]):
     yield env.timeout(warmup)
-    base = sim.departed_total
+    base = sim.good_total
     while True:
         series["time_min"].append(env.now)
-        series["departed"].append(float(sim.departed_total - base))
+        series["good"].append(float(sim.good_total - base))
         series["wip"].append(float(sim.wip))
         yield env.timeout(step)
 
@@ -166,7 +234,7 @@ def simulate(line: Line, replication: int = 0, *, seed: int | None = None,
     start = {"wip": 0}
     if line.warmup > 0:
         env.process(_warmup(env, line.warmup, sim, stations, start))
-    series: dict[str, list[float]] = {"time_min": [], "departed": [], "wip": []}
+    series: dict[str, list[float]] = {"time_min": [], "good": [], "wip": []}
     env.process(_series(env, line.warmup, line.observed_minutes / SERIES_POINTS, sim, series))
     env.run(until=line.horizon)
 
@@ -182,6 +250,7 @@ def simulate(line: Line, replication: int = 0, *, seed: int | None = None,
             name=station.name, machines=len(station.machines), state_minutes=minutes,
             started=station.started, completed=station.completed, failures=station.failures,
             planned_stops=station.planned_stops, buffer_area=station.area,
+            characteristic=copy.copy(station.characteristic),
         ))
     backlog = len(stations[0].blocked) if isinstance(line.source, ArrivalSource) else 0
     return RunStats(
@@ -189,5 +258,8 @@ def simulate(line: Line, replication: int = 0, *, seed: int | None = None,
         stations=station_stats, released=sim.released, departed=sim.departed,
         lead_time_sum=sim.lead_sum, wip_area=sim.wip_area, wip_start=start["wip"],
         wip_end=sim.wip, released_total=sim.released_total, departed_total=sim.departed_total,
+        scrapped_total=sim.scrapped_total, good=sim.good, escaped=sim.escaped,
+        first_pass_good=sim.first_pass_good, scrapped=sim.scrapped, reworks=sim.reworks,
+        scrap_lead_time_sum=sim.scrap_lead_sum, inspection=copy.copy(sim.inspections),
         backlog_end=backlog, series=series,
     )

@@ -52,6 +52,7 @@ class Purpose(IntEnum):
     SETUP = 9
     ROUTING = 10
     PRODUCT = 11
+    INSPECTION = 12
 
 
 class Streams:

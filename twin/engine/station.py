@@ -20,10 +20,11 @@ from typing import TYPE_CHECKING
 import simpy
 from simpy import Interrupt
 
-from twin.engine.states import BLOCKED, BUSY, DOWN, MAINTENANCE, STARVED, STATES
+from twin.engine.states import BLOCKED, BUSY, DOWN, MAINTENANCE, STARVED, STATES, TOOL_CHANGE
 
 if TYPE_CHECKING:
     from twin.engine.line import LineSim, Part
+    from twin.engine.quality import CharacteristicStats, Inspector, Tool
     from twin.engine.sampling import Sampler
 
 N_STATES = len(STATES)
@@ -46,6 +47,11 @@ class StationSim:
         self.next: StationSim | Sink
         self.machines: list[Machine] = []
         self.on_accept = None  # set on the first station: releases a part into the line
+        self.rework: deque[Part] = deque()
+        self.tool_change_minutes = 0.0
+        self.characteristic: CharacteristicStats | None = None
+        self.inspector: Inspector | None = None
+        self.limits: tuple[float, float] | None = None
         self.area = 0.0
         self.last = 0.0
         self.started = 0
@@ -112,6 +118,24 @@ class StationSim:
             return part
         return None
 
+    def rework_in(self, part: Part) -> None:
+        """A rejected part sent back here: it goes before the buffer and ignores its capacity, so a
+        rework loop can never deadlock against a full buffer."""
+        if self.idle:
+            self.idle.popleft().wake.succeed(part)
+        else:
+            self.rework.append(part)
+
+    def enable_rework(self) -> None:
+        """Make free machines look at the rework queue first (only on stations that receive it)."""
+        base = self.take
+        rework = self.rework
+
+        def take() -> Part | None:
+            return rework.popleft() if rework else base()
+
+        self.take = take
+
     def flush(self) -> None:
         """Bring the buffer's time integral up to now (at warm-up and at the end)."""
         now = self.env._now
@@ -122,17 +146,26 @@ class StationSim:
         self.flush()
         self.area = 0.0
         self.started = self.completed = self.failures = self.planned_stops = 0
+        if self.characteristic is not None:
+            self.characteristic.reset()
         for machine in self.machines:
             machine.reset()
 
 
 class Sink:
-    """The end of the line: every part offered is taken in at once."""
+    """The end of the line: end-of-line inspections, then shipping (every part is taken in)."""
 
     def __init__(self, line: LineSim) -> None:
         self.line = line
+        self.inspections: list[tuple[int, Inspector]] = []
 
     def offer(self, part: Part) -> None:
+        if self.inspections and part.q is not None:
+            for station, inspector in self.inspections:
+                deviation = part.q.get(station)
+                if deviation is not None and inspector.rejects(deviation):
+                    self.line.reject(part, inspector.spec)
+                    return None
         self.line.depart(part)
         return None
 
@@ -148,7 +181,8 @@ class Machine:
 
     def __init__(self, station: StationSim, index: int, crew: simpy.PriorityResource | None,
                  draw_ttf: Sampler | None, draw_repair: Sampler | None, calendar: bool,
-                 pm_interval: float | None, draw_pm: Sampler | None) -> None:
+                 pm_interval: float | None, draw_pm: Sampler | None,
+                 tool: Tool | None = None) -> None:
         self.env = station.env
         self.station = station
         self.index = index
@@ -158,6 +192,7 @@ class Machine:
         self.calendar = calendar
         self.pm_interval = pm_interval
         self.draw_pm = draw_pm
+        self.tool = tool
         self.times = [0.0] * N_STATES
         self.state = STARVED
         self.since = 0.0
@@ -192,6 +227,9 @@ class Machine:
         log = station.line.log
         operating_failures = self.ttf != math.inf
         pm_interval = self.pm_interval
+        tool = self.tool
+        inspector = station.inspector
+        line = station.line
         while True:
             if self.pending_failure:
                 yield from self.breakdown()
@@ -231,15 +269,29 @@ class Machine:
             self.age += work
             station.completed += 1
             end = env._now
-            blocked = station.next.offer(part)
-            if blocked is not None:
-                to(BLOCKED)
-                try:
-                    yield blocked
-                except Interrupt:
-                    yield from self.wait_unblocked_after_failure(blocked)
-            if log is not None:
-                log.append((part.id, station.index, start, end, env._now))
+            if tool is not None:
+                deviation, stop = tool.produce()
+                if part.q is None:
+                    part.q = {}
+                part.q[station.index] = deviation
+                if inspector is not None and inspector.rejects(deviation, tool.last_measurement):
+                    if log is not None:
+                        log.append((part.id, station.index, start, end, end, deviation, "rejected"))
+                    line.reject(part, inspector.spec)
+                    part = None
+            if part is not None:
+                blocked = station.next.offer(part)
+                if blocked is not None:
+                    to(BLOCKED)
+                    try:
+                        yield blocked
+                    except Interrupt:
+                        yield from self.wait_unblocked_after_failure(blocked)
+                if log is not None:
+                    value = part.q.get(station.index) if part.q is not None else None
+                    log.append((part.id, station.index, start, end, env._now, value, "passed"))
+            if tool is not None and stop:
+                yield from self.change_tool()
             if pm_interval is not None and self.age >= pm_interval:
                 yield from self.planned_maintenance()
 
@@ -296,6 +348,12 @@ class Machine:
         self.age = 0.0
         if self.draw_ttf is not None and not self.calendar:
             self.ttf = self.draw_ttf()
+
+    def change_tool(self):
+        """Scheduled tool change or SPC recalibration: its own state, no crew needed."""
+        self.to(TOOL_CHANGE)
+        yield self.env.timeout(self.tool.spec.tool_change)
+        self.tool.changed()
 
     def calendar_clock(self):
         """Failures on the calendar clock: time to failure runs in every state."""

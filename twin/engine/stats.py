@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from twin.engine.quality import CharacteristicStats, InspectionCounts
+
 
 @dataclass
 class StationStats:
@@ -21,6 +23,8 @@ class StationStats:
     planned_stops: int = 0
     buffer_area: float = 0.0
     """Time integral of the number of parts waiting in the buffer (part-minutes)."""
+    characteristic: CharacteristicStats | None = None
+    """The characteristic as produced here (None when the station shapes none)."""
 
 
 @dataclass
@@ -34,13 +38,24 @@ class RunStats:
     released: int = 0
     """Parts released into the line during the window."""
     departed: int = 0
-    """Parts that left the sink during the window."""
+    """Parts shipped (left the sink) during the window: good ones and escaped defects."""
+    good: int = 0
+    """Conforming parts shipped during the window."""
+    escaped: int = 0
+    first_pass_good: int = 0
+    """Good parts shipped that were never reworked."""
+    scrapped: int = 0
+    reworks: int = 0
+    """Rework decisions (a part sent back counts once per time)."""
+    scrap_lead_time_sum: float = 0.0
+    inspection: InspectionCounts = field(default_factory=InspectionCounts)
     lead_time_sum: float = 0.0
     wip_area: float = 0.0
     wip_start: int = 0
     wip_end: int = 0
     released_total: int = 0
     departed_total: int = 0
+    scrapped_total: int = 0
     backlog_end: int = 0
     """Parts that arrived but still wait at the source (arrival sources only)."""
     series: dict[str, list[float]] = field(default_factory=dict)
