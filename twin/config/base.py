@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
 from twin.units import parse_duration
@@ -23,11 +23,23 @@ class StrictModel(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
 
 
-Duration = Annotated[float, BeforeValidator(_duration)]
-"""Minutes; YAML may give a number (minutes) or a string with a unit."""
+def _duration_schema(**bound: float) -> WithJsonSchema:
+    """JSON Schema of a duration: minutes as a number, or a string with a unit (for editors)."""
+    return WithJsonSchema({"anyOf": [
+        {"type": "number", **bound},
+        {"type": "string", "description": "a duration such as 90s, 5min, 2h, 3d or 1w"},
+    ]})
 
-PositiveDuration = Annotated[float, BeforeValidator(_duration), Field(gt=0)]
-NonNegativeDuration = Annotated[float, BeforeValidator(_duration), Field(ge=0)]
+
+Duration = Annotated[float, BeforeValidator(_duration), _duration_schema()]
+"""Minutes, of either sign; YAML may give a number (minutes) or a string with a unit."""
+
+PositiveDuration = Annotated[
+    float, BeforeValidator(_duration), Field(gt=0), _duration_schema(exclusiveMinimum=0)
+]
+NonNegativeDuration = Annotated[
+    float, BeforeValidator(_duration), Field(ge=0), _duration_schema(minimum=0)
+]
 
 
 def field_error(field: str, message: str) -> PydanticCustomError:

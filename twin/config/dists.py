@@ -10,11 +10,13 @@ deterministic time of that length.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BeforeValidator, Field, model_validator
+from pydantic import Field, ValidationError, ValidatorFunctionWrapHandler, WrapValidator, model_validator
+from pydantic_core import PydanticCustomError
 
 from twin.config.base import NonNegativeDuration, PositiveDuration, StrictModel, field_error
+from twin.units import format_minutes
 
 MAX_CV = 3.0
 MAX_NORMAL_CV = 0.5
@@ -66,7 +68,8 @@ class Uniform(StrictModel):
     @model_validator(mode="after")
     def _ordered(self) -> Uniform:
         if self.max <= self.min:
-            raise field_error("max", f"must be > min ({self.min:g} min), got {self.max:g}")
+            raise field_error("max", f"must be > min ({format_minutes(self.min)}), "
+                                     f"got {format_minutes(self.max)}")
         return self
 
 
@@ -79,9 +82,11 @@ class Triangular(StrictModel):
     @model_validator(mode="after")
     def _ordered(self) -> Triangular:
         if self.max <= self.min:
-            raise field_error("max", f"must be > min ({self.min:g} min), got {self.max:g}")
+            raise field_error("max", f"must be > min ({format_minutes(self.min)}), "
+                                     f"got {format_minutes(self.max)}")
         if not self.min <= self.mode <= self.max:
-            raise field_error("mode", f"must lie between min and max, got {self.mode:g}")
+            raise field_error("mode", f"must lie between min ({format_minutes(self.min)}) and max "
+                                      f"({format_minutes(self.max)}), got {format_minutes(self.mode)}")
         return self
 
 
@@ -105,19 +110,37 @@ DIST_NAMES = (
 )
 
 
-def _bare_duration_is_deterministic(value: object) -> object:
-    if isinstance(value, int | float | str) and not isinstance(value, bool):
-        return {"dist": "deterministic", "mean": value}
-    return value
-
-
-DistSpec = Annotated[
+_DistUnion = Annotated[
     Deterministic | Exponential | Normal | Lognormal | Gamma | Weibull | Uniform | Triangular
     | Empirical | Trace,
     Field(discriminator="dist"),
-    BeforeValidator(_bare_duration_is_deterministic),
 ]
-"""Any time distribution; a bare duration means deterministic."""
+
+
+def _dist_or_duration(value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
+    """A bare duration means a deterministic time; anything else must be a distribution mapping.
+
+    A bad bare duration is reported at the field the user wrote (`process: -2min` is
+    `stations[0].process: must be >= 0`), not at the `mean` of a mapping they never wrote.
+    """
+    if isinstance(value, bool) or value is None or isinstance(value, list | tuple):
+        raise PydanticCustomError(
+            "dist_type", "expected a distribution such as {dist: exponential, mean: 5min} "
+                         "or a duration such as 90s")
+    if not isinstance(value, int | float | str):
+        return handler(value)
+    try:
+        return handler({"dist": "deterministic", "mean": value})
+    except ValidationError as exc:
+        first = exc.errors(include_url=False)[0]
+        raise PydanticCustomError(first["type"], first["msg"], first.get("ctx")) from None
+
+
+DistSpec = Annotated[
+    _DistUnion,
+    WrapValidator(_dist_or_duration, json_schema_input_type=float | str | _DistUnion),
+]
+"""Any time distribution; a bare duration (minutes, or a string such as `"90s"`) is deterministic."""
 
 
 def dist_mean(spec: DistSpec) -> float:

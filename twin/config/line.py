@@ -7,8 +7,11 @@ from typing import Annotated, Literal
 from pydantic import Field, field_validator, model_validator
 
 from twin.config.base import NonNegativeDuration, PositiveDuration, StrictModel, field_error
+from twin.config.costs import Costs
 from twin.config.dists import DistSpec
+from twin.config.operations import Energy, OperatorNeed, Operators, Product, SetupPair, WorkCalendar
 from twin.config.quality import Inspection, Quality
+from twin.units import format_minutes
 
 
 class SaturatedSource(StrictModel):
@@ -81,6 +84,15 @@ class Station(StrictModel):
     """A critical-to-quality characteristic this station shapes (precision model)."""
     inspection: Inspection | None = None
     """How this station's characteristic is inspected; needs `quality`."""
+    process_by_product: dict[str, DistSpec] = Field(default_factory=dict)
+    """Process time per product where it differs from `process`."""
+    setup: DistSpec | None = None
+    """Changeover time paid when the product changes (a machine state of its own)."""
+    setup_pairs: list[SetupPair] = Field(default_factory=list)
+    """Changeover times for particular (from, to) product pairs, overriding `setup`."""
+    operator: OperatorNeed | None = None
+    """What this station needs an operator from the pool for (absent: none)."""
+    energy: Energy | None = None
 
 
 class Line(StrictModel):
@@ -93,6 +105,14 @@ class Line(StrictModel):
     maintenance_crew: int | None = Field(default=None, ge=1)
     """Size of the shared repair crew; None means a repairer is always at hand."""
     stations: list[Station] = Field(min_length=1)
+    products: list[Product] = Field(default_factory=list)
+    """The product mix; absent means one product."""
+    release_sequence: list[str] | None = None
+    """Product names in release order (cycled); when absent, each lot is drawn by share."""
+    calendar: WorkCalendar | None = None
+    """Working shifts; absent means the line works around the clock."""
+    operators: Operators | None = None
+    costs: Costs | None = None
 
     @field_validator("stations")
     @classmethod
@@ -105,6 +125,37 @@ class Line(StrictModel):
                 )
             seen.add(station.name)
         return stations
+
+    @model_validator(mode="after")
+    def _products_are_known(self) -> Line:
+        names = [p.name for p in self.products]
+        for index, product in enumerate(self.products):
+            if names.index(product.name) != index:
+                raise field_error(f"products[{index}].name",
+                                  f"duplicate product name, got {product.name!r}")
+        for index, name in enumerate(self.release_sequence or []):
+            if name not in names:
+                raise field_error(f"release_sequence[{index}]",
+                                  f"no product of that name, got {name!r}")
+        for index, station in enumerate(self.stations):
+            for name in station.process_by_product:
+                if name not in names:
+                    raise field_error(f"stations[{index}].process_by_product.{name}",
+                                      f"no product of that name, got {name!r}")
+            for pair_index, pair in enumerate(station.setup_pairs):
+                for field, name in (("from", pair.from_), ("to", pair.to)):
+                    if name not in names:
+                        raise field_error(f"stations[{index}].setup_pairs[{pair_index}].{field}",
+                                          f"no product of that name, got {name!r}")
+            if station.operator is not None and self.operators is None:
+                raise field_error(f"stations[{index}].operator",
+                                  "needs an `operators:` pool on the line, got none")
+        if self.costs is not None:
+            station_names = {s.name for s in self.stations}
+            for name in self.costs.stations:
+                if name not in station_names:
+                    raise field_error(f"costs.stations.{name}", f"no station of that name, got {name!r}")
+        return self
 
     @model_validator(mode="after")
     def _inspections_are_sound(self) -> Line:
@@ -130,7 +181,8 @@ class Line(StrictModel):
     def _warmup_inside_horizon(self) -> Line:
         if self.warmup >= self.horizon:
             raise field_error(
-                "warmup", f"must be < horizon ({self.horizon:g} min), got {self.warmup:g} min"
+                "warmup", f"must be < horizon ({format_minutes(self.horizon)}), "
+                          f"got {format_minutes(self.warmup)}"
             )
         return self
 

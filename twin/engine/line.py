@@ -9,9 +9,12 @@ import numpy as np
 import simpy
 
 from twin.config import ArrivalSource, ConwipSource, Line, PreventiveMaintenance
+from twin.engine.machine import Machine
+from twin.engine.products import process_samplers, product_sequence, setup_times
 from twin.engine.quality import CharacteristicStats, InspectionCounts, Inspector, Tool
 from twin.engine.sampling import Purpose, Streams
-from twin.engine.station import Machine, Sink, StationSim
+from twin.engine.shifts import ShiftClock
+from twin.engine.station import Sink, StationSim
 from twin.engine.stats import RunStats, StationStats
 
 SERIES_POINTS = 200
@@ -23,47 +26,54 @@ deviation of the station's characteristic or None, outcome "passed" | "rejected"
 
 
 class Part:
-    __slots__ = ("id", "q", "release", "reworks")
+    __slots__ = ("id", "product", "q", "release", "reworks")
 
-    def __init__(self, part_id: int, release: float) -> None:
+    def __init__(self, part_id: int, release: float, product: int) -> None:
         self.id = part_id
         self.release = release
+        self.product = product
         self.q: dict[int, float] | None = None
         """Deviation from nominal of each characteristic, by the number of the station shaping it."""
         self.reworks = 0
 
 
 class LineSim:
-    """Line-wide counters: releases, departures, WIP integral, lead times, the optional part log."""
+    """Line-wide counters: releases, exits, WIP integral, lead times, the optional part log."""
 
-    def __init__(self, env: simpy.Environment, log: list[PartRecord] | None) -> None:
+    def __init__(self, env: simpy.Environment, log: list[PartRecord] | None,
+                 products: itertools.chain | None, n_products: int) -> None:
         self.env = env
         self.log = log
+        self.products = products
         self.next_id = 0
         self.wip = 0
         self.wip_area = 0.0
         self.wip_last = 0.0
-        self.released = 0
-        self.departed = 0
-        self.lead_sum = 0.0
-        self.released_total = 0
-        self.departed_total = 0
-        self.scrapped_total = 0
-        self.good = 0
-        self.good_total = 0
-        self.escaped = 0
-        self.first_pass_good = 0
-        self.scrapped = 0
-        self.scrap_lead_sum = 0.0
-        self.reworks = 0
+        self.released_total = self.departed_total = self.scrapped_total = self.good_total = 0
         self.conwip_first: StationSim | None = None
         self.limits: dict[int, tuple[float, float]] = {}
         """Spec limits as deviations, by station number (to tell good parts from escapes)."""
         self.stations: list[StationSim] = []
+        self.number: dict[str, int] = {}
+        self.inspections = InspectionCounts()
+        self.n_products = n_products
+        self.reset_counters()
+
+    def reset_counters(self) -> None:
+        """Start the observed window: counters restart, WIP integral from now."""
+        self.wip_last = self.env._now
+        self.wip_area = 0.0
+        self.released = self.departed = self.good = self.escaped = self.first_pass_good = 0
+        self.scrapped = self.reworks = 0
+        self.lead_sum = self.scrap_lead_sum = 0.0
+        self.good_by_product = [0] * self.n_products
+        self.lead_by_product = [0.0] * self.n_products
+        self.inspections.__dict__.update(InspectionCounts().__dict__)
 
     def new_part(self) -> Part:
         self.next_id += 1
-        return Part(self.next_id, -1.0)
+        product = next(self.products) if self.products is not None else 0
+        return Part(self.next_id, -1.0, product)
 
     def release(self, part: Part) -> None:
         now = self.env._now
@@ -92,16 +102,19 @@ class LineSim:
 
     def depart(self, part: Part) -> None:
         """Shipped to the customer: good if every characteristic is in spec, else an escape."""
-        self.lead_sum += self._leave(part)
+        lead = self._leave(part)
+        self.lead_sum += lead
         self.departed += 1
         self.departed_total += 1
         if part.q is not None and self._defective(part):
             self.escaped += 1
-        else:
-            self.good += 1
-            self.good_total += 1
-            if not part.reworks:
-                self.first_pass_good += 1
+            return
+        self.good += 1
+        self.good_total += 1
+        self.good_by_product[part.product] += 1
+        self.lead_by_product[part.product] += lead
+        if not part.reworks:
+            self.first_pass_good += 1
 
     def _defective(self, part: Part) -> bool:
         limits = self.limits
@@ -112,50 +125,45 @@ class LineSim:
         if inspection.action == "rework" and part.reworks < inspection.max_reworks:
             part.reworks += 1
             self.reworks += 1
-            self.stations[self._number[inspection.to] - 1].rework_in(part)
+            self.stations[self.number[inspection.to] - 1].rework_in(part)
             return
         self.scrap_lead_sum += self._leave(part)
         self.scrapped += 1
         self.scrapped_total += 1
 
-    def reset_counters(self) -> None:
-        now = self.env._now
-        self.wip_area = 0.0
-        self.wip_last = now
-        self.released = self.departed = self.good = self.escaped = self.first_pass_good = 0
-        self.scrapped = self.reworks = 0
-        self.lead_sum = self.scrap_lead_sum = 0.0
-
 
 def build(env: simpy.Environment, line: Line, streams: Streams,
-          log: list[PartRecord] | None = None) -> tuple[LineSim, list[StationSim]]:
+          log: list[PartRecord] | None = None) -> tuple[LineSim, list[StationSim], ShiftClock | None]:
     """Wire sources, stations, machines and the sink of `line` into `env`."""
-    sim = LineSim(env, log)
+    products = product_sequence(line, streams) if line.products else None
+    sim = LineSim(env, log, products, max(1, len(line.products)))
+    sim.number = {spec.name: number for number, spec in enumerate(line.stations, start=1)}
     crew = simpy.PriorityResource(env, line.maintenance_crew) if line.maintenance_crew else None
+    operators = simpy.Resource(env, line.operators.count) if line.operators else None
+    shifts = ShiftClock(env, line.calendar.working_windows(line.horizon)) if line.calendar else None
+
     stations: list[StationSim] = []
+    sink = Sink(sim)
     for number, spec in enumerate(line.stations, start=1):
         station = StationSim(env, number, spec.name, spec.buffer,
                              streams.sampler(spec.process, number, Purpose.PROCESS), sim)
-        stations.append(station)
-    for upstream, downstream in itertools.pairwise(stations):
-        upstream.next = downstream
-    sink = Sink(sim)
-    stations[-1].next = sink
-    sim.stations = stations
-    sim._number = {spec.name: number for number, spec in enumerate(line.stations, start=1)}
-    inspections = InspectionCounts()
-    sim.inspections = inspections
-    for number, (spec, station) in enumerate(zip(line.stations, stations, strict=True), start=1):
+        station.draw_by_product = process_samplers(line, number, streams)
+        station.setups = setup_times(line, number, streams)
         if spec.quality is not None:
             c = spec.quality.characteristic
             sim.limits[number] = (c.lsl - c.nominal, c.usl - c.nominal)
             station.characteristic = CharacteristicStats()
         if spec.inspection is not None and spec.inspection.where != "none":
-            inspector = Inspector(spec.inspection, spec.quality, inspections, streams, number)
+            inspector = Inspector(spec.inspection, spec.quality, sim.inspections, streams, number)
             if spec.inspection.where == "end_of_line":
                 sink.inspections.append((number, inspector))
             else:
                 station.inspector = inspector
+        stations.append(station)
+    for upstream, downstream in itertools.pairwise(stations):
+        upstream.next = downstream
+    stations[-1].next = sink
+    sim.stations = stations
 
     first = stations[0]
     source = line.source
@@ -172,12 +180,15 @@ def build(env: simpy.Environment, line: Line, streams: Streams,
         # Raw material is always there: nothing is ever offered to the first station, so its
         # machines take a freshly released part instead of looking at the buffer.
         first.take = sim.new_released_part
+    for name in sorted({s.inspection.to for s in line.stations
+                        if s.inspection is not None and s.inspection.action == "rework"}):
+        stations[sim.number[name] - 1].enable_rework()
 
     for number, (spec, station) in enumerate(zip(line.stations, stations, strict=True), start=1):
         failures = spec.failures
         pm = spec.maintenance if isinstance(spec.maintenance, PreventiveMaintenance) else None
         for index in range(spec.machines):
-            station.machines.append(Machine(
+            machine = Machine(
                 station, index, crew,
                 draw_ttf=streams.sampler(failures.mtbf, number, Purpose.FAILURE, index)
                 if failures else None,
@@ -189,12 +200,15 @@ def build(env: simpy.Environment, line: Line, streams: Streams,
                 if pm else None,
                 tool=Tool(spec.quality, station.characteristic, streams, number, index)
                 if spec.quality is not None else None,
-            ))
-    targets = {spec.inspection.to for spec in line.stations
-               if spec.inspection is not None and spec.inspection.action == "rework"}
-    for name in sorted(targets):
-        stations[sim._number[name] - 1].enable_rework()
-    return sim, stations
+                shifts=shifts,
+                operators=operators,
+                operator_for_process=bool(spec.operator and spec.operator.process),
+                operator_for_setup=bool(spec.operator and spec.operator.setup),
+            )
+            station.machines.append(machine)
+            if shifts is not None:
+                shifts.machines.append(machine)
+    return sim, stations, shifts
 
 
 def _arrivals(env: simpy.Environment, first: StationSim, sim: LineSim, draw):
@@ -206,9 +220,7 @@ def _arrivals(env: simpy.Environment, first: StationSim, sim: LineSim, draw):
 def _warmup(env: simpy.Environment, warmup: float, sim: LineSim, stations: list[StationSim],
             start: dict[str, int]):
     yield env.timeout(warmup)
-    sim.wip_area += sim.wip * (env.now - sim.wip_last)
     sim.reset_counters()
-    sim.inspections.__dict__.update(InspectionCounts().__dict__)
     start["wip"] = sim.wip
     for station in stations:
         station.reset_counters()
@@ -230,7 +242,7 @@ def simulate(line: Line, replication: int = 0, *, seed: int | None = None,
     """Run one replication of `line`; pass a list as `log` to collect the per-part record."""
     env = simpy.Environment()
     streams = Streams(line.seed if seed is None else seed, replication)
-    sim, stations = build(env, line, streams, log)
+    sim, stations, _ = build(env, line, streams, log)
     start = {"wip": 0}
     if line.warmup > 0:
         env.process(_warmup(env, line.warmup, sim, stations, start))
@@ -244,13 +256,15 @@ def simulate(line: Line, replication: int = 0, *, seed: int | None = None,
         station.flush()
         minutes = np.empty((len(station.machines), len(station.machines[0].times)))
         for row, machine in enumerate(station.machines):
-            machine.to(machine.state)
+            Machine.to(machine, machine.state)
             minutes[row] = machine.times
         station_stats.append(StationStats(
             name=station.name, machines=len(station.machines), state_minutes=minutes,
             started=station.started, completed=station.completed, failures=station.failures,
             planned_stops=station.planned_stops, buffer_area=station.area,
             characteristic=copy.copy(station.characteristic),
+            repair_minutes=sum(m.repair_minutes for m in station.machines),
+            planned_minutes=station.planned_minutes, setups=station.setups_done,
         ))
     backlog = len(stations[0].blocked) if isinstance(line.source, ArrivalSource) else 0
     return RunStats(
@@ -261,5 +275,6 @@ def simulate(line: Line, replication: int = 0, *, seed: int | None = None,
         scrapped_total=sim.scrapped_total, good=sim.good, escaped=sim.escaped,
         first_pass_good=sim.first_pass_good, scrapped=sim.scrapped, reworks=sim.reworks,
         scrap_lead_time_sum=sim.scrap_lead_sum, inspection=copy.copy(sim.inspections),
+        good_by_product=list(sim.good_by_product), lead_time_by_product=list(sim.lead_by_product),
         backlog_end=backlog, series=series,
     )

@@ -23,3 +23,6 @@ PLANNED_DOWNTIME: tuple[int, ...] = (MAINTENANCE, OFF)
 
 AVAILABILITY_LOSSES: tuple[int, ...] = (DOWN, SETUP, TOOL_CHANGE)
 """Stops that count against availability (breakdowns, setups and adjustments)."""
+
+IDLE_STATES: tuple[int, ...] = (STARVED, BLOCKED, WAITING_OPERATOR)
+"""Waiting with nothing to do: shown as `off` outside shifts, and drawing `idle` power."""

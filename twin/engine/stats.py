@@ -25,6 +25,11 @@ class StationStats:
     """Time integral of the number of parts waiting in the buffer (part-minutes)."""
     characteristic: CharacteristicStats | None = None
     """The characteristic as produced here (None when the station shapes none)."""
+    repair_minutes: float = 0.0
+    """Hands-on repair time of the crew (excludes waiting for a repairer)."""
+    planned_minutes: float = 0.0
+    """Hands-on planned maintenance time (excludes waiting for the crew)."""
+    setups: int = 0
 
 
 @dataclass
@@ -49,6 +54,9 @@ class RunStats:
     """Rework decisions (a part sent back counts once per time)."""
     scrap_lead_time_sum: float = 0.0
     inspection: InspectionCounts = field(default_factory=InspectionCounts)
+    good_by_product: list[int] = field(default_factory=list)
+    lead_time_by_product: list[float] = field(default_factory=list)
+    """Sum of lead times of good parts, by product index."""
     lead_time_sum: float = 0.0
     wip_area: float = 0.0
     wip_start: int = 0

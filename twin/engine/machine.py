@@ -1,0 +1,336 @@
+"""One machine: a SimPy process cycling take → (set up) → process → inspect → hand on.
+
+The common case (no failures on the operating clock, no shifts, no operators, no product mix) runs
+a lean loop: one event to get a part when starved, one timeout to process it, one event when
+blocked. Everything else is switched on per machine only when the line asks for it.
+
+- Failures on the `operating` clock are handled inline: time to failure is consumed by busy time
+  only, so it can only expire during processing. On the `calendar` clock a separate process
+  interrupts the machine wherever it waits (busy, starved or blocked).
+- Shifts: outside working time the machine is `off`; a part in progress pauses at the end of the
+  shift and resumes at the start of the next one; nothing is lost.
+- Preventive maintenance is taken at the end of the part in progress once the operating age reaches
+  the interval; it renews the machine (the operating failure clock restarts).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING
+
+import simpy
+from simpy import Interrupt
+
+from twin.engine.states import (
+    BLOCKED,
+    BUSY,
+    DOWN,
+    IDLE_STATES,
+    MAINTENANCE,
+    OFF,
+    SETUP,
+    STARVED,
+    STATES,
+    TOOL_CHANGE,
+    WAITING_OPERATOR,
+)
+
+if TYPE_CHECKING:
+    from twin.engine.quality import Tool
+    from twin.engine.sampling import Sampler
+    from twin.engine.shifts import ShiftClock
+    from twin.engine.station import StationSim
+
+N_STATES = len(STATES)
+EPSILON = 1e-9
+
+
+class Machine:
+    """A machine of a station, with its state clock (minutes per state) and its own streams."""
+
+    def __init__(self, station: StationSim, index: int, crew: simpy.PriorityResource | None,
+                 draw_ttf: Sampler | None, draw_repair: Sampler | None, calendar: bool,
+                 pm_interval: float | None, draw_pm: Sampler | None,
+                 tool: Tool | None = None, shifts: ShiftClock | None = None,
+                 operators: simpy.Resource | None = None, operator_for_process: bool = False,
+                 operator_for_setup: bool = False) -> None:
+        self.env = station.env
+        self.station = station
+        self.index = index
+        self.crew = crew
+        self.draw_ttf = draw_ttf
+        self.draw_repair = draw_repair
+        self.calendar = calendar
+        self.pm_interval = pm_interval
+        self.draw_pm = draw_pm
+        self.tool = tool
+        self.shifts = shifts
+        self.operators = operators
+        self.operator_for_process = operators is not None and operator_for_process
+        self.operator_for_setup = operators is not None and operator_for_setup
+        self.times = [0.0] * N_STATES
+        self.state = STARVED
+        self.since = 0.0
+        self.off_saved: int | None = None
+        self.wake: simpy.Event | None = None
+        self.ttf = draw_ttf() if draw_ttf is not None and not calendar else math.inf
+        self.age = 0.0
+        self.product: int | None = None
+        self.pending_failure = False
+        self.repaired: simpy.Event | None = None
+        self.repair_minutes = 0.0
+        if shifts is not None:
+            self.to = self._to_on_calendar
+        self.plain_work = self.ttf == math.inf and shifts is None
+        self.prepares = (shifts is not None or self.operator_for_process
+                         or station.setups is not None)
+        self.process = self.env.process(self.run())
+        if calendar and draw_ttf is not None:
+            self.env.process(self.calendar_clock())
+
+    # --- state clock -------------------------------------------------------------------------
+    def to(self, state: int) -> None:
+        now = self.env._now
+        self.times[self.state] += now - self.since
+        self.state = state
+        self.since = now
+
+    def _to_on_calendar(self, state: int) -> None:
+        """Outside shifts an idle machine is `off`; the state it would have is kept for later."""
+        if state in IDLE_STATES and not self.shifts.working:
+            self.off_saved = state
+            state = OFF
+        else:
+            self.off_saved = None
+        Machine.to(self, state)
+
+    def reset(self) -> None:
+        Machine.to(self, self.state)
+        self.times = [0.0] * N_STATES
+        self.repair_minutes = 0.0
+
+    # --- the cycle ---------------------------------------------------------------------------
+    def run(self):
+        env = self.env
+        station = self.station
+        take = station.take
+        draw = station.draw_process
+        draws = station.draw_by_product
+        timeout = env.timeout
+        event = env.event
+        to = self.to
+        idle = station.idle
+        line = station.line
+        log = line.log
+        pm_interval = self.pm_interval
+        tool = self.tool
+        inspector = station.inspector
+        plain_work = self.plain_work
+        prepares = self.prepares
+        operator_for_process = self.operator_for_process
+        while True:
+            if self.pending_failure:
+                yield from self.breakdown()
+            part = take()
+            while part is None:
+                to(STARVED)
+                self.wake = wake = event()
+                idle.append(self)
+                try:
+                    part = yield wake
+                except Interrupt:
+                    if wake.triggered:
+                        part = wake.value
+                    else:
+                        idle.remove(self)
+                    yield from self.breakdown()
+                    if part is None:
+                        part = take()
+            operator = None
+            if prepares:
+                operator = yield from self.prepare(part)
+            to(BUSY)
+            station.started += 1
+            work = draw() if draws is None else draws[part.product]()
+            start = env._now
+            if plain_work:
+                try:
+                    yield timeout(work)
+                except Interrupt:
+                    yield from self.resume_after_failure(start + work)
+            else:
+                yield from self.work(work)
+            self.age += work
+            station.completed += 1
+            end = env._now
+            if operator_for_process:
+                self.operators.release(operator)
+            if tool is not None:
+                deviation, stop = tool.produce()
+                if part.q is None:
+                    part.q = {}
+                part.q[station.index] = deviation
+                if inspector is not None and inspector.rejects(deviation, tool.last_measurement):
+                    if log is not None:
+                        log.append((part.id, station.index, start, end, end, deviation, "rejected"))
+                    line.reject(part, inspector.spec)
+                    part = None
+            if part is not None:
+                blocked = station.next.offer(part)
+                if blocked is not None:
+                    to(BLOCKED)
+                    try:
+                        yield blocked
+                    except Interrupt:
+                        yield from self.wait_unblocked_after_failure(blocked)
+                if log is not None:
+                    value = part.q.get(station.index) if part.q is not None else None
+                    log.append((part.id, station.index, start, end, env._now, value, "passed"))
+            if tool is not None and stop:
+                yield from self.change_tool()
+            if pm_interval is not None and self.age >= pm_interval:
+                yield from self.planned_maintenance()
+
+    def prepare(self, part):
+        """Before processing: wait for the shift, change over if the product changed, get an
+        operator. Returns the operator request to release after processing (or None)."""
+        if self.shifts is not None and not self.shifts.working:
+            yield from self.wait_for_shift()
+        setups = self.station.setups
+        if setups is not None and self.product is not None and part.product != self.product:
+            yield from self.change_over(setups(self.product, part.product))
+        self.product = part.product
+        if not self.operator_for_process:
+            return None
+        request = self.operators.request()
+        if not request.triggered:
+            self.to(WAITING_OPERATOR)
+        yield request
+        if self.shifts is not None and not self.shifts.working:
+            yield from self.wait_for_shift()
+        return request
+
+    def change_over(self, duration: float):
+        request = None
+        if self.operator_for_setup:
+            request = self.operators.request()
+            if not request.triggered:
+                self.to(WAITING_OPERATOR)
+            yield request
+        self.station.setups_done += 1
+        self.to(SETUP)
+        yield self.env.timeout(duration)
+        if request is not None:
+            self.operators.release(request)
+
+    def wait_for_shift(self):
+        self.to(OFF)
+        yield self.shifts.next_start()
+
+    def work(self, duration: float):
+        """Process for `duration` of busy time, pausing for operating failures and shift ends."""
+        env = self.env
+        remaining = duration
+        while remaining > EPSILON:
+            chunk, cause = remaining, None
+            if self.ttf < chunk:
+                chunk, cause = self.ttf, "failure"
+            if self.shifts is not None:
+                left = self.shifts.end - env._now
+                if left < chunk:
+                    chunk, cause = max(0.0, left), "shift"
+            started = env._now
+            try:
+                yield env.timeout(chunk)
+            except Interrupt:  # a calendar failure
+                done = env._now - started
+                remaining -= done
+                self.ttf -= done
+                yield from self.breakdown()
+                self.to(BUSY)
+                continue
+            remaining -= chunk
+            self.ttf -= chunk
+            if cause == "failure" or self.ttf <= EPSILON:
+                yield from self.breakdown()
+                self.ttf = self.draw_ttf()
+                self.to(BUSY)
+            elif cause == "shift" and remaining > EPSILON:
+                yield from self.wait_for_shift()
+                self.to(BUSY)
+
+    # --- stops -------------------------------------------------------------------------------
+    def breakdown(self):
+        """Down: wait for a repairer (repairs go before planned work), then repair."""
+        self.pending_failure = False
+        self.station.failures += 1
+        self.to(DOWN)
+        repair = self.draw_repair()
+        self.repair_minutes += repair
+        if self.crew is None:
+            yield self.env.timeout(repair)
+        else:
+            with self.crew.request(priority=0) as request:
+                yield request
+                yield self.env.timeout(repair)
+        if self.repaired is not None:
+            self.repaired.succeed()
+            self.repaired = None
+
+    def resume_after_failure(self, planned_end: float):
+        """A calendar failure hit during processing: repair, then finish the remaining work."""
+        remaining = planned_end - self.env._now
+        while True:
+            yield from self.breakdown()
+            self.to(BUSY)
+            resumed = self.env._now
+            try:
+                yield self.env.timeout(remaining)
+                return
+            except Interrupt:
+                remaining -= self.env._now - resumed
+
+    def wait_unblocked_after_failure(self, blocked: simpy.Event):
+        """A calendar failure hit while blocked: the finished part may still be taken during the
+        repair; afterwards wait for downstream room as before."""
+        yield from self.breakdown()
+        while not blocked.triggered:
+            self.to(BLOCKED)
+            try:
+                yield blocked
+            except Interrupt:
+                yield from self.breakdown()
+
+    def planned_maintenance(self):
+        self.station.planned_stops += 1
+        self.to(MAINTENANCE)
+        duration = self.draw_pm()
+        self.station.planned_minutes += duration
+        if self.crew is None:
+            yield self.env.timeout(duration)
+        else:
+            with self.crew.request(priority=1) as request:
+                yield request
+                yield self.env.timeout(duration)
+        self.age = 0.0
+        if self.draw_ttf is not None and not self.calendar:
+            self.ttf = self.draw_ttf()
+
+    def change_tool(self):
+        """Scheduled tool change or SPC recalibration: its own state, no crew needed."""
+        self.to(TOOL_CHANGE)
+        yield self.env.timeout(self.tool.spec.tool_change)
+        self.tool.changed()
+
+    def calendar_clock(self):
+        """Failures on the calendar clock: time to failure runs in every state."""
+        env = self.env
+        while True:
+            yield env.timeout(self.draw_ttf())
+            self.repaired = env.event()
+            if self.state in (BUSY, STARVED, BLOCKED) and self.process.target is not None \
+                    and self.state != OFF:
+                self.process.interrupt()
+            else:
+                self.pending_failure = True
+            yield self.repaired
