@@ -163,26 +163,36 @@ def _pool(workers: int) -> ProcessPoolExecutor:
     return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(method))
 
 
-def run_replications(line: Line, replications: Iterable[int], seed: int, *,
-                     workers: int | None = None, keep_part_log: bool = False,
-                     progress: Progress | None = None) -> list[tuple[RunStats, list | None]]:
-    """Simulate the given replications, in order; on `workers` processes when more than one."""
-    reps = list(replications)
-    workers = default_workers(len(reps)) if workers is None else workers
+def run_tasks(tasks: list[tuple[Line, int]], seed: int, *, workers: int | None = None,
+              keep_part_log: bool = False,
+              progress: Progress | None = None) -> list[tuple[RunStats, list | None]]:
+    """Simulate (line, replication) tasks, in order; on `workers` local processes when more than
+    one. Results do not depend on the worker count: each replication has its own streams."""
+    workers = default_workers(len(tasks)) if workers is None else workers
     results: list[tuple[RunStats, list | None]] = []
-    if workers <= 1 or len(reps) <= 1:
-        for done, rep in enumerate(reps, start=1):
+    if workers <= 1 or len(tasks) <= 1:
+        for done, (line, rep) in enumerate(tasks, start=1):
             results.append(_one(line, rep, seed, keep_part_log))
             if progress:
-                progress(done, len(reps))
+                progress(done, len(tasks))
         return results
     with _pool(workers) as pool:
-        futures = [pool.submit(_one, line, rep, seed, keep_part_log) for rep in reps]
+        futures = [pool.submit(_one, line, rep, seed, keep_part_log) for line, rep in tasks]
         for done, future in enumerate(futures, start=1):
             results.append(future.result())
             if progress:
-                progress(done, len(reps))
+                progress(done, len(tasks))
     return results
+
+
+def run_scenarios(lines: dict[str, Line], replications: Iterable[int], seed: int, *,
+                  workers: int | None = None,
+                  progress: Progress | None = None) -> dict[str, list[RunStats]]:
+    """Run several lines on the same replications (common random numbers) in one pool."""
+    reps = list(replications)
+    tasks = [(line, rep) for line in lines.values() for rep in reps]
+    stats = [s for s, _ in run_tasks(tasks, seed, workers=workers, progress=progress)]
+    return {name: stats[i * len(reps):(i + 1) * len(reps)] for i, name in enumerate(lines)}
 
 
 def run(line: Line, *, replications: int | None = None, seed: int | None = None,
@@ -192,8 +202,8 @@ def run(line: Line, *, replications: int | None = None, seed: int | None = None,
     n = line.replications if replications is None else replications
     seed = line.seed if seed is None else seed
     line = line.model_copy(update={"replications": n, "seed": seed})
-    pairs = run_replications(line, range(n), seed, workers=workers,
-                             keep_part_log=keep_part_log, progress=progress)
+    pairs = run_tasks([(line, rep) for rep in range(n)], seed, workers=workers,
+                      keep_part_log=keep_part_log, progress=progress)
     runs = [stats for stats, _ in pairs]
     logs = [log or [] for _, log in pairs] if keep_part_log else None
     return Results(line=line, seed=seed, runs=runs, part_log=logs)

@@ -11,6 +11,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from twin.config import Line
+from twin.config.study import Study
 from twin.errors import ConfigError, from_validation_error
 
 M = TypeVar("M", bound=BaseModel)
@@ -58,6 +59,29 @@ def load_line(path: str | Path) -> Line:
 
 def line_from_text(text: str, source: str = "<text>") -> Line:
     return validate_as(Line, parse_yaml(text, source), source)
+
+
+def study_from_data(data: Any, source: str, base: Path | None = None) -> Study:
+    """A study from parsed YAML: `line:` is a path (relative to the study file) or a mapping; a
+    plain line file is a study without levers."""
+    if isinstance(data, dict) and "stations" in data and "line" not in data:
+        return Study(line=validate_as(Line, data, source))
+    if isinstance(data, dict) and isinstance(data.get("line"), str):
+        line_path = (base or Path.cwd()) / data["line"]
+        if not line_path.exists():
+            raise ConfigError(f"{source}: line: no such file, got {data['line']!r}")
+        data = {**data, "line": load_line(line_path)}
+    return validate_as(Study, data, source)
+
+
+def load_study(path: str | Path) -> Study:
+    """Read and validate a study file (a line plus levers and an investment frame)."""
+    path = Path(path)
+    return study_from_data(read_yaml(path), str(path), path.parent)
+
+
+def study_from_text(text: str, source: str = "<text>", base: Path | None = None) -> Study:
+    return study_from_data(parse_yaml(text, source), source, base)
 
 
 def config_hash(model: BaseModel) -> str:

@@ -31,8 +31,11 @@ from twin.engine.states import (
     ACTIVE_STATES,
     AVAILABILITY_LOSSES,
     BUSY,
+    DOWN,
     PLANNED_DOWNTIME,
+    SETUP,
     STATES,
+    TOOL_CHANGE,
 )
 from twin.engine.stats import RunStats, StationStats
 
@@ -42,7 +45,7 @@ PRECISION_KPIS: tuple[str, ...] = (
 LINE_KPIS: tuple[str, ...] = (
     "throughput_per_hour", "lead_time_min", "wip", "availability", "performance",
     "quality_rate", "oee", "bottleneck_share", "first_pass_yield", "scrap_rate", "escaped_ppm",
-    "false_reject_rate", *PRECISION_KPIS,
+    "false_reject_rate", *PRECISION_KPIS, "unplanned_downtime_share", "changeover_share",
 )
 STATION_KPIS: tuple[str, ...] = (
     *(f"share_{state}" for state in STATES), "utilisation", "availability", "performance",
@@ -169,4 +172,15 @@ def line_kpis(line: Line, stats: RunStats) -> dict[str, float]:
         "false_reject_rate": _ratio(inspection.false_rejects, inspection.inspected_conforming)
         if inspection.inspected_conforming else 0.0,
         **line_precision(line, stats),
+        **_line_state_shares(stats),
+    }
+
+
+def _line_state_shares(stats: RunStats) -> dict[str, float]:
+    """Shares of all machine time lost to breakdowns, and to changeovers and tool changes."""
+    minutes = sum(s.state_minutes.sum(axis=0) for s in stats.stations)
+    total = stats.observed_min * sum(s.machines for s in stats.stations)
+    return {
+        "unplanned_downtime_share": minutes[DOWN] / total,
+        "changeover_share": (minutes[SETUP] + minutes[TOOL_CHANGE]) / total,
     }

@@ -1,12 +1,13 @@
 """The validated, typed description of a line (pydantic). YAML in, `Line` out."""
 
 from twin.config.base import StrictModel
-from twin.config.dists import DIST_NAMES, DistSpec, dist_cv, dist_mean, scaled
+from twin.config.dists import DIST_NAMES, DistSpec, Exponential, dist_cv, dist_mean, scaled
 from twin.config.line import (
     ArrivalSource,
     ConwipSource,
     Failures,
     Line,
+    PredictiveMaintenance,
     PreventiveMaintenance,
     ReactiveMaintenance,
     SaturatedSource,
@@ -18,8 +19,10 @@ __all__ = [
     "ArrivalSource",
     "ConwipSource",
     "DistSpec",
+    "Exponential",
     "Failures",
     "Line",
+    "PredictiveMaintenance",
     "PreventiveMaintenance",
     "ReactiveMaintenance",
     "SaturatedSource",

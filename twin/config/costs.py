@@ -31,4 +31,6 @@ class Costs(StrictModel):
     co2_kg_per_kwh: float | None = Field(default=None, ge=0)
     maintenance_rate_per_hour: float = Field(default=0.0, ge=0)
     spare_parts_per_repair: float = Field(default=0.0, ge=0)
+    contribution_margin_per_part: float = Field(default=0.0, ge=0)
+    """Price minus variable cost of one more good part: values extra output in the business case."""
     stations: dict[str, StationCosts] = Field(default_factory=dict)

@@ -67,8 +67,26 @@ class PreventiveMaintenance(StrictModel):
     duration: DistSpec
 
 
+class PredictiveMaintenance(StrictModel):
+    """A condition monitor predicts a coming failure and turns it into a shorter planned stop.
+
+    Each failure is detected with probability `recall`, `lead_time` before it would happen (on the
+    failure clock); the machine then stops at the end of its part for a planned intervention of
+    `planned_repair_factor` × the repair time the failure would have needed. A missed failure
+    happens as usual. False alarms (`false_alarms_per_week`, per machine, calendar time) cost a
+    planned stop of the same kind.
+    """
+
+    policy: Literal["predictive"] = "predictive"
+    recall: float = Field(default=0.8, ge=0, le=1)
+    lead_time: NonNegativeDuration = 4 * 60.0
+    planned_repair_factor: float = Field(default=0.5, gt=0, le=1)
+    false_alarms_per_week: float = Field(default=0.5, ge=0)
+
+
 MaintenanceSpec = Annotated[
-    ReactiveMaintenance | PreventiveMaintenance, Field(discriminator="policy")
+    ReactiveMaintenance | PreventiveMaintenance | PredictiveMaintenance,
+    Field(discriminator="policy"),
 ]
 
 

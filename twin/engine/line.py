@@ -8,8 +8,16 @@ import itertools
 import numpy as np
 import simpy
 
-from twin.config import ArrivalSource, ConwipSource, Line, PreventiveMaintenance
+from twin.config import (
+    ArrivalSource,
+    ConwipSource,
+    Exponential,
+    Line,
+    PredictiveMaintenance,
+    PreventiveMaintenance,
+)
 from twin.engine.machine import Machine
+from twin.engine.monitor import ConditionMonitor
 from twin.engine.products import process_samplers, product_sequence, setup_times
 from twin.engine.quality import CharacteristicStats, InspectionCounts, Inspector, Tool
 from twin.engine.sampling import Purpose, Streams
@@ -204,11 +212,24 @@ def build(env: simpy.Environment, line: Line, streams: Streams,
                 operators=operators,
                 operator_for_process=bool(spec.operator and spec.operator.process),
                 operator_for_setup=bool(spec.operator and spec.operator.setup),
+                monitor=_monitor(spec, streams, number, index),
             )
             station.machines.append(machine)
             if shifts is not None:
                 shifts.machines.append(machine)
     return sim, stations, shifts
+
+
+def _monitor(spec, streams: Streams, number: int, index: int) -> ConditionMonitor | None:
+    policy = spec.maintenance
+    if not isinstance(policy, PredictiveMaintenance) or spec.failures is None:
+        return None
+    week = 7 * 24 * 60.0
+    gaps = (streams.sampler(Exponential(mean=week / policy.false_alarms_per_week), number,
+                            Purpose.FALSE_ALARM, index)
+            if policy.false_alarms_per_week > 0 else None)
+    repairs = streams.sampler(spec.failures.mttr, number, Purpose.FALSE_ALARM, 1000 + index)
+    return ConditionMonitor(policy, streams.uniforms(number, Purpose.PREDICTION, index), gaps, repairs)
 
 
 def _arrivals(env: simpy.Environment, first: StationSim, sim: LineSim, draw):

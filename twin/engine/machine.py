@@ -36,6 +36,7 @@ from twin.engine.states import (
 )
 
 if TYPE_CHECKING:
+    from twin.engine.monitor import ConditionMonitor
     from twin.engine.quality import Tool
     from twin.engine.sampling import Sampler
     from twin.engine.shifts import ShiftClock
@@ -53,7 +54,7 @@ class Machine:
                  pm_interval: float | None, draw_pm: Sampler | None,
                  tool: Tool | None = None, shifts: ShiftClock | None = None,
                  operators: simpy.Resource | None = None, operator_for_process: bool = False,
-                 operator_for_setup: bool = False) -> None:
+                 operator_for_setup: bool = False, monitor: ConditionMonitor | None = None) -> None:
         self.env = station.env
         self.station = station
         self.index = index
@@ -73,7 +74,11 @@ class Machine:
         self.since = 0.0
         self.off_saved: int | None = None
         self.wake: simpy.Event | None = None
+        self.monitor = monitor if draw_ttf is not None else None
         self.ttf = draw_ttf() if draw_ttf is not None and not calendar else math.inf
+        self.detected = self.monitor.detects() if self.monitor is not None else False
+        self.fail_at = math.inf
+        self.generation = 0
         self.age = 0.0
         self.product: int | None = None
         self.pending_failure = False
@@ -86,7 +91,7 @@ class Machine:
                          or station.setups is not None)
         self.process = self.env.process(self.run())
         if calendar and draw_ttf is not None:
-            self.env.process(self.calendar_clock())
+            self.env.process(self.calendar_clock(self.generation))
 
     # --- state clock -------------------------------------------------------------------------
     def to(self, state: int) -> None:
@@ -128,6 +133,7 @@ class Machine:
         plain_work = self.plain_work
         prepares = self.prepares
         operator_for_process = self.operator_for_process
+        monitor = self.monitor
         while True:
             if self.pending_failure:
                 yield from self.breakdown()
@@ -190,6 +196,8 @@ class Machine:
                 yield from self.change_tool()
             if pm_interval is not None and self.age >= pm_interval:
                 yield from self.planned_maintenance()
+            if monitor is not None and (self.alarm() or env._now >= monitor.next_false_alarm):
+                yield from self.predictive_stop()
 
     def prepare(self, part):
         """Before processing: wait for the shift, change over if the product changed, get an
@@ -253,7 +261,7 @@ class Machine:
             self.ttf -= chunk
             if cause == "failure" or self.ttf <= EPSILON:
                 yield from self.breakdown()
-                self.ttf = self.draw_ttf()
+                self.renew()
                 self.to(BUSY)
             elif cause == "shift" and remaining > EPSILON:
                 yield from self.wait_for_shift()
@@ -302,19 +310,54 @@ class Machine:
                 yield from self.breakdown()
 
     def planned_maintenance(self):
+        yield from self.planned_stop(self.draw_pm())
+        self.age = 0.0
+        if self.draw_ttf is not None and not self.calendar:
+            self.renew()
+
+    def renew(self) -> None:
+        """A new life after a repair or an intervention: a new time to failure (operating clock),
+        and whether the monitor will see this failure coming."""
+        if self.calendar:
+            self.generation += 1
+            self.env.process(self.calendar_clock(self.generation))
+        else:
+            self.ttf = self.draw_ttf()
+        if self.monitor is not None:
+            self.detected = self.monitor.detects()
+
+    def alarm(self) -> bool:
+        """The monitor has flagged the coming failure (it is within the lead time)."""
+        if not self.detected:
+            return False
+        if self.calendar:
+            return self.fail_at - self.env._now <= self.monitor.lead_time
+        return self.ttf <= self.monitor.lead_time
+
+    def predictive_stop(self):
+        """A predicted failure becomes a planned intervention (shorter than the repair would have
+        been); a false alarm costs a planned stop too."""
+        monitor = self.monitor
+        if self.alarm():
+            monitor.interventions += 1
+            yield from self.planned_stop(self.draw_repair() * monitor.planned_repair_factor)
+            self.age = 0.0
+            self.renew()
+        if self.env._now >= monitor.next_false_alarm:
+            monitor.false_alarms += 1
+            yield from self.planned_stop(monitor.false_alarm_duration())
+            monitor.schedule_false_alarm(self.env._now)
+
+    def planned_stop(self, duration: float):
         self.station.planned_stops += 1
-        self.to(MAINTENANCE)
-        duration = self.draw_pm()
         self.station.planned_minutes += duration
+        self.to(MAINTENANCE)
         if self.crew is None:
             yield self.env.timeout(duration)
         else:
             with self.crew.request(priority=1) as request:
                 yield request
                 yield self.env.timeout(duration)
-        self.age = 0.0
-        if self.draw_ttf is not None and not self.calendar:
-            self.ttf = self.draw_ttf()
 
     def change_tool(self):
         """Scheduled tool change or SPC recalibration: its own state, no crew needed."""
@@ -322,15 +365,21 @@ class Machine:
         yield self.env.timeout(self.tool.spec.tool_change)
         self.tool.changed()
 
-    def calendar_clock(self):
-        """Failures on the calendar clock: time to failure runs in every state."""
+    def calendar_clock(self, generation: int):
+        """Failures on the calendar clock: time to failure runs in every state. A predictive
+        intervention renews the machine and starts a new clock (this one then lapses)."""
         env = self.env
         while True:
-            yield env.timeout(self.draw_ttf())
+            ttf = self.draw_ttf()
+            self.fail_at = env._now + ttf
+            yield env.timeout(ttf)
+            if generation != self.generation:
+                return
             self.repaired = env.event()
-            if self.state in (BUSY, STARVED, BLOCKED) and self.process.target is not None \
-                    and self.state != OFF:
+            if self.state in (BUSY, STARVED, BLOCKED) and self.process.target is not None:
                 self.process.interrupt()
             else:
                 self.pending_failure = True
             yield self.repaired
+            if self.monitor is not None:
+                self.detected = self.monitor.detects()

@@ -1,0 +1,163 @@
+"""Conventional vs Industry 4.0: paired comparison on common random numbers, and the sequential
+procedure that adds replications until the main KPIs are as tight as asked.
+
+Both lines of a replication draw from the same streams (the engine keys streams by replication,
+station and purpose, and levers change only parameters), so the per-replication difference cancels
+most of the noise. The JSON reports how much: the variance reduction factor is the variance of an
+unpaired difference over that of the paired one.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from twin import levers as lever_functions
+from twin.config import Line
+from twin.config.study import Study
+from twin.experiment import Progress, Results, run_scenarios
+from twin.kpi import LINE_KPIS
+from twin.stats import estimate
+
+HEADLINE_KPIS: tuple[str, ...] = (
+    "throughput_per_hour", "oee", "cpk", "scrap_rate", "lead_time_min",
+    "energy_kwh_per_good_part", "cost_per_good_part",
+)
+"""The KPIs a trainer reads first (and the ones `--precision` watches)."""
+
+MAX_REPLICATIONS = 200
+
+
+@dataclass
+class Comparison:
+    """The conventional line and the same line with levers, run on common random numbers."""
+
+    study: Study
+    levers: list[str]
+    conventional: Results
+    industry40: Results
+
+    def difference(self) -> pd.DataFrame:
+        """Per KPI: conventional and Industry 4.0 means, the paired difference with its CI, the
+        relative change, and the variance reduction bought by pairing."""
+        rows = []
+        conv, i40 = self.conventional.kpis, self.industry40.kpis
+        for kpi in LINE_KPIS:
+            if kpi not in conv or kpi not in i40:
+                continue
+            a = conv[kpi].to_numpy(dtype=float)
+            b = i40[kpi].to_numpy(dtype=float)
+            diff = estimate(b - a)
+            base = float(np.nanmean(a)) if np.isfinite(a).any() else math.nan
+            rows.append({
+                "kpi": kpi,
+                "conventional": base,
+                "industry40": float(np.nanmean(b)) if np.isfinite(b).any() else math.nan,
+                "mean": diff.mean, "ci_low": diff.low, "ci_high": diff.high,
+                "relative": diff.mean / base if base and math.isfinite(base) else math.nan,
+                "relative_low": diff.low / base if base and math.isfinite(base) else math.nan,
+                "relative_high": diff.high / base if base and math.isfinite(base) else math.nan,
+                "variance_reduction": variance_reduction(a, b),
+            })
+        return pd.DataFrame(rows).set_index("kpi")
+
+    def to_json(self) -> dict[str, object]:
+        table = self.difference()
+        difference = {}
+        for kpi, row in table.iterrows():
+            difference[str(kpi)] = {
+                "mean": _finite(row["mean"]),
+                "ci95": [_finite(row["ci_low"]), _finite(row["ci_high"])],
+                "relative": _finite(row["relative"]),
+                "relative_ci95": [_finite(row["relative_low"]), _finite(row["relative_high"])],
+                "variance_reduction": _finite(row["variance_reduction"]),
+            }
+        return {
+            "name": self.study.line.name,
+            "levers": self.levers,
+            "replications": self.conventional.replications,
+            "seed": self.conventional.seed,
+            "conventional": self.conventional.to_json(),
+            "industry40": self.industry40.to_json(),
+            "difference": difference,
+        }
+
+
+def variance_reduction(a: np.ndarray, b: np.ndarray) -> float:
+    """Var(unpaired difference) / Var(paired difference): how many times fewer replications
+    common random numbers need for the same precision."""
+    mask = np.isfinite(a) & np.isfinite(b)
+    a, b = a[mask], b[mask]
+    if len(a) < 2:
+        return math.nan
+    paired = np.var(b - a, ddof=1)
+    unpaired = np.var(a, ddof=1) + np.var(b, ddof=1)
+    if paired == 0:
+        return math.inf if unpaired > 0 else math.nan
+    return float(unpaired / paired)
+
+
+def _finite(value: float) -> float | None:
+    return float(value) if value is not None and math.isfinite(value) else None
+
+
+def scenario_lines(study: Study, names: Sequence[str]) -> tuple[Line, Line]:
+    return study.line, lever_functions.apply(study.line, study.levers, names)
+
+
+def compare(study: Study, *, replications: int | None = None, seed: int | None = None,
+            levers: Sequence[str] | None = None, workers: int | None = None,
+            precision: float | None = None, progress: Progress | None = None) -> Comparison:
+    """Run conventional and Industry 4.0 on common random numbers.
+
+    With `precision` (a relative half-width such as 0.01), replications are added in batches until
+    the 95% CI half-width of every headline KPI of both lines is within that fraction of its mean
+    (or `MAX_REPLICATIONS` is reached): a sequential procedure in the spirit of Law & Kelton's
+    relative-precision rule, started from the study's replications.
+    """
+    names = lever_functions.enabled(study.levers, levers)
+    n = study.line.replications if replications is None else replications
+    seed = study.line.seed if seed is None else seed
+    conventional, industry40 = scenario_lines(study, names)
+    runs = run_scenarios({"conventional": conventional, "industry40": industry40}, range(n), seed,
+                         workers=workers, progress=progress)
+    comparison = _assemble(study, names, conventional, industry40, runs, seed)
+    while precision is not None and n < MAX_REPLICATIONS and not _precise(comparison, precision):
+        extra = min(max(2, n // 2), MAX_REPLICATIONS - n)
+        more = run_scenarios({"conventional": conventional, "industry40": industry40},
+                             range(n, n + extra), seed, workers=workers, progress=progress)
+        for key in runs:
+            runs[key].extend(more[key])
+        n += extra
+        comparison = _assemble(study, names, conventional, industry40, runs, seed)
+    return comparison
+
+
+def _assemble(study: Study, names: list[str], conventional: Line, industry40: Line,
+              runs: dict, seed: int) -> Comparison:
+    n = len(runs["conventional"])
+    conventional = conventional.model_copy(update={"replications": n, "seed": seed})
+    industry40 = industry40.model_copy(update={"replications": n, "seed": seed})
+    return Comparison(
+        study=study, levers=names,
+        conventional=Results(line=conventional, seed=seed, runs=runs["conventional"]),
+        industry40=Results(line=industry40, seed=seed, runs=runs["industry40"]),
+    )
+
+
+def _precise(comparison: Comparison, target: float) -> bool:
+    for results in (comparison.conventional, comparison.industry40):
+        summary = results.summary()
+        for kpi in HEADLINE_KPIS:
+            if kpi not in summary.index:
+                continue
+            mean, half = summary.loc[kpi, "mean"], summary.loc[kpi, "half_width"]
+            if not (math.isfinite(mean) and math.isfinite(half)) or mean == 0:
+                continue
+            if half > target * abs(mean):
+                return False
+    return True
