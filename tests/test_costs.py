@@ -403,8 +403,6 @@ calendar: {days_per_week: 7, shifts: [{start: 0, end: 8h}]}
 """
 
 
-@pytest.mark.xfail(strict=True, reason="engine: a changeover runs on past the shift end, and the part "
-                                       "after it is processed off shift (twin/engine/machine.py)")
 def test_no_setup_or_processing_outside_shifts():
     """Lots of 5 at 7 min, 20-min changeovers, one shift 0-8 h. Lot k runs 55(k−1) to 55(k−1)+35,
     so lot 9 ends at 475 and its changeover starts 5 min before the shift ends: on shift 45 parts
@@ -420,8 +418,6 @@ stations:
     assert (stats.stations[0].completed, minutes["busy"], minutes["setup"]) == (45, 315, 165)
 
 
-@pytest.mark.xfail(strict=True, reason="engine: after a repair that ends off shift the interrupted "
-                                       "part is finished off shift (twin/engine/machine.py, work())")
 def test_no_processing_outside_shifts_after_a_repair():
     """10 min a part, a failure after 475 busy minutes (5 min into part 48), 20 min repair, one
     shift 0-8 h: on shift 47 parts and 475 busy minutes; part 48 must wait for the next shift."""

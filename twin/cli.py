@@ -26,7 +26,7 @@ from twin.io import config_hash, load_line, validate_as
 from twin.report import line_tables
 from twin.units import parse_duration
 
-app = typer.Typer(add_completion=False, no_args_is_help=True,
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Lighthouse Twin: simulate a production line, conventional vs Industry 4.0.")
 out = Console()
 err = Console(stderr=True)
@@ -165,3 +165,6 @@ def main() -> None:
 if __name__ == "__main__":  # pragma: no cover
     main()
 
+
+
+from twin import cli_compare  # noqa: E402, F401  (registers `twin compare`)

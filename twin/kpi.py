@@ -26,6 +26,9 @@ import math
 import numpy as np
 
 from twin.config import Line, dist_mean
+from twin.config.costs import PERIOD_MINUTES
+from twin.costs import COST_KPIS, cost_kpis
+from twin.energy import ENERGY_KPIS, STATION_ENERGY_KPIS, energy_kpis, station_energy_kpis
 from twin.engine.quality import CharacteristicStats
 from twin.engine.states import (
     ACTIVE_STATES,
@@ -46,11 +49,13 @@ LINE_KPIS: tuple[str, ...] = (
     "throughput_per_hour", "lead_time_min", "wip", "availability", "performance",
     "quality_rate", "oee", "bottleneck_share", "first_pass_yield", "scrap_rate", "escaped_ppm",
     "false_reject_rate", *PRECISION_KPIS, "unplanned_downtime_share", "changeover_share",
+    "changeover_min", *ENERGY_KPIS, *COST_KPIS, "cost_levers_per_good_part",
+    "cost_levers_per_period",
 )
 STATION_KPIS: tuple[str, ...] = (
     *(f"share_{state}" for state in STATES), "utilisation", "availability", "performance",
     "quality_rate", "oee", "buffer_mean", "throughput_per_hour", "failures_per_day",
-    "tool_changes_per_day", *PRECISION_KPIS,
+    "tool_changes_per_day", *PRECISION_KPIS, *STATION_ENERGY_KPIS,
 )
 NAN = float("nan")
 
@@ -118,6 +123,7 @@ def station_kpis(line: Line, stats: StationStats, index: int, observed: float) -
         tool_changes_per_day=(stats.characteristic.tool_changes if stats.characteristic else 0)
         / observed * 24 * 60,
         **capability,
+        **station_energy_kpis(line, stats, index, observed),
     )
     return kpis
 
@@ -173,14 +179,27 @@ def line_kpis(line: Line, stats: RunStats) -> dict[str, float]:
         if inspection.inspected_conforming else 0.0,
         **line_precision(line, stats),
         **_line_state_shares(stats),
+        **energy_kpis(line, stats),
+        **cost_kpis(line, stats, {"levers": lever_cost_per_period(line)}),
     }
 
 
+def lever_cost_per_period(line: Line) -> float:
+    """Depreciation and opex of the levers applied to `line`, per cost period."""
+    if line.costs is None:
+        return NAN
+    per_year = sum(i.per_year for i in line.costs.investments)
+    return per_year * PERIOD_MINUTES[line.costs.period] / PERIOD_MINUTES["year"]
+
+
 def _line_state_shares(stats: RunStats) -> dict[str, float]:
-    """Shares of all machine time lost to breakdowns, and to changeovers and tool changes."""
+    """Shares of all machine time lost to breakdowns and to changeovers and tool changes, and the
+    mean duration of a product changeover (setup minutes per setup, NaN without setups)."""
     minutes = sum(s.state_minutes.sum(axis=0) for s in stats.stations)
     total = stats.observed_min * sum(s.machines for s in stats.stations)
+    setups = sum(s.setups for s in stats.stations)
     return {
         "unplanned_downtime_share": minutes[DOWN] / total,
         "changeover_share": (minutes[SETUP] + minutes[TOOL_CHANGE]) / total,
+        "changeover_min": minutes[SETUP] / setups if setups else NAN,
     }

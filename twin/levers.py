@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 
 from twin.config import Line, scaled
+from twin.config.costs import LeverInvestment
 from twin.config.line import PredictiveMaintenance
 from twin.config.quality import ClosedLoopControl, Inspection
 from twin.config.study import (
@@ -149,11 +150,24 @@ def enabled(levers: Levers, only: Sequence[str] | None = None) -> list[str]:
 
 
 def apply(line: Line, levers: Levers, names: Iterable[str]) -> Line:
-    """`line` with the named levers applied, in canonical order; validated again as a whole."""
+    """`line` with the named levers applied, in canonical order; validated again as a whole.
+
+    Each lever's investment is added to the line's costs, so the cost of the upgraded line
+    (cost per good part included) carries the levers' depreciation and opex.
+    """
     chosen = set(names)
+    investments = []
     for name in LEVER_NAMES:
         if name in chosen:
-            line = APPLY[name](line, getattr(levers, name))
+            lever = getattr(levers, name)
+            line = APPLY[name](line, lever)
+            investments.append(LeverInvestment(name=name, capex=lever.capex,
+                                               life_years=lever.life_years,
+                                               opex_per_year=lever.opex_per_year))
+    if line.costs is not None and investments:
+        costs = line.costs.model_copy(update={"investments": [*line.costs.investments,
+                                                              *investments]})
+        line = line.model_copy(update={"costs": costs})
     return Line.model_validate(line.model_dump())
 
 

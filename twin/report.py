@@ -18,6 +18,23 @@ LABELS: dict[str, tuple[str, str, float]] = {
     "quality_rate": ("Quality rate", "%", 100.0),
     "oee": ("OEE (line)", "%", 100.0),
     "bottleneck_share": ("Bottleneck active share", "%", 100.0),
+    "first_pass_yield": ("First-pass yield", "%", 100.0),
+    "scrap_rate": ("Scrap rate", "%", 100.0),
+    "escaped_ppm": ("Escaped defects", "ppm", 1.0),
+    "false_reject_rate": ("False rejects (of good parts)", "%", 100.0),
+    "cp": ("Cp", "", 1.0),
+    "cpk": ("Cpk", "", 1.0),
+    "characteristic_mean": ("Characteristic mean", "", 1.0),
+    "characteristic_sigma": ("Characteristic sigma", "", 1.0),
+    "defect_ppm": ("Defects as produced", "ppm", 1.0),
+    "unplanned_downtime_share": ("Unplanned downtime", "% of machine time", 100.0),
+    "changeover_share": ("Changeovers and tool changes", "% of machine time", 100.0),
+    "changeover_min": ("Changeover time (per setup)", "min", 1.0),
+    "energy_kwh": ("Energy", "kWh/period", 1.0),
+    "energy_kwh_per_good_part": ("Energy per good part", "kWh", 1.0),
+    "co2_kg_per_good_part": ("CO2 per good part", "kg", 1.0),
+    "cost_per_good_part": ("Cost per good part", "", 1.0),
+    "cost_per_period": ("Cost per period", "", 1.0),
 }
 
 

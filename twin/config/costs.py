@@ -19,6 +19,20 @@ class StationCosts(StrictModel):
     """Depreciation and overhead of one machine, charged for planned (on-shift) time."""
 
 
+class LeverInvestment(StrictModel):
+    """An investment carried by the line (added by a lever): written off straight-line over
+    `life_years`, plus its running cost."""
+
+    name: str
+    capex: float = Field(default=0.0, ge=0)
+    life_years: float = Field(default=5.0, gt=0)
+    opex_per_year: float = Field(default=0.0, ge=0)
+
+    @property
+    def per_year(self) -> float:
+        return self.capex / self.life_years + self.opex_per_year
+
+
 class Costs(StrictModel):
     currency: str = "EUR"
     period: Literal["hour", "shift", "day", "week", "month", "year"] = "year"
@@ -34,3 +48,5 @@ class Costs(StrictModel):
     contribution_margin_per_part: float = Field(default=0.0, ge=0)
     """Price minus variable cost of one more good part: values extra output in the business case."""
     stations: dict[str, StationCosts] = Field(default_factory=dict)
+    investments: list[LeverInvestment] = Field(default_factory=list)
+    """Investments of levers applied to this line; they add the cost item `levers`."""

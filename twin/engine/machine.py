@@ -226,10 +226,23 @@ class Machine:
                 self.to(WAITING_OPERATOR)
             yield request
         self.station.setups_done += 1
-        self.to(SETUP)
-        yield self.env.timeout(duration)
+        yield from self.on_shift(duration, SETUP)
         if request is not None:
             self.operators.release(request)
+
+    def on_shift(self, duration: float, state: int):
+        """Spend `duration` of working time in `state`, pausing outside shifts."""
+        env = self.env
+        remaining = duration
+        while True:
+            if self.shifts is not None and not self.shifts.working:
+                yield from self.wait_for_shift()
+            self.to(state)
+            chunk = remaining if self.shifts is None else min(remaining, self.shifts.end - env._now)
+            yield env.timeout(chunk)
+            remaining -= chunk
+            if remaining <= EPSILON:
+                return
 
     def wait_for_shift(self):
         self.to(OFF)
@@ -240,6 +253,9 @@ class Machine:
         env = self.env
         remaining = duration
         while remaining > EPSILON:
+            if self.shifts is not None and not self.shifts.working:
+                yield from self.wait_for_shift()  # a repair or a changeover ended off shift
+                self.to(BUSY)
             chunk, cause = remaining, None
             if self.ttf < chunk:
                 chunk, cause = self.ttf, "failure"

@@ -1,0 +1,126 @@
+"""`twin compare`: conventional vs Industry 4.0 on common random numbers, from the shell."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from twin.attribution import attribute
+from twin.cli import Format, app, err, guarded, out, progress_bar
+from twin.compare import compare as run_comparison
+from twin.errors import ConfigError
+from twin.io import load_study
+from twin.levers import LEVER_LABELS
+from twin.report import LABELS, fmt
+
+
+def _precision(value: str | None) -> float | None:
+    if value is None:
+        return None
+    text = value.strip()
+    try:
+        number = float(text.rstrip("%")) / (100 if text.endswith("%") else 1)
+    except ValueError:
+        raise ConfigError(f"--precision: expected a relative half-width such as 1% or 0.01, "
+                          f"got {value!r}") from None
+    if not 0 < number < 1:
+        raise ConfigError(f"--precision: must be between 0 and 100%, got {value!r}")
+    return number
+
+
+@app.command()
+def compare(
+    study_file: Annotated[Path, typer.Argument(metavar="STUDY", help="A study (or line) YAML file.")],
+    replications: Annotated[int | None, typer.Option(min=2, help="Replications (default: file).")] = None,
+    seed: Annotated[int | None, typer.Option(min=0, help="Base seed (default: file).")] = None,
+    levers: Annotated[str | None, typer.Option(help="Comma-separated levers to switch on "
+                                               "(default: those enabled in the study).")] = None,
+    precision: Annotated[str | None, typer.Option(help="Add replications until headline KPIs' "
+                                                  "95% CI half-width is within this, e.g. 1%.")] = None,
+    attribution: Annotated[bool, typer.Option("--attribution", help="Also attribute the "
+                                              "difference to each lever.")] = False,
+    format: Annotated[Format, typer.Option("--format", "-f", help="table or json.")] = Format.table,
+    workers: Annotated[int | None, typer.Option(min=1, help="Local processes (default: all cores).")] = None,
+) -> None:
+    """Compare the conventional line with the same line with Industry 4.0 levers."""
+    study = guarded(lambda: load_study(study_file))
+    names = [n.strip() for n in levers.split(",") if n.strip()] if levers else None
+    target = guarded(lambda: _precision(precision))
+    total = 2 * (replications or study.line.replications)
+    with progress_bar(total, "Comparing") as bar:
+        task = bar.add_task("compare", total=total)
+
+        def tick(done: int, of: int) -> None:
+            bar.update(task, completed=done, total=of)
+
+        result = guarded(lambda: run_comparison(study, replications=replications, seed=seed,
+                                                levers=names, workers=workers, precision=target,
+                                                progress=tick))
+        attributed = None
+        if attribution:
+            attributed = guarded(lambda: attribute(study, replications=result.conventional.replications,
+                                                   seed=seed, levers=names, workers=workers,
+                                                   progress=tick))
+    if format is Format.json:
+        document = result.to_json()
+        if attributed is not None:
+            document["attribution"] = attributed.to_json()
+        sys.stdout.write(json.dumps(document, indent=2, allow_nan=False) + "\n")
+        return
+    if format is Format.csv:
+        sys.stdout.write(result.difference().to_csv())
+        return
+    out.print(comparison_table(result))
+    if attributed is not None:
+        out.print(attribution_table(attributed))
+    if not result.levers:
+        err.print("note: no lever is enabled in this study; both lines are the same.")
+
+
+def comparison_table(result) -> Table:
+    table = Table(title=f"{result.study.line.name}: conventional vs Industry 4.0 "
+                  f"({', '.join(LEVER_LABELS[n] for n in result.levers) or 'no levers'}) · "
+                  f"{result.conventional.replications} paired replications",
+                  title_justify="left")
+    for column in ("KPI", "conventional", "Industry 4.0", "difference (95% CI)", "change"):
+        table.add_column(column, justify="left" if column == "KPI" else "right")
+    for kpi, row in result.difference().iterrows():
+        label, unit, scale = LABELS.get(str(kpi), (str(kpi), "", 1.0))
+        if not (abs(row["conventional"]) > 0 or abs(row["industry40"]) > 0):
+            continue
+        change = f"{row['relative']:+.1%}" if abs(row["relative"]) < 1e6 else "–"
+        table.add_row(
+            f"{label} ({unit})" if unit else label,
+            fmt(row["conventional"] * scale), fmt(row["industry40"] * scale),
+            f"{fmt(row['mean'] * scale)} [{fmt(row['ci_low'] * scale)}, {fmt(row['ci_high'] * scale)}]",
+            change,
+        )
+    table.caption = "Paired differences on common random numbers; CIs are Student t over replications."
+    return table
+
+
+def attribution_table(attributed) -> Table:
+    frame = attributed.one_at_a_time()
+    table = Table(title="What each lever buys (alone, vs conventional; relative change)",
+                  title_justify="left")
+    kpis = ["throughput_per_hour", "oee", "cpk", "scrap_rate", "cost_per_good_part"]
+    table.add_column("Lever")
+    for kpi in kpis:
+        table.add_column(LABELS.get(kpi, (kpi,))[0], justify="right")
+    for lever in attributed.levers:
+        cells = [LEVER_LABELS[lever]]
+        for kpi in kpis:
+            row = frame[(frame["lever"] == lever) & (frame["kpi"] == kpi)]
+            if row.empty or not abs(row["baseline"].iloc[0]) > 0:
+                cells.append("–")
+                continue
+            r = row.iloc[0]
+            cells.append(f"{r['alone_relative']:+.1%} [{r['alone_low'] / r['baseline']:+.1%}, "
+                         f"{r['alone_high'] / r['baseline']:+.1%}]")
+        table.add_row(*cells)
+    return table
