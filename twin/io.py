@@ -107,5 +107,5 @@ def config_hash(model: BaseModel) -> str:
 
 def dump_yaml(model: BaseModel) -> str:
     """A config as YAML that reloads to the same model (durations written in minutes)."""
-    data = model.model_dump(mode="json", exclude_defaults=False)
+    data = model.model_dump(mode="json", by_alias=True)
     return yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
