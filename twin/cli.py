@@ -7,6 +7,7 @@ field and the value on stderr, and exits with status 2.
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Callable
 from enum import Enum
@@ -16,15 +17,20 @@ from typing import Annotated, TypeVar
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.text import Text
 
 from twin import __version__
 from twin.config import Line
-from twin.errors import ConfigError
+from twin.errors import ConfigError, describe_problem
 from twin.experiment import Results
 from twin.experiment import run as run_line
-from twin.io import config_hash, load_line, validate_as
+from twin.io import config_hash, load_line, load_study, read_yaml, validate_as
 from twin.report import line_tables
-from twin.units import parse_duration
+
+try:  # typer >= 0.2x vendors click; older ones use the click package
+    from typer._click import exceptions as click_errors
+except ImportError:  # pragma: no cover
+    from click import exceptions as click_errors
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Lighthouse Twin: simulate a production line, conventional vs Industry 4.0.")
@@ -39,8 +45,14 @@ class Format(str, Enum):
     csv = "csv"
 
 
+def say_error(message: str) -> None:
+    """One line on stderr. The message is printed as it is: a value like `[/]` is not rich markup."""
+    line = " ".join(message.split())
+    err.print(Text.assemble(("error:", "bold red"), " ", line), highlight=False, soft_wrap=True)
+
+
 def fail(message: str, code: int = 2) -> typer.Exit:
-    err.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    say_error(message)
     return typer.Exit(code)
 
 
@@ -52,31 +64,42 @@ def guarded(action: Callable[[], T]) -> T:
         raise fail(str(exc)) from None
 
 
-def _duration_option(name: str, value: str | None) -> float | None:
-    if value is None:
-        return None
-    try:
-        return parse_duration(value)
-    except ValueError as exc:
-        raise ConfigError(f"--{name}: {exc}") from None
-
-
 def load_with_overrides(path: Path, horizon: str | None = None, warmup: str | None = None,
                         replications: int | None = None, seed: int | None = None) -> Line:
-    """Load a line file and apply command-line overrides, validating the result as a whole."""
-    line = load_line(path)
-    update: dict[str, object] = {}
-    if (minutes := _duration_option("horizon", horizon)) is not None:
-        update["horizon"] = minutes
-    if (minutes := _duration_option("warmup", warmup)) is not None:
-        update["warmup"] = minutes
-    if replications is not None:
-        update["replications"] = replications
-    if seed is not None:
-        update["seed"] = seed
-    if not update:
-        return line
-    return validate_as(Line, {**line.model_dump(), **update}, f"{path} (with options)")
+    """Load a line file and apply command-line overrides, validating the result as a whole.
+
+    The options are validated with the file, by the same rules and messages; a problem with an
+    option's value is reported under the option's name (`--warmup: must be < horizon (1d), got 2d`).
+    """
+    data = read_yaml(path)
+    if isinstance(data, dict) and "line" in data and "stations" not in data:
+        # a study file: run its (conventional) line
+        data = load_study(path).line.model_dump(mode="json", by_alias=True)
+    given = {"horizon": horizon, "warmup": warmup, "replications": replications, "seed": seed}
+    update = {name: value for name, value in given.items() if value is not None}
+    if not update or not isinstance(data, dict):
+        return validate_as(Line, data, str(path))
+    try:
+        return validate_as(Line, {**data, **update})
+    except ConfigError as exc:
+        if exc.field in update:
+            option = f"--{exc.field}"
+            problem = str(exc).split(": ", 1)[1]
+            raise ConfigError(f"{option}: {problem}", field=exc.field, source=option) from None
+        options = " ".join(f"--{name} {value}" for name, value in update.items())
+        raise ConfigError(f"{path} (with {options}): {exc}", field=exc.field,
+                          source=str(path)) from None
+
+
+def check_writable(path: Path, option: str) -> None:
+    """Fail before a long run, not after it, when its output cannot be written."""
+    if path.is_dir():
+        raise ConfigError(f"{option}: is a directory, got '{path}'")
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.is_dir():
+        raise ConfigError(f"{option}: no such directory {str(folder)!r}, got '{path}'")
+    if not os.access(folder, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
+        raise ConfigError(f"{option}: cannot write there (permission denied), got '{path}'")
 
 
 def progress_bar(total: int, label: str) -> Progress:
@@ -89,7 +112,8 @@ def validate(file: Annotated[Path, typer.Argument(help="A line YAML file.")]) ->
     """Check a line file; print a one-line summary, or the first problem and exit 2."""
     line = guarded(lambda: load_line(file))
     out.print(f"ok: {line.name}: {len(line.stations)} stations, horizon {line.horizon:g} min, "
-              f"{line.replications} replications (config {config_hash(line)})", highlight=False)
+              f"{line.replications} replications (config {config_hash(line)})", highlight=False,
+              markup=False, soft_wrap=True)
 
 
 @app.command()
@@ -105,6 +129,8 @@ def run(
 ) -> None:
     """Simulate a line and report its KPIs with 95% confidence intervals."""
     line = guarded(lambda: load_with_overrides(file, horizon, warmup, replications, seed))
+    if events_out is not None:
+        guarded(lambda: check_writable(events_out, "--events-out"))
     with progress_bar(line.replications, f"Simulating {line.name}") as bar:
         task = bar.add_task("run", total=line.replications)
         results = run_line(line, workers=workers, keep_part_log=events_out is not None,
@@ -118,7 +144,7 @@ def _write_csv(table, path: Path) -> None:
     try:
         table.to_csv(path, index=False)
     except OSError as exc:
-        raise ConfigError(f"--events-out: cannot write {path} ({exc.strerror})") from None
+        raise ConfigError(f"--events-out: cannot write ({exc.strerror or exc}), got '{path}'") from None
 
 
 def emit(results: Results, format: Format) -> None:
@@ -155,11 +181,32 @@ def version() -> None:
 
 
 def main() -> None:
+    """The `twin` script: like `app()`, but a bad option or argument is one line too, exit 2."""
     try:
-        app()
-    except KeyboardInterrupt:
-        err.print("interrupted")
+        code = app(standalone_mode=False)
+    except click_errors.NoArgsIsHelpError:
+        raise SystemExit(2) from None  # the help has been printed
+    except click_errors.ClickException as exc:
+        say_error(usage_message(exc))
+        raise SystemExit(exc.exit_code) from None
+    except (KeyboardInterrupt, typer.Abort):
+        err.print("interrupted", markup=False)
         raise SystemExit(130) from None
+    raise SystemExit(code or 0)
+
+
+def usage_message(exc: Exception) -> str:
+    """A click/typer usage error as `--option: what is wrong, got value`."""
+    from pydantic import ValidationError
+
+    param = getattr(exc, "param", None)
+    cause = exc.__cause__
+    if param is not None and isinstance(cause, ValidationError) and cause.errors():
+        name = param.opts[0] if getattr(param, "opts", None) else param.name
+        if getattr(param, "param_type_name", "") == "argument":
+            name = str(param.name).upper()
+        return f"{name}: {describe_problem(dict(cause.errors()[0]))}"
+    return exc.format_message()
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -13,7 +13,7 @@ from pydantic import BaseModel, ValidationError
 
 from twin.config import Line
 from twin.config.study import Study
-from twin.errors import ConfigError, from_validation_error
+from twin.errors import TOP_LEVEL, ConfigError, from_validation_error, show
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -24,9 +24,12 @@ def read_yaml(path: str | Path) -> Any:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise ConfigError(f"{path}: no such file") from None
+        raise ConfigError(f"{path}: no such file", source=str(path)) from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: not a UTF-8 text file (byte {exc.object[exc.start]:#04x} at "
+                          f"offset {exc.start})", source=str(path)) from None
     except OSError as exc:
-        raise ConfigError(f"{path}: cannot read ({exc.strerror})") from None
+        raise ConfigError(f"{path}: cannot read ({exc.strerror or exc})", source=str(path)) from None
     return parse_yaml(text, source=str(path))
 
 
@@ -43,24 +46,69 @@ _Yaml12Loader.add_implicit_resolver(
     "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF"))
 
 
-def parse_yaml(text: str, source: str = "<text>") -> Any:
-    """Parse YAML safely (no object construction), with YAML 1.2 booleans."""
+class _DuplicateKey(yaml.constructor.ConstructorError):
+    pass
+
+
+class _StrictLoader(_Yaml12Loader):
+    """Also refuses a key given twice in one mapping (YAML keeps the last one silently, so a second
+    `horizon:` further down a file would quietly win)."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: dict[Any, yaml.Mark] = {}
+        for key_node, _ in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                continue
+            key = self.construct_object(key_node, deep=True)
+            try:
+                first = seen.setdefault(key, key_node.start_mark)
+            except TypeError:  # an unhashable key: the base constructor reports it
+                continue
+            if first is not key_node.start_mark:
+                raise _DuplicateKey(None, None, f"duplicate key {key!r} (first given on line "
+                                                f"{first.line + 1})", key_node.start_mark)
+        return super().construct_mapping(node, deep=deep)
+
+
+def parse_yaml(text: str, source: str = "") -> Any:
+    """Parse YAML safely (no object construction), with YAML 1.2 booleans and no repeated keys.
+
+    A syntax error names the line and column: `file:3:7: ...`, or `line 3, column 7: ...` for text.
+    """
     try:
-        return yaml.load(text, Loader=_Yaml12Loader)
+        return yaml.load(text, Loader=_StrictLoader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
-        where = f"{source}:{mark.line + 1}:{mark.column + 1}" if mark else source
-        problem = exc.problem or "invalid YAML"
-        raise ConfigError(f"{where}: YAML syntax error: {problem}") from None
+        if mark is None:
+            where = source or "YAML"
+        elif source:
+            where = f"{source}:{mark.line + 1}:{mark.column + 1}"
+        else:
+            where = f"line {mark.line + 1}, column {mark.column + 1}"
+        problem = str(exc.problem or "invalid YAML")
+        if exc.context and problem.startswith("but "):  # "expected a single document, but found ..."
+            problem = f"{exc.context}, {problem}"
+        problem = " ".join(problem.split())
+        kind = "" if isinstance(exc, _DuplicateKey) else "YAML syntax error: "
+        raise ConfigError(f"{where}: {kind}{problem}", source=source or None) from None
     except yaml.YAMLError as exc:
-        raise ConfigError(f"{source}: YAML syntax error: {exc}") from None
+        message = " ".join(str(exc).split())
+        raise ConfigError(f"{source or 'YAML'}: YAML syntax error: {message}",
+                          source=source or None) from None
 
 
 def validate_as(model: type[M], data: Any, source: str = "") -> M:
     """Validate plain data against a config model, turning failures into a one-line ConfigError."""
     if not isinstance(data, dict):
-        kind = "an empty file" if data is None else f"a {type(data).__name__}"
-        raise ConfigError(f"{source or 'config'}: expected a mapping of keys at the top, got {kind}")
+        if data is None:
+            got = "an empty file"
+        elif isinstance(data, list):
+            got = f"a list {show(data)}"
+        else:
+            got = show(data)
+        prefix = f"{source}: " if source else ""
+        raise ConfigError(f"{prefix}{TOP_LEVEL}: expected a mapping of keys such as 'stations:', got {got}",
+                          field=TOP_LEVEL, source=source or None)
     try:
         return model.model_validate(data)
     except ValidationError as exc:
@@ -72,7 +120,8 @@ def load_line(path: str | Path) -> Line:
     return validate_as(Line, read_yaml(path), str(path))
 
 
-def line_from_text(text: str, source: str = "<text>") -> Line:
+def line_from_text(text: str, source: str = "") -> Line:
+    """Validate a line given as YAML text; messages name the field (and `source`, when given)."""
     return validate_as(Line, parse_yaml(text, source), source)
 
 

@@ -8,10 +8,17 @@ from pydantic import Field, field_validator, model_validator
 
 from twin.config.base import NonNegativeDuration, PositiveDuration, StrictModel, field_error
 from twin.config.costs import Costs
-from twin.config.dists import DistSpec
+from twin.config.dists import DistSpec, dist_mean
 from twin.config.operations import Energy, OperatorNeed, Operators, Product, SetupPair, WorkCalendar
 from twin.config.quality import Inspection, Quality
 from twin.units import format_minutes
+
+
+def _require_positive_mean(spec: DistSpec, field: str) -> None:
+    """A time whose mean is zero (`0`, `empirical: [0, 0]`) would stall the simulation clock."""
+    mean = dist_mean(spec)
+    if mean <= 0:
+        raise field_error(field, f"must have a mean > 0, got {format_minutes(mean) if mean else 0}")
 
 
 class SaturatedSource(StrictModel):
@@ -26,6 +33,11 @@ class ArrivalSource(StrictModel):
 
     kind: Literal["arrivals"] = "arrivals"
     interarrival: DistSpec
+
+    @model_validator(mode="after")
+    def _arrivals_take_time(self) -> ArrivalSource:
+        _require_positive_mean(self.interarrival, "interarrival")
+        return self
 
 
 class ConwipSource(StrictModel):
@@ -50,6 +62,11 @@ class Failures(StrictModel):
     mtbf: DistSpec
     mttr: DistSpec
     mode: Literal["operating", "calendar"] = "operating"
+
+    @model_validator(mode="after")
+    def _failures_take_time(self) -> Failures:
+        _require_positive_mean(self.mtbf, "mtbf")
+        return self
 
 
 class ReactiveMaintenance(StrictModel):
@@ -111,6 +128,13 @@ class Station(StrictModel):
     operator: OperatorNeed | None = None
     """What this station needs an operator from the pool for (absent: none)."""
     energy: Energy | None = None
+
+    @model_validator(mode="after")
+    def _process_takes_time(self) -> Station:
+        _require_positive_mean(self.process, "process")
+        for product, spec in self.process_by_product.items():
+            _require_positive_mean(spec, f"process_by_product.{product}")
+        return self
 
 
 class Line(StrictModel):
