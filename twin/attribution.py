@@ -27,6 +27,11 @@ ATTRIBUTION_KPIS: tuple[str, ...] = (
 )
 
 
+def _mean(values: np.ndarray) -> float:
+    finite = values[np.isfinite(values)]
+    return float(finite.mean()) if len(finite) else float("nan")
+
+
 @dataclass
 class Attribution:
     levers: list[str]
@@ -44,7 +49,7 @@ class Attribution:
         rows = []
         for lever in self.levers:
             for kpi in kpis:
-                base = float(np.nanmean(self._values(none, kpi)))
+                base = _mean(self._values(none, kpi))
                 alone = estimate(self._values(frozenset([lever]), kpi) - self._values(none, kpi))
                 removed = estimate(self._values(full, kpi) - self._values(full - {lever}, kpi))
                 rows.append({

@@ -11,6 +11,7 @@ import typer
 from rich.table import Table
 
 from twin.attribution import attribute
+from twin.business import business_case, oee_bridge
 from twin.cli import Format, app, err, guarded, out, progress_bar
 from twin.compare import compare as run_comparison
 from twin.errors import ConfigError
@@ -66,8 +67,11 @@ def compare(
             attributed = guarded(lambda: attribute(study, replications=result.conventional.replications,
                                                    seed=seed, levers=names, workers=workers,
                                                    progress=tick))
+    case = business_case(result)
     if format is Format.json:
         document = result.to_json()
+        document["business_case"] = case.to_json() if case is not None else None
+        document["oee_bridge"] = {step: float(v) for step, v in oee_bridge(result)["value"].items()}
         if attributed is not None:
             document["attribution"] = attributed.to_json()
         sys.stdout.write(json.dumps(document, indent=2, allow_nan=False) + "\n")
@@ -76,6 +80,9 @@ def compare(
         sys.stdout.write(result.difference().to_csv())
         return
     out.print(comparison_table(result))
+    out.print(bridge_table(result))
+    if case is not None:
+        out.print(business_table(case))
     if attributed is not None:
         out.print(attribution_table(attributed))
     if not result.levers:
@@ -101,6 +108,38 @@ def comparison_table(result) -> Table:
             change,
         )
     table.caption = "Paired differences on common random numbers; CIs are Student t over replications."
+    return table
+
+
+def bridge_table(result) -> Table:
+    table = Table(title="OEE bridge, conventional → Industry 4.0 (points)", title_justify="left")
+    table.add_column("step")
+    table.add_column("OEE points", justify="right")
+    for step, row in oee_bridge(result).iterrows():
+        value = row["value"] * 100
+        table.add_row(str(step), f"{value:.1f}" if "OEE" in str(step) else f"{value:+.1f}")
+    return table
+
+
+def business_table(case) -> Table:
+    table = Table(title=f"Business case ({case.currency} per year unless stated; "
+                  f"{case.horizon_years} years at {case.discount_rate:.0%})", title_justify="left")
+    table.add_column("item")
+    table.add_column("mean", justify="right")
+    table.add_column("95% CI", justify="right")
+    for item, value in case.savings_by_item.items():
+        table.add_row(f"saving: {item}", fmt(value.mean), f"[{fmt(value.low)}, {fmt(value.high)}]")
+    rows = [("extra good parts", case.extra_good_parts_per_year),
+            ("value of extra output", case.extra_output_value_per_year),
+            ("net benefit (after lever opex)", case.net_benefit_per_year),
+            ("NPV", case.npv), ("ROI over the horizon", case.roi)]
+    for label, value in rows:
+        table.add_row(label, fmt(value.mean), f"[{fmt(value.low)}, {fmt(value.high)}]")
+    table.add_row("capex", fmt(case.capex), "")
+    table.add_row("lever opex", fmt(case.opex_per_year), "")
+    low, high = case.payback_months_range
+    table.add_row("payback (months)", fmt(case.payback_months) if case.payback_months else "never",
+                  f"[{fmt(low) if low else '–'}, {fmt(high) if high else 'never'}]")
     return table
 
 

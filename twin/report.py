@@ -38,6 +38,36 @@ LABELS: dict[str, tuple[str, str, float]] = {
 }
 
 
+DETAIL_KPIS = frozenset(
+    [f"cost_{item}_per_{scope}" for item in ("machine", "labour", "energy", "maintenance", "material",
+                                             "scrap", "escapes", "levers")
+     for scope in ("good_part", "period")] + ["co2_kg", "characteristic_mean", "characteristic_sigma"]
+)
+"""KPIs kept out of the headline tables (they are in the JSON and CSV, and the breakdown table)."""
+
+
+def cost_table(summary, currency: str, title: str) -> Table:
+    """Cost per good part by item (mean and CI), the explainable breakdown."""
+    table = Table(title=title, title_justify="left")
+    for column in ("cost item", f"{currency} per good part", "95% CI", f"{currency} per period"):
+        table.add_column(column, justify="left" if column == "cost item" else "right")
+    for item in ("machine", "labour", "energy", "maintenance", "material", "scrap", "escapes",
+                 "levers"):
+        key = f"cost_{item}_per_good_part"
+        if key not in summary.index or not math.isfinite(summary.loc[key, "mean"]):
+            continue
+        row = summary.loc[key]
+        if item == "levers" and row["mean"] == 0:
+            continue
+        table.add_row(item, fmt(row["mean"]), f"[{fmt(row['ci_low'])}, {fmt(row['ci_high'])}]",
+                      fmt(summary.loc[f"cost_{item}_per_period", "mean"]))
+    total = summary.loc["cost_per_good_part"]
+    table.add_row("[b]total[/b]", f"[b]{fmt(total['mean'])}[/b]",
+                  f"[{fmt(total['ci_low'])}, {fmt(total['ci_high'])}]",
+                  fmt(summary.loc["cost_per_period", "mean"]))
+    return table
+
+
 def fmt(value: float, digits: int = 3) -> str:
     """`value` to about `digits` significant figures, with thousands separators; – when undefined."""
     if value is None or not math.isfinite(value):
@@ -59,6 +89,8 @@ def line_tables(results: Results) -> list[Table]:
     for column in ("KPI", "mean", "95% CI", "unit"):
         table.add_column(column, justify="left" if column in ("KPI", "unit") else "right")
     for kpi, row in summary.iterrows():
+        if not math.isfinite(row["mean"]) or str(kpi) in DETAIL_KPIS:
+            continue  # undefined for this line (no costs, no characteristic) or detail only
         label, unit, scale = LABELS.get(str(kpi), (str(kpi), "", 1.0))
         ci = f"[{fmt(row['ci_low'] * scale)}, {fmt(row['ci_high'] * scale)}]"
         table.add_row(label, fmt(row["mean"] * scale), ci, unit)
@@ -71,7 +103,9 @@ def line_tables(results: Results) -> list[Table]:
     per_station = Table(title="Stations (means over replications)", title_justify="left")
     columns = [("Station", None), ("busy", "share_busy"), ("starved", "share_starved"),
                ("blocked", "share_blocked"), ("down", "share_down"),
-               ("maint.", "share_maintenance"), ("avail.", "availability"), ("OEE", "oee"),
+               ("maint.", "share_maintenance"), ("setup", "share_setup"),
+               ("tool", "share_tool_change"), ("off", "share_off"),
+               ("avail.", "availability"), ("OEE", "oee"),
                ("buffer", "buffer_mean"), ("parts/h", "throughput_per_hour")]
     for name, _ in columns:
         per_station.add_column(name, justify="left" if name == "Station" else "right")
@@ -82,4 +116,8 @@ def line_tables(results: Results) -> list[Table]:
             cells.append(fmt(value) if kpi in ("buffer_mean", "throughput_per_hour")
                          else f"{value:.1%}")
         per_station.add_row(*cells)
-    return [table, per_station]
+    tables = [table, per_station]
+    if line.costs is not None:
+        tables.append(cost_table(summary, line.costs.currency,
+                                 f"Cost breakdown (per good part; per {line.costs.period})"))
+    return tables
