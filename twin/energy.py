@@ -88,7 +88,10 @@ def _per_good(amount: float, good: int) -> float:
 
 
 def energy_kpis(line: Line, stats: RunStats) -> dict[str, float]:
-    """Line energy per period, per good part, and CO2 (NaN without a grid factor)."""
+    """Line energy per period, per good part, and CO2 (NaN without a grid factor). A line with no
+    `energy:` block on any station has no energy model: every figure is NaN, not a false 0."""
+    if all(station.energy is None for station in line.stations):
+        return dict.fromkeys(ENERGY_KPIS, NAN)
     kwh = energy_kwh(line, stats)
     factor = line.costs.co2_kg_per_kwh if line.costs is not None else None
     co2 = kwh * factor if factor is not None else NAN
