@@ -17,7 +17,7 @@ from twin.compare import compare as run_comparison
 from twin.errors import ConfigError
 from twin.io import load_study
 from twin.levers import LEVER_LABELS
-from twin.report import LABELS, fmt
+from twin.report import DETAIL_KPIS, LABELS, fmt
 
 
 def _precision(value: str | None) -> float | None:
@@ -98,7 +98,7 @@ def comparison_table(result) -> Table:
         table.add_column(column, justify="left" if column == "KPI" else "right")
     for kpi, row in result.difference().iterrows():
         label, unit, scale = LABELS.get(str(kpi), (str(kpi), "", 1.0))
-        if not (abs(row["conventional"]) > 0 or abs(row["industry40"]) > 0):
+        if str(kpi) in DETAIL_KPIS or not (abs(row["conventional"]) > 0 or abs(row["industry40"]) > 0):
             continue
         change = f"{row['relative']:+.1%}" if abs(row["relative"]) < 1e6 else "–"
         table.add_row(

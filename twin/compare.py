@@ -30,6 +30,9 @@ HEADLINE_KPIS: tuple[str, ...] = (
 """The KPIs a trainer reads first (and the ones `--precision` watches)."""
 
 MAX_REPLICATIONS = 200
+PER_CHARACTERISTIC = frozenset({"characteristic_mean", "characteristic_sigma"})
+"""Line-level values of the weakest characteristic, which may be another one after the levers:
+compared per station instead (they would mix millimetres with micrometres)."""
 
 
 @dataclass
@@ -47,7 +50,7 @@ class Comparison:
         rows = []
         conv, i40 = self.conventional.kpis, self.industry40.kpis
         for kpi in LINE_KPIS:
-            if kpi not in conv or kpi not in i40:
+            if kpi not in conv or kpi not in i40 or kpi in PER_CHARACTERISTIC:
                 continue
             a = conv[kpi].to_numpy(dtype=float)
             b = i40[kpi].to_numpy(dtype=float)
