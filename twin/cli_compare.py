@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from twin.attribution import attribute
@@ -90,7 +91,7 @@ def compare(
 
 
 def comparison_table(result) -> Table:
-    table = Table(title=f"{result.study.line.name}: conventional vs Industry 4.0 "
+    table = Table(title=f"{escape(result.study.line.name)}: conventional vs Industry 4.0 "
                   f"({', '.join(LEVER_LABELS[n] for n in result.levers) or 'no levers'}) · "
                   f"{result.conventional.replications} paired replications",
                   title_justify="left")

@@ -133,7 +133,8 @@ def study_from_data(data: Any, source: str, base: Path | None = None) -> Study:
     if isinstance(data, dict) and isinstance(data.get("line"), str):
         line_path = (base or Path.cwd()) / data["line"]
         if not line_path.exists():
-            raise ConfigError(f"{source}: line: no such file, got {data['line']!r}")
+            where = f"{source}: " if source else ""
+            raise ConfigError(f"{where}line: no such file, got {data['line']!r}")
         data = {**data, "line": load_line(line_path)}
     return validate_as(Study, data, source)
 
@@ -144,7 +145,9 @@ def load_study(path: str | Path) -> Study:
     return study_from_data(read_yaml(path), str(path), path.parent)
 
 
-def study_from_text(text: str, source: str = "<text>", base: Path | None = None) -> Study:
+def study_from_text(text: str, source: str = "", base: Path | None = None) -> Study:
+    """Validate a study (or a plain line) given as YAML text; a `line:` path is read relative to
+    `base` (the working directory when absent)."""
     return study_from_data(parse_yaml(text, source), source, base)
 
 

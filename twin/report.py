@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+from rich.markup import escape
 from rich.table import Table
 
 from twin.experiment import Results
@@ -83,7 +84,7 @@ def fmt(value: float, digits: int = 3) -> str:
 def line_tables(results: Results) -> list[Table]:
     line = results.line
     summary = results.summary()
-    title = (f"{line.name} · {results.replications} replications × {line.observed_minutes:g} min "
+    title = (f"{escape(line.name)} · {results.replications} replications × {line.observed_minutes:g} min "
              f"observed (warm-up {line.warmup:g}) · seed {results.seed} · config {results.config_hash}")
     table = Table(title=title, title_justify="left")
     for column in ("KPI", "mean", "95% CI", "unit"):
@@ -95,7 +96,8 @@ def line_tables(results: Results) -> list[Table]:
         ci = f"[{fmt(row['ci_low'] * scale)}, {fmt(row['ci_high'] * scale)}]"
         table.add_row(label, fmt(row["mean"] * scale), ci, unit)
     neck = results.bottleneck()
-    table.caption = (f"Bottleneck: {neck['station']} (in {neck['frequency']:.0%} of replications). "
+    table.caption = (f"Bottleneck: {escape(str(neck['station']))} "
+                     f"(in {neck['frequency']:.0%} of replications). "
                      "Throughput counts good parts leaving the line; OEE = A × P × Q of the "
                      "constraint station.")
 
@@ -110,7 +112,7 @@ def line_tables(results: Results) -> list[Table]:
     for name, _ in columns:
         per_station.add_column(name, justify="left" if name == "Station" else "right")
     for spec in line.stations:
-        cells = [spec.name + (" ◀" if spec.name == neck["station"] else "")]
+        cells = [escape(spec.name) + (" ◀" if spec.name == neck["station"] else "")]
         for _, kpi in columns[1:]:
             value = float(stations.loc[(spec.name, kpi)])
             cells.append(fmt(value) if kpi in ("buffer_mean", "throughput_per_hour")
