@@ -20,17 +20,43 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-from twin.attribution import Attribution, attribute
-from twin.business import BusinessCase, business_case, oee_bridge, six_big_losses
-from twin.compare import Comparison, compare
-from twin.config import Line
-from twin.config.study import Study
-from twin.errors import ConfigError
-from twin.experiment import Results, run
-from twin.io import config_hash, dump_yaml, line_from_text, load_study, study_from_text
-from twin.io import load_line as load
-from twin.levers import LEVER_LABELS, LEVER_NAMES
-from twin.levers import apply as apply_levers
+_EXPORTS: dict[str, tuple[str, str]] = {
+    "Attribution": ("twin.attribution", "Attribution"),
+    "attribute": ("twin.attribution", "attribute"),
+    "BusinessCase": ("twin.business", "BusinessCase"),
+    "business_case": ("twin.business", "business_case"),
+    "oee_bridge": ("twin.business", "oee_bridge"),
+    "six_big_losses": ("twin.business", "six_big_losses"),
+    "Comparison": ("twin.compare", "Comparison"),
+    "compare": ("twin.compare", "compare"),
+    "Line": ("twin.config", "Line"),
+    "Study": ("twin.config.study", "Study"),
+    "ConfigError": ("twin.errors", "ConfigError"),
+    "Results": ("twin.experiment", "Results"),
+    "run": ("twin.experiment", "run"),
+    "config_hash": ("twin.io", "config_hash"),
+    "dump_yaml": ("twin.io", "dump_yaml"),
+    "line_from_text": ("twin.io", "line_from_text"),
+    "load_study": ("twin.io", "load_study"),
+    "study_from_text": ("twin.io", "study_from_text"),
+    "load": ("twin.io", "load_line"),
+    "LEVER_LABELS": ("twin.levers", "LEVER_LABELS"),
+    "LEVER_NAMES": ("twin.levers", "LEVER_NAMES"),
+    "apply_levers": ("twin.levers", "apply"),
+}
+
+
+def __getattr__(name: str) -> object:
+    """Import on first use: `twin validate` need not pay for pandas and the engine."""
+    if name not in _EXPORTS:
+        raise AttributeError(f"module 'twin' has no attribute {name!r}")
+    import importlib
+
+    module, attribute = _EXPORTS[name]
+    value = getattr(importlib.import_module(module), attribute)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "LEVER_LABELS",

@@ -12,7 +12,7 @@ import sys
 from collections.abc import Callable
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, TypeVar
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 from rich.console import Console
@@ -22,10 +22,10 @@ from rich.text import Text
 from twin import __version__
 from twin.config import Line
 from twin.errors import ConfigError, describe_problem
-from twin.experiment import Results
-from twin.experiment import run as run_line
-from twin.io import config_hash, load_line, load_study, read_yaml, validate_as
-from twin.report import line_tables
+from twin.io import config_hash, load_study, read_yaml, validate_as
+
+if TYPE_CHECKING:
+    from twin.experiment import Results
 
 try:  # typer >= 0.2x vendors click; older ones use the click package
     from typer._click import exceptions as click_errors
@@ -108,12 +108,16 @@ def progress_bar(total: int, label: str) -> Progress:
 
 
 @app.command()
-def validate(file: Annotated[Path, typer.Argument(help="A line YAML file.")]) -> None:
-    """Check a line file; print a one-line summary, or the first problem and exit 2."""
-    line = guarded(lambda: load_line(file))
+def validate(file: Annotated[Path, typer.Argument(help="A line or study YAML file.")]) -> None:
+    """Check a line or study file; print a one-line summary, or the first problem and exit 2."""
+    study = guarded(lambda: load_study(file))
+    line = study.line
+    levers = [name for name in type(study.levers).model_fields
+              if getattr(study.levers, name) is not None and getattr(study.levers, name).enabled]
+    extra = f", levers: {', '.join(levers)}" if levers else ""
     out.print(f"ok: {line.name}: {len(line.stations)} stations, horizon {line.horizon:g} min, "
-              f"{line.replications} replications (config {config_hash(line)})", highlight=False,
-              markup=False, soft_wrap=True)
+              f"{line.replications} replications{extra} (config {config_hash(line)})",
+              highlight=False, markup=False, soft_wrap=True)
 
 
 @app.command()
@@ -133,6 +137,8 @@ def run(
         guarded(lambda: check_writable(events_out, "--events-out"))
     with progress_bar(line.replications, f"Simulating {line.name}") as bar:
         task = bar.add_task("run", total=line.replications)
+        from twin.experiment import run as run_line  # pandas and the engine: only when running
+
         results = run_line(line, workers=workers, keep_part_log=events_out is not None,
                            progress=lambda done, total: bar.update(task, completed=done))
     if events_out is not None:
@@ -153,6 +159,8 @@ def emit(results: Results, format: Format) -> None:
     elif format is Format.csv:
         sys.stdout.write(csv_summary(results))
     else:
+        from twin.report import line_tables
+
         for table in line_tables(results):
             out.print(table)
 

@@ -11,10 +11,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from twin.attribution import attribute
-from twin.business import business_case, oee_bridge
 from twin.cli import Format, app, err, guarded, out, progress_bar
-from twin.compare import compare as run_comparison
 from twin.errors import ConfigError
 from twin.io import load_study
 from twin.levers import LEVER_LABELS
@@ -50,6 +47,10 @@ def compare(
     workers: Annotated[int | None, typer.Option(min=1, help="Local processes (default: all cores).")] = None,
 ) -> None:
     """Compare the conventional line with the same line with Industry 4.0 levers."""
+    from twin.attribution import attribute
+    from twin.business import business_case, oee_bridge
+    from twin.compare import compare as run_comparison
+
     study = guarded(lambda: load_study(study_file))
     names = [n.strip() for n in levers.split(",") if n.strip()] if levers else None
     target = guarded(lambda: _precision(precision))
@@ -113,6 +114,8 @@ def comparison_table(result) -> Table:
 
 
 def bridge_table(result) -> Table:
+    from twin.business import oee_bridge
+
     table = Table(title="OEE bridge, conventional → Industry 4.0 (points)", title_justify="left")
     table.add_column("step")
     table.add_column("OEE points", justify="right")

@@ -128,7 +128,7 @@ def line_from_text(text: str, source: str = "") -> Line:
 def study_from_data(data: Any, source: str, base: Path | None = None) -> Study:
     """A study from parsed YAML: `line:` is a path (relative to the study file) or a mapping; a
     plain line file is a study without levers."""
-    if isinstance(data, dict) and "stations" in data and "line" not in data:
+    if not isinstance(data, dict) or "line" not in data:
         return Study(line=validate_as(Line, data, source))
     if isinstance(data, dict) and isinstance(data.get("line"), str):
         line_path = (base or Path.cwd()) / data["line"]

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 from rich.markup import escape
 from rich.table import Table
 
-from twin.experiment import Results
+if TYPE_CHECKING:
+    from twin.experiment import Results
 
 LABELS: dict[str, tuple[str, str, float]] = {
     # kpi: (label, unit, scale)
