@@ -47,6 +47,9 @@ DETAIL_KPIS = frozenset(
      for scope in ("good_part", "period")] + ["co2_kg", "characteristic_mean", "characteristic_sigma"]
 )
 """KPIs kept out of the headline tables (they are in the JSON and CSV, and the breakdown table)."""
+QUALITY_KPIS = frozenset({"first_pass_yield", "scrap_rate", "escaped_ppm", "false_reject_rate",
+                          "cp", "cpk", "defect_ppm"})
+CHANGEOVER_KPIS = frozenset({"changeover_share", "changeover_min"})
 
 
 def cost_table(summary, currency: str, title: str) -> Table:
@@ -91,9 +94,15 @@ def line_tables(results: Results) -> list[Table]:
     table = Table(title=title, title_justify="left")
     for column in ("KPI", "mean", "95% CI", "unit"):
         table.add_column(column, justify="left" if column in ("KPI", "unit") else "right")
+    has_quality = any(spec.quality is not None for spec in line.stations)
+    has_changeovers = any(spec.setup is not None or spec.setup_pairs or spec.quality is not None
+                          for spec in line.stations)
     for kpi, row in summary.iterrows():
         if not math.isfinite(row["mean"]) or str(kpi) in DETAIL_KPIS:
             continue  # undefined for this line (no costs, no characteristic) or detail only
+        if (str(kpi) in QUALITY_KPIS and not has_quality) or (
+                str(kpi) in CHANGEOVER_KPIS and not has_changeovers):
+            continue  # the model has nothing to say about it for this line
         label, unit, scale = LABELS.get(str(kpi), (str(kpi), "", 1.0))
         ci = f"[{fmt(row['ci_low'] * scale)}, {fmt(row['ci_high'] * scale)}]"
         table.add_row(label, fmt(row["mean"] * scale), ci, unit)
@@ -112,7 +121,10 @@ def line_tables(results: Results) -> list[Table]:
                ("avail.", "availability"), ("OEE", "oee"),
                ("buffer", "buffer_mean"), ("parts/h", "throughput_per_hour")]
     for name, _ in columns:
-        per_station.add_column(name, justify="left" if name == "Station" else "right")
+        if name == "Station":
+            per_station.add_column(name, no_wrap=True)
+        else:
+            per_station.add_column(name, justify="right")
     for spec in line.stations:
         cells = [escape(spec.name) + (" ◀" if spec.name == neck["station"] else "")]
         for _, kpi in columns[1:]:
