@@ -130,6 +130,8 @@ def run(
     format: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.table,
     events_out: Annotated[Path | None, typer.Option(help="Write the per-part log to this CSV.")] = None,
     workers: Annotated[int | None, typer.Option(min=1, help="Local processes (default: all cores).")] = None,
+    dask: Annotated[str | None, typer.Option(help="Run replications on this Dask scheduler, "
+                                             "e.g. tcp://10.0.0.5:8786.")] = None,
 ) -> None:
     """Simulate a line and report its KPIs with 95% confidence intervals."""
     line = guarded(lambda: load_with_overrides(file, horizon, warmup, replications, seed))
@@ -139,8 +141,9 @@ def run(
         task = bar.add_task("run", total=line.replications)
         from twin.experiment import run as run_line  # pandas and the engine: only when running
 
-        results = run_line(line, workers=workers, keep_part_log=events_out is not None,
-                           progress=lambda done, total: bar.update(task, completed=done))
+        results = guarded(lambda: run_line(
+            line, workers=workers, dask=dask, keep_part_log=events_out is not None,
+            progress=lambda done, total: bar.update(task, completed=done)))
     if events_out is not None:
         guarded(lambda: _write_csv(results.part_records(), events_out))
     emit(results, format)

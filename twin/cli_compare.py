@@ -45,6 +45,8 @@ def compare(
                                               "difference to each lever.")] = False,
     format: Annotated[Format, typer.Option("--format", "-f", help="table or json.")] = Format.table,
     workers: Annotated[int | None, typer.Option(min=1, help="Local processes (default: all cores).")] = None,
+    dask: Annotated[str | None, typer.Option(help="Run replications on this Dask scheduler, "
+                                             "e.g. tcp://10.0.0.5:8786.")] = None,
 ) -> None:
     """Compare the conventional line with the same line with Industry 4.0 levers."""
     from twin.attribution import attribute
@@ -63,12 +65,12 @@ def compare(
 
         result = guarded(lambda: run_comparison(study, replications=replications, seed=seed,
                                                 levers=names, workers=workers, precision=target,
-                                                progress=tick))
+                                                progress=tick, dask=dask))
         attributed = None
         if attribution:
             attributed = guarded(lambda: attribute(study, replications=result.conventional.replications,
                                                    seed=seed, levers=names, workers=workers,
-                                                   progress=tick))
+                                                   progress=tick, dask=dask))
     case = business_case(result)
     if format is Format.json:
         document = result.to_json()

@@ -114,7 +114,8 @@ def scenario_lines(study: Study, names: Sequence[str]) -> tuple[Line, Line]:
 
 def compare(study: Study, *, replications: int | None = None, seed: int | None = None,
             levers: Sequence[str] | None = None, workers: int | None = None,
-            precision: float | None = None, progress: Progress | None = None) -> Comparison:
+            precision: float | None = None, progress: Progress | None = None,
+            dask: str | None = None) -> Comparison:
     """Run conventional and Industry 4.0 on common random numbers.
 
     With `precision` (a relative half-width such as 0.01), replications are added in batches until
@@ -127,12 +128,13 @@ def compare(study: Study, *, replications: int | None = None, seed: int | None =
     seed = study.line.seed if seed is None else seed
     conventional, industry40 = scenario_lines(study, names)
     runs = run_scenarios({"conventional": conventional, "industry40": industry40}, range(n), seed,
-                         workers=workers, progress=progress)
+                         workers=workers, progress=progress, dask=dask)
     comparison = _assemble(study, names, conventional, industry40, runs, seed)
     while precision is not None and n < MAX_REPLICATIONS and not _precise(comparison, precision):
         extra = min(max(2, n // 2), MAX_REPLICATIONS - n)
         more = run_scenarios({"conventional": conventional, "industry40": industry40},
-                             range(n, n + extra), seed, workers=workers, progress=progress)
+                             range(n, n + extra), seed, workers=workers, progress=progress,
+                             dask=dask)
         for key in runs:
             runs[key].extend(more[key])
         n += extra

@@ -18,6 +18,7 @@ import pandas as pd
 from twin import __version__
 from twin.config import Line
 from twin.engine import PartRecord, RunStats, simulate
+from twin.errors import ConfigError
 from twin.io import config_hash
 from twin.kpi import LINE_KPIS, bottleneck, line_kpis, station_kpis
 from twin.stats import estimate
@@ -164,10 +165,13 @@ def _pool(workers: int) -> ProcessPoolExecutor:
 
 
 def run_tasks(tasks: list[tuple[Line, int]], seed: int, *, workers: int | None = None,
-              keep_part_log: bool = False,
-              progress: Progress | None = None) -> list[tuple[RunStats, list | None]]:
-    """Simulate (line, replication) tasks, in order; on `workers` local processes when more than
-    one. Results do not depend on the worker count: each replication has its own streams."""
+              keep_part_log: bool = False, progress: Progress | None = None,
+              dask: str | None = None) -> list[tuple[RunStats, list | None]]:
+    """Simulate (line, replication) tasks, in order: on `workers` local processes when more than
+    one, or on the Dask cluster whose scheduler address is `dask`. Results do not depend on where a
+    task ran: each replication has its own streams."""
+    if dask is not None:
+        return _run_on_dask(tasks, seed, dask, keep_part_log, progress)
     workers = default_workers(len(tasks)) if workers is None else workers
     results: list[tuple[RunStats, list | None]] = []
     if workers <= 1 or len(tasks) <= 1:
@@ -185,25 +189,46 @@ def run_tasks(tasks: list[tuple[Line, int]], seed: int, *, workers: int | None =
     return results
 
 
+def _run_on_dask(tasks: list[tuple[Line, int]], seed: int, address: str, keep_part_log: bool,
+                 progress: Progress | None) -> list[tuple[RunStats, list | None]]:
+    try:
+        from distributed import Client
+    except ImportError:
+        raise ConfigError("--dask: Dask is not installed (pip install 'lighthouse-twin[dask]')") from None
+    try:
+        client = Client(address, timeout=5, set_as_default=False)
+    except (OSError, TimeoutError) as exc:
+        raise ConfigError(f"--dask: cannot reach a Dask scheduler at {address!r} ({exc})") from None
+    with client:
+        futures = [client.submit(_one, line, rep, seed, keep_part_log, pure=False)
+                   for line, rep in tasks]
+        results = []
+        for done, future in enumerate(futures, start=1):
+            results.append(future.result())
+            if progress:
+                progress(done, len(tasks))
+        return results
+
+
 def run_scenarios(lines: dict[str, Line], replications: Iterable[int], seed: int, *,
-                  workers: int | None = None,
-                  progress: Progress | None = None) -> dict[str, list[RunStats]]:
+                  workers: int | None = None, progress: Progress | None = None,
+                  dask: str | None = None) -> dict[str, list[RunStats]]:
     """Run several lines on the same replications (common random numbers) in one pool."""
     reps = list(replications)
     tasks = [(line, rep) for line in lines.values() for rep in reps]
-    stats = [s for s, _ in run_tasks(tasks, seed, workers=workers, progress=progress)]
+    stats = [s for s, _ in run_tasks(tasks, seed, workers=workers, progress=progress, dask=dask)]
     return {name: stats[i * len(reps):(i + 1) * len(reps)] for i, name in enumerate(lines)}
 
 
 def run(line: Line, *, replications: int | None = None, seed: int | None = None,
         workers: int | None = None, keep_part_log: bool = False,
-        progress: Progress | None = None) -> Results:
+        progress: Progress | None = None, dask: str | None = None) -> Results:
     """Run `line` for its replications (or the ones given) and return all KPIs."""
     n = line.replications if replications is None else replications
     seed = line.seed if seed is None else seed
     line = line.model_copy(update={"replications": n, "seed": seed})
     pairs = run_tasks([(line, rep) for rep in range(n)], seed, workers=workers,
-                      keep_part_log=keep_part_log, progress=progress)
+                      keep_part_log=keep_part_log, progress=progress, dask=dask)
     runs = [stats for stats, _ in pairs]
     logs = [log or [] for _, log in pairs] if keep_part_log else None
     return Results(line=line, seed=seed, runs=runs, part_log=logs)
