@@ -89,6 +89,24 @@ class Results:
         return {"station": name, "frequency": float(counts.iloc[0] / len(self.kpis)),
                 "share": estimate(active.to_numpy()).to_json()}
 
+    def product_summary(self) -> pd.DataFrame:
+        """Throughput and lead time of good parts per product (mean and CI), indexed by (product,
+        kpi); empty for a single-product line."""
+        names = [p.name for p in self.line.products]
+        if not names:
+            return pd.DataFrame()
+        frames = []
+        for index, name in enumerate(names):
+            rows = []
+            for run in self.runs:
+                good = run.good_by_product[index]
+                rows.append({
+                    "throughput_per_hour": good / run.observed_min * 60,
+                    "lead_time_min": run.lead_time_by_product[index] / good if good else float("nan"),
+                })
+            frames.append(summarize(pd.DataFrame(rows)).assign(product=name))
+        return pd.concat(frames).reset_index().set_index(["product", "kpi"])
+
     def series(self) -> pd.DataFrame:
         """Throughput and WIP over time for every replication (long form)."""
         frames = [pd.DataFrame(run.series).assign(replication=run.replication) for run in self.runs]
@@ -123,6 +141,10 @@ class Results:
             "warmup_min": self.line.warmup,
             "kpis": _estimates_json(self.summary()),
             "bottleneck": self.bottleneck(),
+            "products": [
+                {"name": p.name, "kpis": _estimates_json(self.product_summary().loc[p.name])}
+                for p in self.line.products
+            ],
             "stations": [
                 {"name": s.name, "kpis": _estimates_json(station_summary.loc[s.name])}
                 for s in self.line.stations

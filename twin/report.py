@@ -133,6 +133,18 @@ def line_tables(results: Results) -> list[Table]:
                          else f"{value:.1%}")
         per_station.add_row(*cells)
     tables = [table, per_station]
+    if line.products:
+        products = results.product_summary()
+        by_product = Table(title="Products (good parts)", title_justify="left")
+        for column in ("Product", "parts/h", "95% CI", "lead time (min)", "95% CI "):
+            by_product.add_column(column, justify="left" if column == "Product" else "right")
+        for product in line.products:
+            th = products.loc[(product.name, "throughput_per_hour")]
+            lt = products.loc[(product.name, "lead_time_min")]
+            by_product.add_row(escape(product.name), fmt(th["mean"]),
+                               f"[{fmt(th['ci_low'])}, {fmt(th['ci_high'])}]", fmt(lt["mean"]),
+                               f"[{fmt(lt['ci_low'])}, {fmt(lt['ci_high'])}]")
+        tables.append(by_product)
     if line.costs is not None:
         tables.append(cost_table(summary, line.costs.currency,
                                  f"Cost breakdown (per good part; per {line.costs.period})"))
