@@ -191,7 +191,8 @@ class Machine:
                         yield from self.wait_unblocked_after_failure(blocked)
                 if log is not None:
                     value = part.q.get(station.index) if part.q is not None else None
-                    log.append((part.id, station.index, start, end, env._now, value, "passed"))
+                    left = blocked.value if blocked is not None else end
+                    log.append((part.id, station.index, start, end, left, value, "passed"))
             if tool is not None and stop:
                 yield from self.change_tool()
             if pm_interval is not None and self.age >= pm_interval:

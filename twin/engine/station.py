@@ -62,7 +62,10 @@ class StationSim:
         self.planned_stops = 0
 
     def offer(self, part: Part) -> simpy.Event | None:
-        """Hand `part` in from upstream; None if taken in, else an event to wait on (blocked)."""
+        """Hand `part` in from upstream; None if taken in, else an event to wait on (blocked).
+
+        The event's value is the time the part was taken in (the machine may be under repair by
+        then, on the calendar failure clock, and learn of it later)."""
         if self.idle:
             if self.on_accept is not None:
                 self.on_accept(part)
@@ -109,14 +112,14 @@ class StationSim:
                 if self.on_accept is not None:
                     self.on_accept(waiting)
                 if event is not None:
-                    event.succeed()
+                    event.succeed(now)
             return part
         if self.blocked:
             event, part = self.blocked.popleft()
             if self.on_accept is not None:
                 self.on_accept(part)
             if event is not None:
-                event.succeed()
+                event.succeed(self.env._now)
             return part
         return None
 
