@@ -1,0 +1,165 @@
+"""KPI cards as plain data: label, unit, values and deltas formatted the same way everywhere (the app's
+cards, the trainer's sentences and the HTML report), from a `twin.Comparison`'s paired differences."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import pandas as pd
+
+from twin.report import LABELS, fmt
+
+HEADLINE: tuple[str, ...] = (
+    "throughput_per_hour", "oee", "cpk", "scrap_rate", "lead_time_min",
+    "energy_kwh_per_good_part", "cost_per_good_part",
+)
+"""The seven cards, in reading order (the same KPIs the CLI's `--precision` watches)."""
+
+HIGHER_IS_BETTER: dict[str, bool] = {
+    "throughput_per_hour": True, "oee": True, "cpk": True, "cp": True, "availability": True,
+    "performance": True, "quality_rate": True, "first_pass_yield": True,
+    "scrap_rate": False, "lead_time_min": False, "wip": False, "energy_kwh_per_good_part": False,
+    "cost_per_good_part": False, "escaped_ppm": False, "defect_ppm": False,
+    "unplanned_downtime_share": False, "changeover_share": False, "co2_kg_per_good_part": False,
+    "energy_kwh": False, "cost_per_period": False, "false_reject_rate": False,
+}
+SHORT_LABELS: dict[str, str] = {
+    "throughput_per_hour": "Throughput (good parts)", "oee": "OEE (line)",
+    "cpk": "Cpk (worst characteristic)", "scrap_rate": "Scrap rate", "lead_time_min": "Lead time",
+    "energy_kwh_per_good_part": "Energy per good part", "cost_per_good_part": "Cost per good part",
+}
+
+
+def label(kpi: str) -> str:
+    return LABELS.get(kpi, (kpi.replace("_", " "), "", 1.0))[0]
+
+
+def unit(kpi: str, currency: str = "") -> str:
+    text = LABELS.get(kpi, ("", "", 1.0))[1]
+    if kpi.startswith("cost_") and not text:
+        return currency
+    return text
+
+
+def scale(kpi: str) -> float:
+    return LABELS.get(kpi, ("", "", 1.0))[2]
+
+
+def is_percent(kpi: str) -> bool:
+    return unit(kpi).startswith("%")
+
+
+def value_text(kpi: str, value: float, currency: str = "") -> str:
+    """`value` in the KPI's display unit: 0.651 → '65.1 %', 8.65 → '8.65 /h'."""
+    if value is None or not math.isfinite(value):
+        return "–"
+    shown = fmt(value * scale(kpi))
+    suffix = unit(kpi, currency)
+    if suffix.startswith("%"):
+        return f"{shown} %"
+    return f"{shown} {suffix}".strip()
+
+
+def delta_text(kpi: str, delta: float, currency: str = "") -> str:
+    """A signed difference: percentage points for shares, the KPI's unit otherwise."""
+    if delta is None or not math.isfinite(delta):
+        return "–"
+    shown = fmt(abs(delta) * scale(kpi))
+    sign = "+" if delta > 0 else "-" if delta < 0 else "±"
+    if is_percent(kpi):
+        return f"{sign}{shown} pp"
+    suffix = unit(kpi, currency)
+    return f"{sign}{shown} {suffix}".strip()
+
+
+def relative_text(relative: float) -> str:
+    if relative is None or not math.isfinite(relative):
+        return ""
+    return f"{relative:+.1%}"
+
+
+@dataclass(frozen=True)
+class Card:
+    """One KPI, conventional vs Industry 4.0, with the paired difference and its 95% CI."""
+
+    kpi: str
+    label: str
+    conventional: float
+    industry40: float
+    delta: float
+    ci_low: float
+    ci_high: float
+    relative: float
+    currency: str = ""
+
+    @property
+    def higher_is_better(self) -> bool:
+        return HIGHER_IS_BETTER.get(self.kpi, True)
+
+    @property
+    def significant(self) -> bool:
+        """The 95% CI of the paired difference excludes zero."""
+        lo, hi = self.ci_low, self.ci_high
+        return math.isfinite(lo) and math.isfinite(hi) and (lo > 0 or hi < 0)
+
+    @property
+    def improved(self) -> bool | None:
+        if not self.significant:
+            return None
+        return (self.delta > 0) == self.higher_is_better
+
+    @property
+    def value(self) -> str:
+        return value_text(self.kpi, self.industry40, self.currency)
+
+    @property
+    def conventional_text(self) -> str:
+        return value_text(self.kpi, self.conventional, self.currency)
+
+    @property
+    def delta_label(self) -> str:
+        rel = relative_text(self.relative)
+        text = delta_text(self.kpi, self.delta, self.currency)
+        return f"{text} ({rel})" if rel else text
+
+    @property
+    def ci_text(self) -> str:
+        lo = delta_text(self.kpi, self.ci_low, self.currency)
+        hi = delta_text(self.kpi, self.ci_high, self.currency)
+        return f"[{lo}, {hi}]"
+
+
+def cards(difference: pd.DataFrame, currency: str = "", kpis: tuple[str, ...] = HEADLINE) -> list[Card]:
+    """Cards for `kpis` from `Comparison.difference()` (KPIs the line does not define are skipped)."""
+    out = []
+    for kpi in kpis:
+        if kpi not in difference.index:
+            continue
+        row = difference.loc[kpi]
+        out.append(Card(
+            kpi=kpi, label=SHORT_LABELS.get(kpi, label(kpi)),
+            conventional=float(row["conventional"]), industry40=float(row["industry40"]),
+            delta=float(row["mean"]), ci_low=float(row["ci_low"]), ci_high=float(row["ci_high"]),
+            relative=float(row["relative"]), currency=currency,
+        ))
+    return out
+
+
+def comparison_table(difference: pd.DataFrame, currency: str = "") -> pd.DataFrame:
+    """Every line KPI as display text: conventional, Industry 4.0, paired Δ with its CI, relative."""
+    rows = []
+    for kpi, row in difference.iterrows():
+        kpi = str(kpi)
+        if kpi.startswith("cost_") and kpi not in ("cost_per_good_part", "cost_per_period"):
+            continue
+        rows.append({
+            "KPI": label(kpi),
+            "Conventional": value_text(kpi, row["conventional"], currency),
+            "Industry 4.0": value_text(kpi, row["industry40"], currency),
+            "Δ (paired)": delta_text(kpi, row["mean"], currency),
+            "95% CI of Δ": (f"[{delta_text(kpi, row['ci_low'], currency)}, "
+                            f"{delta_text(kpi, row['ci_high'], currency)}]"),
+            "Relative": relative_text(row["relative"]),
+        })
+    return pd.DataFrame(rows)

@@ -1,0 +1,144 @@
+"""The comparison as one self-contained HTML file (for slides and e-mail): the stamp, the KPI cards,
+every chart (plotly.js inlined once, so it opens offline), the business case, the lever attribution
+and the trainer's narrative when they were computed."""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+
+import markdown_it
+import plotly.graph_objects as go
+
+import twin
+from ui import charts, kpis, results
+from ui.units import duration_text
+
+CSS = """
+body { font-family: Inter, Helvetica, Arial, sans-serif; color: #0f172a; margin: 2rem auto; max-width: 1200px;
+       padding: 0 1.5rem; }
+h1 { font-size: 1.8rem; margin-bottom: .2rem; } h2 { margin-top: 2.2rem; border-bottom: 2px solid #e2e8f0; }
+.stamp { color: #64748b; font-size: .9rem; }
+.cards { display: grid; grid-template-columns: repeat(auto-fit, minmax(150px, 1fr)); gap: .8rem;
+         margin: 1rem 0; }
+.card { border: 1px solid #e2e8f0; border-radius: .6rem; padding: .8rem; }
+.card .label { color: #475569; font-size: .85rem; } .card .value { font-size: 1.6rem; font-weight: 600; }
+.card .delta { font-weight: 600; }
+.good { color: #16a34a; } .bad { color: #dc2626; } .flat { color: #64748b; }
+.card .note { color: #64748b; font-size: .75rem; }
+.row { display: grid; grid-template-columns: 1fr 1fr; gap: 1rem; }
+.figure { page-break-inside: avoid; }
+table { border-collapse: collapse; width: 100%; font-size: .85rem; }
+th, td { border-bottom: 1px solid #e2e8f0; padding: .3rem .5rem; text-align: right; }
+th:first-child, td:first-child { text-align: left; }
+.step { page-break-inside: avoid; margin-bottom: 1rem; }
+"""
+
+
+class _Figures:
+    """Plotly figures as HTML divs; the first one carries plotly.js inline."""
+
+    def __init__(self) -> None:
+        self.first = True
+
+    def __call__(self, fig: go.Figure) -> str:
+        include = "inline" if self.first else False
+        self.first = False
+        return '<div class="figure">' + fig.to_html(full_html=False, include_plotlyjs=include,
+                                                    config={"displaylogo": False}) + "</div>"
+
+
+def _cards(bundle: results.ComparisonBundle) -> str:
+    out = ['<div class="cards">']
+    for card in kpis.cards(bundle.difference, bundle.currency):
+        tone = "flat" if card.improved is None else ("good" if card.improved else "bad")
+        out.append(
+            f'<div class="card"><div class="label">{html.escape(card.label)}</div>'
+            f'<div class="value">{html.escape(card.value)}</div>'
+            f'<div class="delta {tone}">{html.escape(card.delta_label)}</div>'
+            f'<div class="note">conventional {html.escape(card.conventional_text)}<br>'
+            f'95% CI of Δ {html.escape(card.ci_text)}</div></div>')
+    out.append("</div>")
+    return "".join(out)
+
+
+def _table(frame) -> str:
+    return frame.to_html(index=False, escape=True, border=0)
+
+
+def _stations(line: twin.Line) -> str:
+    rows = ["<tr><th>Station</th><th>Machines</th><th>Buffer</th><th>Cycle</th><th>MTBF / MTTR</th>"
+            "<th>Quality</th></tr>"]
+    for s in line.stations:
+        cycle = getattr(s.process, "mean", None)
+        failures = (f"{duration_text(getattr(s.failures.mtbf, 'mean', float('nan')))} / "
+                    f"{duration_text(getattr(s.failures.mttr, 'mean', float('nan')))}") if s.failures else "–"
+        quality = html.escape(s.quality.characteristic.name) if s.quality else "–"
+        rows.append(f"<tr><td>{html.escape(s.name)}</td><td>{s.machines}</td>"
+                    f"<td>{'∞' if s.buffer is None else s.buffer}</td>"
+                    f"<td>{duration_text(cycle) if cycle else s.process.dist}</td><td>{failures}</td>"
+                    f"<td>{quality}</td></tr>")
+    return "<table>" + "".join(rows) + "</table>"
+
+
+def build(bundle: results.ComparisonBundle, attribution: results.AttributionBundle | None = None,
+          tour: results.TourBundle | None = None) -> str:
+    fig = _Figures()
+    md = markdown_it.MarkdownIt()
+    line = bundle.comparison.conventional.line
+    levers = ", ".join(twin.LEVER_LABELS[n] for n in bundle.levers) or "none"
+    when = dt.datetime.now().strftime("%Y-%m-%d %H:%M")
+    parts = [
+        "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>",
+        f"<title>{html.escape(line.name)}: conventional vs Industry 4.0</title>",
+        f"<style>{CSS}</style></head><body>",
+        f"<h1>{html.escape(line.name)}</h1>",
+        "<p>Conventional line vs the same line with Industry 4.0 levers "
+        f"(<b>{html.escape(levers)}</b>).</p>",
+        f"<p class='stamp'>{line.replications} replications × {duration_text(line.horizon)} (warm-up "
+        f"{duration_text(line.warmup)}) · seed {bundle.comparison.conventional.seed} · config "
+        f"{bundle.config_hash} · Lighthouse Twin {twin.__version__} · {when}</p>",
+        _cards(bundle),
+        "<h2>The line</h2>", _stations(line),
+        "<h2>Flow</h2>", fig(charts.station_states(bundle.comparison)),
+        fig(charts.throughput_wip(bundle.comparison)),
+    ]
+    names = charts.quality_stations(line)
+    if bundle.part_logs and names:
+        parts.append("<h2>Precision</h2>")
+        parts += [fig(charts.quality_over_time(bundle.part_logs, line, name)) for name in names]
+    if bundle.currency:
+        parts += ["<h2>Cost</h2>", fig(charts.cost_breakdown(bundle.comparison, bundle.currency))]
+    parts += ["<h2>OEE</h2>", '<div class="row">', fig(charts.oee_bridge(bundle.bridge)),
+              fig(charts.six_big_losses(bundle.losses)), "</div>"]
+    if bundle.business is not None:
+        b = bundle.business
+        payback = "never" if b.payback_months is None else f"{b.payback_months:.1f} months"
+        parts += ["<h2>Business case</h2>",
+                  f"<p>Investment <b>{b.capex:,.0f} {b.currency}</b> · net benefit "
+                  f"<b>{b.net_benefit_per_year.mean:,.0f} {b.currency}</b> a year · "
+                  f"payback <b>{payback}</b> · "
+                  f"ROI over {b.horizon_years} years <b>{b.roi.mean:.0%}</b> · NPV at {b.discount_rate:.0%} "
+                  f"<b>{b.npv.mean:,.0f} {b.currency}</b></p>",
+                  '<div class="row">', fig(charts.cash_flow(b)), fig(charts.savings(b)), "</div>"]
+    if attribution is not None:
+        parts += ["<h2>What each lever buys</h2>", '<div class="row">',
+                  fig(charts.attribution_waterfall(attribution.table, attribution.full, "throughput_per_hour",
+                                                   "Throughput: each lever alone, then together"))]
+        if "cost_per_good_part" in attribution.full:
+            parts.append(fig(charts.attribution_waterfall(
+                attribution.table, attribution.full, "cost_per_good_part",
+                "Cost per good part: each lever alone, then together", bundle.currency)))
+        parts.append("</div>")
+    if tour is not None:
+        from ui.trainer import narrative
+
+        parts += ["<h2>The levers, one at a time</h2>",
+                  fig(charts.tour_path(tour.results, tour.steps, len(tour.steps) - 1, bundle.currency))]
+        for title, paragraphs in narrative(tour):
+            parts.append(f"<div class='step'><h3>{html.escape(title)}</h3>"
+                         + "".join(md.render(p) for p in paragraphs) + "</div>")
+    parts += ["<h2>All KPIs</h2>", _table(kpis.comparison_table(bundle.difference, bundle.currency)),
+              "<p class='stamp'>Paired differences over replications on common random numbers; 95% "
+              "Student-t confidence intervals.</p></body></html>"]
+    return "\n".join(parts)
