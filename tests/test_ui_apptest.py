@@ -1,0 +1,146 @@
+"""The Streamlit app, driven headless through Streamlit's AppTest: it starts on the demo, its KPI cards
+show what the API computes for the same config and seed, a bad value is shown with the CLI's message
+(and no exception), and switching a lever off changes the Industry 4.0 numbers (and only those).
+
+Runs are kept small (2 replications × 1 day) through the app's own widgets; automatic runs are off
+(`?autorun=0`) so each test starts exactly the run it checks."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+
+import twin
+
+pytest.importorskip("streamlit")
+from streamlit.testing.v1 import AppTest
+
+from ui import kpis
+
+ROOT = Path(__file__).resolve().parent.parent
+APP = str(ROOT / "ui" / "app.py")
+DEMO = ROOT / "configs" / "lighthouse_demo.yaml"
+REPLICATIONS, HORIZON = 2, "1d"
+
+pytestmark = pytest.mark.xdist_group("ui")
+
+
+def small_demo() -> twin.Study:
+    """The demo as the app runs it once the test has set replications and horizon."""
+    study = twin.load_study(DEMO)
+    line = study.line.model_copy(update={"replications": REPLICATIONS, "horizon": 24 * 60.0})
+    return study.model_copy(update={"line": line})
+
+
+def start() -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params["autorun"] = "0"
+    at.run()
+    assert not at.exception
+    return at
+
+
+def set_small_run(at: AppTest) -> None:
+    version = at.session_state["version"]
+    at.number_input(key=f"run.replications@{version}").set_value(REPLICATIONS)
+    at.text_input(key=f"run.horizon@{version}").input(HORIZON)
+
+
+def run_and_wait(at: AppTest, timeout: float = 60) -> dict[str, str]:
+    """Press Run, rerun until the cards show results for this very setting (the Run button turns
+    off once they are cached), return {card label: Industry 4.0 value}."""
+    at.button(key="run").click().run()
+    deadline = time.monotonic() + timeout
+    while not (at.metric and at.button(key="run").disabled) and time.monotonic() < deadline:
+        time.sleep(0.3)
+        at.run()
+    assert not at.exception
+    assert at.button(key="run").disabled, f"no results after {timeout} s: {[e.value for e in at.error]}"
+    assert not at.warning  # not the stale results of an earlier setting
+    return {m.label: m.value for m in at.metric}
+
+
+def conventional_captions(at: AppTest) -> list[str]:
+    return [c.value.split("  \n")[0] for c in at.caption if c.value.startswith("conventional ")]
+
+
+def expected_cards(study: twin.Study) -> dict[str, str]:
+    comparison = twin.compare(study, workers=1)
+    cards = kpis.cards(comparison.difference(), study.line.costs.currency)
+    return {card.label: card.value for card in cards}
+
+
+def test_starts_on_the_demo():
+    at = start()
+    demo = twin.load_study(DEMO)
+    assert at.selectbox(key="preset").value == "lighthouse_demo.yaml"
+    assert any(demo.line.name in m.value for m in at.markdown)
+    table = at.data_editor[0].value
+    assert list(table["name"]) == [s.name for s in demo.line.stations]
+    assert [t.label.split()[-1] for t in at.tabs][:4] == ["Line", "Levers", "Compare", "Trainer"]
+    dot = at.get("graphviz_chart")[0].proto.spec
+    assert all(s.name in dot for s in demo.line.stations)
+    assert any(twin.config_hash(demo) in c.value for c in at.caption)  # untouched: the preset's own hash
+    assert not at.error
+
+
+def test_run_shows_the_api_numbers_for_the_same_config_and_seed():
+    at = start()
+    set_small_run(at)
+    shown = run_and_wait(at)
+    study = small_demo()
+    assert any(twin.config_hash(study) in c.value for c in at.caption)
+    expected = expected_cards(study)
+    assert len(expected) == 7
+    for label, value in expected.items():
+        assert shown[label] == value, label
+
+
+def test_a_bad_value_shows_the_cli_message_next_to_the_table(tmp_path):
+    at = start()
+    version = at.session_state["version"]
+    at.session_state[f"stations@{version}"] = {"edited_rows": {1: {"buffer": -3}}, "added_rows": [],
+                                               "deleted_rows": []}
+    at.run()
+    assert not at.exception
+    # the CLI's message for the same study file (minus the file name it starts with)
+    first, second, rest = DEMO.read_text().split("buffer: 6", 2)
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(f"{first}buffer: 6{second}buffer: -3{rest}")  # Milling, the second station
+    with pytest.raises(twin.ConfigError) as cli:
+        twin.load_study(bad)
+    message = str(cli.value).removeprefix(f"{bad}: ")
+    assert message.startswith("line.stations[1].buffer: must be >= 0, got -3")
+    errors = [e.value for e in at.error]
+    assert message in errors  # next to the station table
+    assert any(message in e and "not valid" in e for e in errors)  # and in the banner
+    assert at.button(key="run").disabled
+    # a bad duration in the sidebar, same story
+    at.session_state[f"stations@{version}"] = {"edited_rows": {}, "added_rows": [], "deleted_rows": []}
+    at.text_input(key=f"run.horizon@{version}").input("a week").run()
+    assert not at.exception
+    assert any(e.startswith("line.horizon: expected a duration") for e in (x.value for x in at.error))
+
+
+def test_a_lever_toggle_changes_the_industry40_numbers():
+    at = start()
+    set_small_run(at)
+    before = run_and_wait(at)
+    conventional = conventional_captions(at)
+    version = at.session_state["version"]
+    at.toggle(key=f"lever.predictive_maintenance@{version}.on").set_value(False)
+    at.toggle(key=f"lever.automation@{version}.on").set_value(False)
+    at.run()
+    after = run_and_wait(at)
+    study = small_demo()
+    levers = study.levers.model_copy(update={
+        "predictive_maintenance": study.levers.predictive_maintenance.model_copy(update={"enabled": False}),
+        "automation": study.levers.automation.model_copy(update={"enabled": False}),
+    })
+    expected = expected_cards(study.model_copy(update={"levers": levers}))
+    assert after == {**after, **expected}
+    assert after["Throughput (good parts)"] != before["Throughput (good parts)"]
+    assert after["Cost per good part"] != before["Cost per good part"]
+    assert len(conventional) == 7 and conventional_captions(at) == conventional  # the baseline stays put
