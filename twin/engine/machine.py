@@ -292,12 +292,7 @@ class Machine:
         self.to(DOWN)
         repair = self.draw_repair()
         self.repair_minutes += repair
-        if self.crew is None:
-            yield self.env.timeout(repair)
-        else:
-            with self.crew.request(priority=0) as request:
-                yield request
-                yield self.env.timeout(repair)
+        yield from self.with_crew(repair, priority=0)
         if self.repaired is not None:
             self.repaired.succeed()
             self.repaired = None
@@ -369,12 +364,17 @@ class Machine:
         self.station.planned_stops += 1
         self.station.planned_minutes += duration
         self.to(MAINTENANCE)
+        yield from self.with_crew(duration, priority=1)
+
+    def with_crew(self, duration: float, priority: int):
+        """Hands-on work of `duration` by a member of the maintenance crew (waiting for one first
+        when the crew is limited; repairs, priority 0, go before planned work, priority 1)."""
         if self.crew is None:
             yield self.env.timeout(duration)
-        else:
-            with self.crew.request(priority=1) as request:
-                yield request
-                yield self.env.timeout(duration)
+            return
+        with self.crew.request(priority=priority) as request:
+            yield request
+            yield self.env.timeout(duration)
 
     def change_tool(self):
         """Scheduled tool change or SPC recalibration: its own state, no crew needed."""
