@@ -28,7 +28,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from twin.compare import Comparison
+from twin.comparison import Comparison
 from twin.config.costs import PERIOD_MINUTES
 from twin.costs import COST_ITEMS
 from twin.engine.states import (

@@ -51,7 +51,7 @@ def compare(
     """Compare the conventional line with the same line with Industry 4.0 levers."""
     from twin.attribution import attribute
     from twin.business import business_case, oee_bridge
-    from twin.compare import compare as run_comparison
+    from twin.comparison import compare as run_comparison
 
     study = guarded(lambda: load_study(study_file))
     names = [n.strip() for n in levers.split(",") if n.strip()] if levers else None

@@ -85,13 +85,16 @@ class PreventiveMaintenance(StrictModel):
 
 
 class PredictiveMaintenance(StrictModel):
-    """A condition monitor predicts a coming failure and turns it into a shorter planned stop.
+    """A condition monitor sees a coming failure and turns it into a shorter planned intervention.
 
-    Each failure is detected with probability `recall`, `lead_time` before it would happen (on the
-    failure clock); the machine then stops at the end of its part for a planned intervention of
-    `planned_repair_factor` × the repair time the failure would have needed. A missed failure
-    happens as usual. False alarms (`false_alarms_per_week`, per machine, calendar time) cost a
-    planned stop of the same kind.
+    A failure is seen coming with probability `recall`, provided the machine has run at least
+    `lead_time` (on its failure clock) since its last renewal: the degradation must be visible for
+    that long, so an early failure (an infant or a random one, a jam) is never predicted. A seen
+    failure is pre-empted just in time: at the moment it would have struck, the machine stops for a
+    planned intervention of `planned_repair_factor` × the repair time the failure would have
+    needed (parts and people are ready), with the crew's planned priority. A missed failure happens
+    as usual. False alarms (`false_alarms_per_week`, per machine, calendar time) stop the machine
+    for a planned inspection of the same kind at the end of its part.
     """
 
     policy: Literal["predictive"] = "predictive"

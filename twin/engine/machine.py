@@ -76,9 +76,10 @@ class Machine:
         self.wake: simpy.Event | None = None
         self.monitor = monitor if draw_ttf is not None else None
         self.ttf = draw_ttf() if draw_ttf is not None and not calendar else math.inf
-        self.detected = self.monitor.detects() if self.monitor is not None else False
-        self.fail_at = math.inf
-        self.generation = 0
+        self.life = self.ttf
+        """Time to failure drawn at the last renewal (the monitor needs `lead_time` of it)."""
+        self.detected = (self.monitor.detects() if self.monitor is not None and not calendar
+                         else False)
         self.age = 0.0
         self.product: int | None = None
         self.pending_failure = False
@@ -91,7 +92,7 @@ class Machine:
                          or station.setups is not None)
         self.process = self.env.process(self.run())
         if calendar and draw_ttf is not None:
-            self.env.process(self.calendar_clock(self.generation))
+            self.env.process(self.calendar_clock())
 
     # --- state clock -------------------------------------------------------------------------
     def to(self, state: int) -> None:
@@ -197,8 +198,8 @@ class Machine:
                 yield from self.change_tool()
             if pm_interval is not None and self.age >= pm_interval:
                 yield from self.planned_maintenance()
-            if monitor is not None and (self.alarm() or env._now >= monitor.next_false_alarm):
-                yield from self.predictive_stop()
+            if monitor is not None and env._now >= monitor.next_false_alarm:
+                yield from self.false_alarm()
 
     def prepare(self, part):
         """Before processing: wait for the shift, change over if the product changed, get an
@@ -286,13 +287,20 @@ class Machine:
 
     # --- stops -------------------------------------------------------------------------------
     def breakdown(self):
-        """Down: wait for a repairer (repairs go before planned work), then repair."""
+        """The machine fails now. Seen coming by the monitor, the failure is a planned intervention
+        instead (shorter, planned priority); otherwise it is down: it waits for a repairer (repairs
+        go before planned work), then is repaired."""
         self.pending_failure = False
-        self.station.failures += 1
-        self.to(DOWN)
-        repair = self.draw_repair()
-        self.repair_minutes += repair
-        yield from self.with_crew(repair, priority=0)
+        monitor = self.monitor
+        if monitor is not None and self.detected and self.life >= monitor.lead_time:
+            monitor.interventions += 1
+            yield from self.planned_stop(self.draw_repair() * monitor.planned_repair_factor)
+        else:
+            self.station.failures += 1
+            self.to(DOWN)
+            repair = self.draw_repair()
+            self.repair_minutes += repair
+            yield from self.with_crew(repair, priority=0)
         if self.repaired is not None:
             self.repaired.succeed()
             self.repaired = None
@@ -328,37 +336,18 @@ class Machine:
             self.renew()
 
     def renew(self) -> None:
-        """A new life after a repair or an intervention: a new time to failure (operating clock),
-        and whether the monitor will see this failure coming."""
-        if self.calendar:
-            self.generation += 1
-            self.env.process(self.calendar_clock(self.generation))
-        else:
-            self.ttf = self.draw_ttf()
+        """A new life on the operating clock after a repair, an intervention or preventive
+        maintenance: a new time to failure, and whether the monitor will see it coming."""
+        self.ttf = self.life = self.draw_ttf()
         if self.monitor is not None:
             self.detected = self.monitor.detects()
 
-    def alarm(self) -> bool:
-        """The monitor has flagged the coming failure (it is within the lead time)."""
-        if not self.detected:
-            return False
-        if self.calendar:
-            return self.fail_at - self.env._now <= self.monitor.lead_time
-        return self.ttf <= self.monitor.lead_time
-
-    def predictive_stop(self):
-        """A predicted failure becomes a planned intervention (shorter than the repair would have
-        been); a false alarm costs a planned stop too."""
+    def false_alarm(self):
+        """The monitor cried wolf: a planned stop that finds nothing."""
         monitor = self.monitor
-        if self.alarm():
-            monitor.interventions += 1
-            yield from self.planned_stop(self.draw_repair() * monitor.planned_repair_factor)
-            self.age = 0.0
-            self.renew()
-        if self.env._now >= monitor.next_false_alarm:
-            monitor.false_alarms += 1
-            yield from self.planned_stop(monitor.false_alarm_duration())
-            monitor.schedule_false_alarm(self.env._now)
+        monitor.false_alarms += 1
+        yield from self.planned_stop(monitor.false_alarm_duration())
+        monitor.schedule_false_alarm(self.env._now)
 
     def planned_stop(self, duration: float):
         self.station.planned_stops += 1
@@ -382,21 +371,18 @@ class Machine:
         yield self.env.timeout(self.tool.spec.tool_change)
         self.tool.changed()
 
-    def calendar_clock(self, generation: int):
-        """Failures on the calendar clock: time to failure runs in every state. A predictive
-        intervention renews the machine and starts a new clock (this one then lapses)."""
+    def calendar_clock(self):
+        """Failures on the calendar clock: time to failure runs in every state; the next one is
+        drawn when the repair (or the intervention) is over."""
         env = self.env
         while True:
-            ttf = self.draw_ttf()
-            self.fail_at = env._now + ttf
-            yield env.timeout(ttf)
-            if generation != self.generation:
-                return
+            self.life = self.draw_ttf()
+            if self.monitor is not None:
+                self.detected = self.monitor.detects()
+            yield env.timeout(self.life)
             self.repaired = env.event()
             if self.state in (BUSY, STARVED, BLOCKED) and self.process.target is not None:
                 self.process.interrupt()
             else:
                 self.pending_failure = True
             yield self.repaired
-            if self.monitor is not None:
-                self.detected = self.monitor.detects()
