@@ -268,9 +268,7 @@ SHAPES = [
     {"dist": "triangular", "min": 1.0, "mode": 2.0, "max": 3.0},
     {"dist": "uniform", "min": 1.0, "max": 3.0},
     {"dist": "empirical", "values": [1.0, 2.0, 3.0]},
-    pytest.param({"dist": "weibull", "mean": 2.0, "shape": 2.0}, marks=pytest.mark.xfail(
-        strict=True, reason="BUG twin.config.dists.scaled: a Weibull keeps its shape, so "
-                            "automation's cv_factor is silently ignored (cv 0.523 stays 0.523)")),
+    {"dist": "weibull", "mean": 2.0, "shape": 2.0},
 ]
 
 
@@ -310,10 +308,6 @@ def test_energy_management_scales_idle_power_only():
 IDLE_STATES = {"starved", "blocked", "waiting_operator"}
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG twin.levers.energy_management: `energy.setup` defaults to `idle`, so on a station that "
-    "gives no setup power the lever also cuts the draw during setup, tool change and planned "
-    "maintenance by the idle factor (4 kW → 1.6 kW), though a machine being set up is not asleep"))
 def test_energy_management_leaves_setup_power_alone_when_it_defaults_to_idle():
     study = make_study({"stations": [{"name": "M", "process": 1.0,
                                       "energy": {"busy": 10.0, "idle": 4.0}}]},
@@ -440,7 +434,7 @@ def test_quick_changeover_cuts_changeover_time_by_its_factor():
     factor = make_study().levers.quick_changeover.setup_factor
     ratio = c.industry40.kpis["changeover_min"] / c.conventional.kpis["changeover_min"]
     # deterministic setups and CRN: each setup lasts `factor` of its time; each replication's ratio
-    # is off `factor` only by setups cut at the window's edges (see the xfail test below)
+    # is exactly `factor`: each changeover counts in full (see the test below)
     assert ratio.to_numpy() == pytest.approx(factor, rel=0.03)
     assert_down(c, "changeover_min")
     assert_down(c, "changeover_share")
@@ -457,10 +451,6 @@ def test_quick_changeover_cuts_changeover_time_by_its_factor():
     assert ratio.to_numpy() == pytest.approx(1, abs=0.15)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG twin.kpi changeover_min: setups are counted when they start (after warm-up) but their "
-    "minutes are clipped to the observed window, so deterministic 10-min setups average 9.97 or "
-    "10.14 min in some replications (a setup cut by the warm-up or by the horizon)"))
 def test_changeover_min_is_the_setup_time_when_setups_are_deterministic():
     line = cell_line()
     line["stations"][1]["setup"] = 10.0

@@ -194,12 +194,13 @@ def lever_cost_per_period(line: Line) -> float:
 
 def _line_state_shares(stats: RunStats) -> dict[str, float]:
     """Shares of all machine time lost to breakdowns and to changeovers and tool changes, and the
-    mean duration of a product changeover (setup minutes per setup, NaN without setups)."""
+    mean duration of a product changeover (NaN without setups): the full length of each changeover
+    started in the window, so one cut by the warm-up or the end does not bias it."""
     minutes = sum(s.state_minutes.sum(axis=0) for s in stats.stations)
     total = stats.observed_min * sum(s.machines for s in stats.stations)
     setups = sum(s.setups for s in stats.stations)
     return {
         "unplanned_downtime_share": minutes[DOWN] / total,
         "changeover_share": (minutes[SETUP] + minutes[TOOL_CHANGE]) / total,
-        "changeover_min": minutes[SETUP] / setups if setups else NAN,
+        "changeover_min": sum(s.setup_minutes for s in stats.stations) / setups if setups else NAN,
     }

@@ -115,9 +115,16 @@ def quick_changeover(line: Line, lever: QuickChangeoverLever) -> Line:
 
 def energy_management(line: Line, lever: EnergyManagementLever) -> Line:
     """Machines sleep when they have nothing to do: idle power × factor."""
-    return _stations(line, lambda s: s.model_copy(update={
-        "energy": s.energy.model_copy(update={"idle": s.energy.idle * lever.idle_power_factor})
-    }) if s.energy is not None else s)
+    def sleep(station):
+        energy = station.energy
+        if energy is None:
+            return station
+        # setup power defaults to idle power: pin it first, machines do not sleep while set up
+        setup = energy.idle if energy.setup is None else energy.setup
+        return station.model_copy(update={"energy": energy.model_copy(update={
+            "idle": energy.idle * lever.idle_power_factor, "setup": setup})})
+
+    return _stations(line, sleep)
 
 
 APPLY: dict[str, Callable[[Line, LeverBase], Line]] = {

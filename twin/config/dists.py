@@ -185,13 +185,31 @@ def dist_cv(spec: DistSpec) -> float:
     raise TypeError(spec)
 
 
+def weibull_shape_for_cv(cv: float) -> float:
+    """The Weibull shape whose coefficient of variation is `cv` (cv falls as the shape grows)."""
+    from math import exp, gamma, log
+
+    from scipy.optimize import brentq
+
+    def excess(log_shape: float) -> float:
+        k = exp(log_shape)
+        return (gamma(1 + 2 / k) / gamma(1 + 1 / k) ** 2 - 1) ** 0.5 - cv
+
+    return float(exp(brentq(excess, log(0.05), log(20.0))))
+
+
 def scaled(spec: DistSpec, mean_factor: float = 1.0, cv_factor: float = 1.0) -> DistSpec:
     """The same distribution with its mean and/or cv scaled (what levers like automation do).
 
     Shapes without a cv (uniform, triangular, empirical, trace) scale about their mean.
     """
     match spec:
-        case Deterministic() | Exponential() | Weibull():
+        case Weibull():
+            update = {"mean": spec.mean * mean_factor}
+            if cv_factor != 1.0:
+                update["shape"] = weibull_shape_for_cv(dist_cv(spec) * cv_factor)
+            return spec.model_copy(update=update)
+        case Deterministic() | Exponential():
             if cv_factor != 1.0 and isinstance(spec, Exponential):
                 return Gamma(mean=spec.mean * mean_factor, cv=cv_factor)
             return spec.model_copy(update={"mean": spec.mean * mean_factor})

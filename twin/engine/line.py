@@ -286,6 +286,7 @@ def simulate(line: Line, replication: int = 0, *, seed: int | None = None,
             characteristic=copy.copy(station.characteristic),
             repair_minutes=sum(m.repair_minutes for m in station.machines),
             planned_minutes=station.planned_minutes, setups=station.setups_done,
+            setup_minutes=station.setup_minutes,
         ))
     backlog = len(stations[0].blocked) if isinstance(line.source, ArrivalSource) else 0
     return RunStats(

@@ -228,6 +228,7 @@ class Machine:
                 self.to(WAITING_OPERATOR)
             yield request
         self.station.setups_done += 1
+        self.station.setup_minutes += duration
         yield from self.on_shift(duration, SETUP)
         if request is not None:
             self.operators.release(request)

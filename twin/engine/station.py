@@ -53,6 +53,8 @@ class StationSim:
         self.setups = None
         """Callable (from product, to product) → changeover minutes, or None without changeovers."""
         self.setups_done = 0
+        self.setup_minutes = 0.0
+        """Full drawn durations of the changeovers started (even if cut by the window's end)."""
         self.planned_minutes = 0.0
         self.area = 0.0
         self.last = 0.0
@@ -151,6 +153,7 @@ class StationSim:
         self.flush()
         self.area = 0.0
         self.started = self.completed = self.failures = self.planned_stops = self.setups_done = 0
+        self.setup_minutes = 0.0
         self.planned_minutes = 0.0
         if self.characteristic is not None:
             self.characteristic.reset()

@@ -30,6 +30,8 @@ class StationStats:
     planned_minutes: float = 0.0
     """Hands-on planned maintenance time (excludes waiting for the crew)."""
     setups: int = 0
+    setup_minutes: float = 0.0
+    """Drawn durations of the changeovers started in the window, in full."""
 
 
 @dataclass
