@@ -107,4 +107,8 @@ class Study(StrictModel):
                 if name not in names:
                     raise field_error(f"levers.{lever_name}.stations[{index}]",
                                       f"no station of that name, got {name!r}")
+                if lever_name == "closed_loop_quality" and self.line.stations[
+                        self.line.station_index(name)].quality is None:
+                    raise field_error(f"levers.{lever_name}.stations[{index}]",
+                                      f"that station has no quality block to control, got {name!r}")
         return self
