@@ -3,12 +3,14 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 PRESET ?= configs/lighthouse_demo.yaml
+PORT   ?= 8501
+APP    := $(BIN)/streamlit run ui/app.py --server.port $(PORT) --browser.gatherUsageStats false
 
 .DEFAULT_GOAL := help
-.PHONY: help run test lint bench fmt clean
+.PHONY: help run app cli-demo screenshots test lint bench fmt clean
 
 help: ## List the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-8s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-12s %s\n", $$1, $$2}'
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,8 +22,17 @@ $(BIN)/.installed-dev: pyproject.toml $(BIN)/.installed
 	$(BIN)/pip install --quiet -e '.[ui,dev]'
 	touch $@
 
-run: $(BIN)/.installed ## Create .venv, install, and run the default demo
-	$(BIN)/twin run $(if $(wildcard $(PRESET)),$(PRESET),configs/machining_line.yaml)
+run: $(BIN)/.installed ## Create .venv, install, start the app on the demo (http://localhost:8501)
+	$(APP) --server.headless true -- $(PRESET)
+
+app: $(BIN)/.installed ## Like run, and open a browser tab on it
+	$(APP) --server.headless false -- $(PRESET)
+
+cli-demo: $(BIN)/.installed ## The demo comparison in the terminal (twin compare)
+	$(BIN)/twin compare $(PRESET)
+
+screenshots: $(BIN)/.installed-dev ## Refresh docs/screenshots (needs /usr/bin/chromium)
+	$(BIN)/python -m ui.screenshots
 
 test: $(BIN)/.installed-dev ## Create .venv with dev extras and run the whole test suite
 	$(BIN)/pytest -n 2 --dist loadgroup

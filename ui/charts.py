@@ -243,7 +243,9 @@ def _waterfall(labels: list[str], values: list[float], measures: list[str], hove
                higher_is_better: bool, number: str) -> go.Waterfall:
     up, down = (GOOD, BAD) if higher_is_better else (BAD, GOOD)
     return go.Waterfall(
-        x=labels, y=values, measure=measures, text=[number.format(v) for v in values],
+        x=labels, y=values, measure=measures,
+        text=[("{:+" + number[2:]).format(v) if m == "relative" else number.format(v)
+              for v, m in zip(values, measures, strict=True)],
         textposition="outside", hovertext=hover, hoverinfo="text+x",
         increasing={"marker": {"color": up}}, decreasing={"marker": {"color": down}},
         totals={"marker": {"color": I40}}, connector={"line": {"color": "#94a3b8", "dash": "dot"}},
@@ -272,7 +274,7 @@ def attribution_waterfall(table: pd.DataFrame, full: dict[str, float], kpi: str,
     fig = go.Figure(_waterfall(labels, values, measures, hover, kpis.HIGHER_IS_BETTER.get(kpi, True),
                                number))
     unit = kpis.unit(kpi, currency)
-    fig.update_yaxes(title_text=f"{kpis.label(kpi)} ({unit})" if unit else kpis.label(kpi))
+    fig.update_yaxes(title_text=f"{kpis.label(kpi)}, {unit}" if unit else kpis.label(kpi))
     low = min(np.cumsum(values[:-1]).min(), values[-1])
     high = max(np.cumsum(values[:-1]).max(), values[-1])
     pad = (high - low) * 0.35 or abs(high) * 0.1 or 1

@@ -95,7 +95,7 @@ def attribution_section(study: twin.Study | None, store: Store, key: str) -> res
             job = store.submit(key, "attribution", "Lever attribution",
                                lambda job: results.run_attribution(study, key, job))
             sidebar.watch(job)
-            st.info("Running the lever attribution… (progress in the sidebar)")
+            st.rerun()  # so the progress panel, drawn earlier in this run, starts polling
         else:
             st.caption("Runs every lever alone and the full package without each lever, on the same "
                        "random numbers, so each bar is a paired difference.")

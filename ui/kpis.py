@@ -65,6 +65,8 @@ def delta_text(kpi: str, delta: float, currency: str = "") -> str:
     """A signed difference: percentage points for shares, the KPI's unit otherwise."""
     if delta is None or not math.isfinite(delta):
         return "–"
+    if abs(delta) < 1e-12:  # float noise of a difference that is really zero
+        delta = 0.0
     shown = fmt(abs(delta) * scale(kpi))
     sign = "+" if delta > 0 else "-" if delta < 0 else "±"
     if is_percent(kpi):

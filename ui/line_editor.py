@@ -174,21 +174,23 @@ class StationsEdit:
 COLUMN_CONFIG = {
     "name": st.column_config.TextColumn("Station", help="Unique name", width="medium"),
     "machines": st.column_config.NumberColumn("Machines", help="Identical parallel machines", step=1,
-                                              default=1),
+                                              default=1, width="small"),
     "buffer": st.column_config.NumberColumn("Buffer", help="Parts the buffer in front holds "
-                                            "(empty = unbounded)", step=1, default=5),
+                                            "(empty = unbounded)", step=1, default=5, width="small"),
     "dist": st.column_config.SelectboxColumn("Cycle dist.", options=DISTS, default="lognormal",
-                                             help="Shape of the processing time"),
-    "mean": st.column_config.NumberColumn("Cycle mean", help="Mean processing time per part, in the "
-                                          "unit of the next column", format="%g"),
-    "unit": st.column_config.SelectboxColumn("Unit", options=["s", "min", "h"], default="min"),
+                                             help="Shape of the processing time", width="small"),
+    "mean": st.column_config.NumberColumn("Cycle", help="Mean processing time per part, in the "
+                                          "unit of the next column", format="%g", width="small"),
+    "unit": st.column_config.SelectboxColumn("Unit", options=["s", "min", "h"], default="min",
+                                             width="small"),
     "cv": st.column_config.NumberColumn("Cycle cv", help="Coefficient of variation (lognormal, gamma, "
-                                        "normal)", format="%g", default=0.3),
-    "setup_min": st.column_config.NumberColumn("Changeover (min)", help="Mean setup time when the "
-                                               "product changes (empty = none)", format="%g"),
+                                        "normal)", format="%g", default=0.3, width="small"),
+    "setup_min": st.column_config.NumberColumn("Setup (min)", help="Mean changeover time when the "
+                                               "product changes (empty = none)", format="%g", width="small"),
     "mtbf_h": st.column_config.NumberColumn("MTBF (h)", help="Mean time between failures, operating "
-                                            "hours (empty = no failures)", format="%g"),
-    "mttr_min": st.column_config.NumberColumn("MTTR (min)", help="Mean time to repair", format="%g"),
+                                            "hours (empty = no failures)", format="%g", width="small"),
+    "mttr_min": st.column_config.NumberColumn("MTTR (min)", help="Mean time to repair", format="%g",
+                                              width="small"),
 }
 
 

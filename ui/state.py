@@ -25,14 +25,16 @@ def presets() -> list[str]:
     return names
 
 
-def start_preset() -> str:
-    """`streamlit run ui/app.py -- configs/x.yaml`, `?preset=x.yaml`, TWIN_UI_CONFIG, or the demo."""
+def start_file() -> Path:
+    """`streamlit run ui/app.py -- path/to/study.yaml`, `?preset=name.yaml`, TWIN_UI_CONFIG, or the demo."""
     wanted = st.query_params.get("preset") or os.environ.get("TWIN_UI_CONFIG")
     args = [a for a in sys.argv[1:] if a.endswith((".yaml", ".yml"))]
-    if not wanted and args and Path(sys.argv[0]).name != "pytest":
+    if not wanted and args:
         wanted = args[0]
-    name = Path(wanted).name if wanted else DEFAULT_PRESET
-    return name if (CONFIGS / name).exists() else DEFAULT_PRESET
+    for candidate in (Path(wanted), CONFIGS / Path(wanted).name) if wanted else ():
+        if candidate.is_file():
+            return candidate.resolve()
+    return CONFIGS / DEFAULT_PRESET
 
 
 @st.cache_resource
@@ -72,9 +74,17 @@ def load_upload(name: str, text: str) -> None:
 def init() -> None:
     ss = st.session_state
     if "base" not in ss:
-        name = start_preset()
-        ss["preset"] = name
-        load_preset(name)
+        path = start_file()
+        ss["preset"] = path.name if path.parent == CONFIGS and path.name in presets() else DEFAULT_PRESET
+        try:
+            label = str(path.relative_to(REPO))
+        except ValueError:
+            label = str(path)
+        try:
+            set_base(twin.load_study(path), label)
+        except twin.ConfigError as exc:
+            load_preset(DEFAULT_PRESET)
+            ss["source_error"] = str(exc)
     ss.setdefault("watch", {})
     ss.setdefault("seen", {})
 

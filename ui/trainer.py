@@ -11,7 +11,6 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 import streamlit as st
-from scipy import stats
 
 import twin
 from ui import charts, kpis, results, sidebar
@@ -49,6 +48,8 @@ def change(before: twin.Results, after: twin.Results, kpi: str) -> Change | None
     d = b[mask] - a[mask]
     mean = float(d.mean())
     if len(d) > 1:
+        from scipy import stats  # imported on first use: it takes seconds on a cold start
+
         half = float(stats.t.ppf(0.975, len(d) - 1) * d.std(ddof=1) / math.sqrt(len(d)))
     else:
         half = math.nan
@@ -191,7 +192,7 @@ def render(study: twin.Study | None, store: Store, key: str, bundle) -> None:
                        "replications)", type="primary", key="tour_start", icon=":material/play_arrow:"):
             job = store.submit(key, "tour", "Guided tour", lambda job: results.run_tour(study, key, job))
             sidebar.watch(job)
-            st.info("Preparing the tour… (progress in the sidebar)")
+            st.rerun()  # so the progress panel, drawn earlier in this run, starts polling
         return
     currency = study.line.costs.currency if study.line.costs is not None else ""
     last = len(tour.steps) - 1
