@@ -127,15 +127,9 @@ def check_part_log(line: twin.Line, stats, log: list) -> None:
         assert 0 <= start <= end <= departure < horizon, record
         assert station not in visits[part], f"part {part} logged twice at station {station}"
         visits[part][station] = (start, end, departure)
-    # KNOWN ENGINE BUG (test_log_keeps_a_part_that_left_during_a_repair_cut_by_the_horizon): a
-    # part taken downstream while its machine is repaired after a calendar failure is logged only
-    # when the repair ends, so not at all if the horizon comes first; until fixed, records may be
-    # missing at stations with calendar failures, and only there
-    calendar = {j for j, s in enumerate(line.stations, start=1)
-                if s.failures is not None and s.failures.mode == "calendar"}
     for part, stops in visits.items():
         missing = set(range(1, max(stops) + 1)) - set(stops)
-        assert missing <= calendar, f"part {part} skipped stations {missing}"
+        assert not missing, f"part {part} skipped stations {missing}"
         for j in range(2, max(stops) + 1):
             if j in stops and j - 1 in stops:
                 assert stops[j][0] >= stops[j - 1][2] - 1e-9, (part, j, "started before it came")
@@ -214,8 +208,6 @@ def test_log_departure_of_part_taken_while_machine_under_repair():
     assert records[(2, 1)] == (1.0, 2.0, 4.0)
 
 
-@pytest.mark.xfail(strict=True, reason="engine bug: a part taken downstream during a repair is "
-                   "logged when the repair ends, so its record is lost if the run ends first")
 def test_log_keeps_a_part_that_left_during_a_repair_cut_by_the_horizon():
     """As above, but the run ends at 7.25, during A's repair (until 7.5): part 2 left A at 4 and
     was finished on B at 7, so the log must hold its record at A as well as at B."""

@@ -156,6 +156,8 @@ class Machine:
             operator = None
             if prepares:
                 operator = yield from self.prepare(part)
+                if self.pending_failure:  # a calendar failure struck during setup or off shift
+                    yield from self.breakdown()
             to(BUSY)
             station.started += 1
             work = draw() if draws is None else draws[part.product]()
@@ -184,22 +186,31 @@ class Machine:
                     part = None
             if part is not None:
                 blocked = station.next.offer(part)
+                if log is not None:
+                    self.log_departure(part, start, end, blocked)
                 if blocked is not None:
                     to(BLOCKED)
                     try:
                         yield blocked
                     except Interrupt:
                         yield from self.wait_unblocked_after_failure(blocked)
-                if log is not None:
-                    value = part.q.get(station.index) if part.q is not None else None
-                    left = blocked.value if blocked is not None else end
-                    log.append((part.id, station.index, start, end, left, value, "passed"))
             if tool is not None and stop:
                 yield from self.change_tool()
             if pm_interval is not None and self.age >= pm_interval:
                 yield from self.planned_maintenance()
             if monitor is not None and env._now >= monitor.next_false_alarm:
                 yield from self.false_alarm()
+
+    def log_departure(self, part, start: float, end: float, blocked: simpy.Event | None) -> None:
+        """Record the part's stay on this machine when it leaves: now, or when the blocked hand-over
+        happens (a callback, so a hand-over during a repair cut by the horizon is still logged)."""
+        log = self.station.line.log
+        value = part.q.get(self.station.index) if part.q is not None else None
+        record = (part.id, self.station.index, start, end)
+        if blocked is None:
+            log.append((*record, end, value, "passed"))
+        else:
+            blocked.callbacks.append(lambda event: log.append((*record, event.value, value, "passed")))
 
     def prepare(self, part):
         """Before processing: wait for the shift, change over if the product changed, get an
