@@ -144,3 +144,19 @@ def test_a_lever_toggle_changes_the_industry40_numbers():
     assert after["Throughput (good parts)"] != before["Throughput (good parts)"]
     assert after["Cost per good part"] != before["Cost per good part"]
     assert len(conventional) == 7 and conventional_captions(at) == conventional  # the baseline stays put
+
+
+def test_the_html_report_is_self_contained():
+    from ui import report, results
+    from ui.jobs import Job
+
+    study = small_demo()
+    key = results.comparison_key(study)
+    bundle = results.run_comparison(study, key, Job(key=key, kind="compare", label="test"))
+    html = report.build(bundle)
+    assert "<script src=" not in html and "<link" not in html  # nothing fetched when opened
+    assert "plotly.js v" in html  # the library itself is inlined, once
+    assert html.count("Plotly.newPlot") >= 8  # states, flow, 2 precision, cost, OEE, losses, business…
+    assert study.line.name in html
+    for card in kpis.cards(bundle.difference, "EUR"):
+        assert card.value in html and card.label in html

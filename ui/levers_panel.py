@@ -21,7 +21,9 @@ MONEY = ("capex", "life_years", "opex_per_year")
 ICONS = {"predictive_maintenance": ":material/build:", "closed_loop_quality": ":material/target:",
          "automation": ":material/precision_manufacturing:", "quick_changeover": ":material/timer:",
          "energy_management": ":material/bolt:"}
-UNITS = {"lead_time": "", "capex": "", "opex_per_year": "/year", "life_years": "years"}
+UNITS = {"lead_time": "", "capex": "", "opex_per_year": "/year"}
+LABELS = {"life_years": "Write-off life (years)", "cv_factor": "Cycle cv factor",
+          "mean_factor": "Cycle time factor"}
 
 
 def _is_duration(info) -> bool:
@@ -44,7 +46,9 @@ def _kind(info) -> str:
 
 
 def _label(field: str, currency: str) -> str:
-    text = field.replace("_", " ").capitalize().replace("Capex", "Capex").replace("Opex", "Opex")
+    if field in LABELS:
+        return LABELS[field]
+    text = field.replace("_", " ").capitalize()
     unit = UNITS.get(field, "")
     if field in ("capex", "opex_per_year"):
         unit = f"{currency}{unit}" if currency else unit.strip("/")

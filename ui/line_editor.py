@@ -172,25 +172,25 @@ class StationsEdit:
 
 
 COLUMN_CONFIG = {
-    "name": st.column_config.TextColumn("Station", help="Unique name", width="medium"),
+    "name": st.column_config.TextColumn("Station", help="Unique name", width=170),
     "machines": st.column_config.NumberColumn("Machines", help="Identical parallel machines", step=1,
-                                              default=1, width="small"),
+                                              default=1, width=80),
     "buffer": st.column_config.NumberColumn("Buffer", help="Parts the buffer in front holds "
-                                            "(empty = unbounded)", step=1, default=5, width="small"),
+                                            "(empty = unbounded)", step=1, default=5, width=70),
     "dist": st.column_config.SelectboxColumn("Cycle dist.", options=DISTS, default="lognormal",
-                                             help="Shape of the processing time", width="small"),
+                                             help="Shape of the processing time", width=105),
     "mean": st.column_config.NumberColumn("Cycle", help="Mean processing time per part, in the "
-                                          "unit of the next column", format="%g", width="small"),
+                                          "unit of the next column", format="%g", width=70),
     "unit": st.column_config.SelectboxColumn("Unit", options=["s", "min", "h"], default="min",
-                                             width="small"),
+                                             width=60),
     "cv": st.column_config.NumberColumn("Cycle cv", help="Coefficient of variation (lognormal, gamma, "
-                                        "normal)", format="%g", default=0.3, width="small"),
+                                        "normal)", format="%g", default=0.3, width=80),
     "setup_min": st.column_config.NumberColumn("Setup (min)", help="Mean changeover time when the "
-                                               "product changes (empty = none)", format="%g", width="small"),
+                                               "product changes (empty = none)", format="%g", width=95),
     "mtbf_h": st.column_config.NumberColumn("MTBF (h)", help="Mean time between failures, operating "
-                                            "hours (empty = no failures)", format="%g", width="small"),
+                                            "hours (empty = no failures)", format="%g", width=85),
     "mttr_min": st.column_config.NumberColumn("MTTR (min)", help="Mean time to repair", format="%g",
-                                              width="small"),
+                                              width=95),
 }
 
 

@@ -91,7 +91,7 @@ def progress_panel(store: Store) -> None:
     ss = st.session_state
     running = any((job := store.job(key)) is not None and job.status == "running" for key in ss.watch)
 
-    @st.fragment(run_every=0.4 if running else None)
+    @st.fragment(run_every=0.5 if running else None)
     def panel() -> None:
         changed = False
         for key in list(ss.watch):
