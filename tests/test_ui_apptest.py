@@ -160,3 +160,23 @@ def test_the_html_report_is_self_contained():
     assert study.line.name in html
     for card in kpis.cards(bundle.difference, "EUR"):
         assert card.value in html and card.label in html
+
+
+def test_an_upload_loads_or_says_what_is_wrong_like_the_cli(tmp_path):
+    at = start()
+    broken = "name: x\nstations:\n  - name: a\n    process: {dist: lognormal, mean: 2min\n"
+    at.file_uploader[0].upload("broken.yaml", broken.encode(), "application/x-yaml").run()
+    assert not at.exception
+    (tmp_path / "broken.yaml").write_text(broken)
+    with pytest.raises(twin.ConfigError) as cli:
+        twin.load_study(tmp_path / "broken.yaml")
+    shown = [e.value for e in at.error]
+    assert [str(cli.value).replace(str(tmp_path / "broken.yaml"), "broken.yaml")] == shown
+    assert at.data_editor[0].value["name"].iloc[0] == "Turning"  # the demo is still there
+
+    machining = ROOT / "configs" / "machining_line.yaml"
+    at.file_uploader[0].upload("machining_line.yaml", machining.read_bytes(), "application/x-yaml").run()
+    assert not at.exception and not at.error
+    line = twin.load(machining)
+    assert list(at.data_editor[0].value["name"]) == [s.name for s in line.stations]
+    assert any(twin.config_hash(twin.load_study(machining)) in c.value for c in at.caption)

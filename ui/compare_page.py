@@ -38,6 +38,8 @@ def money(value: float, currency: str) -> str:
 def payback_card(business: twin.BusinessCase) -> None:
     low, high = business.payback_months_range
     value = "never" if business.payback_months is None else f"{business.payback_months:.1f} months"
+    if business.capex == 0:
+        value = "no investment"
     span = f"{low:.1f}–{high:.1f} months" if low is not None and high is not None else "open"
     st.metric("Payback of the levers", value, border=True,
               help="Capex over the net annual benefit (savings + extra output − opex)")
@@ -134,6 +136,9 @@ def render(bundle: results.ComparisonBundle | None, *, stale: bool, study: twin.
                               file_name=f"{name}_report.html", mime="text/html", on_click="ignore",
                               width="stretch", key="export_html",
                               help="One self-contained HTML file with the cards and every chart, for slides")
+    if not bundle.levers:
+        st.info("No lever is switched on, so the Industry 4.0 line is the conventional line. Switch "
+                "levers on in the Levers tab to see what they buy.", icon=":material/info:")
     kpi_cards(bundle)
 
     st.markdown("#### Flow: where time goes and what comes out")

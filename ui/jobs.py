@@ -18,7 +18,7 @@ from typing import Any
 
 import twin
 
-MAX_RESULTS = 32
+MAX_RESULTS = 16
 POOL_THRESHOLD = 4e6
 """Work units (scenarios × replications × observed minutes × stations) above which a process pool
 pays for itself. Starting a spawned worker costs seconds (it imports numpy, pandas, scipy, simpy),

@@ -6,6 +6,7 @@ The narrative is pure (numbers in, sentences out) and is reused by the HTML repo
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -224,3 +225,11 @@ def render(study: twin.Study | None, store: Store, key: str, bundle) -> None:
                        f"{b.npv.mean:,.0f} {b.currency} over {b.horizon_years} years).")
     st.caption(f"Tour computed in {tour.seconds:.1f} s. Each step changes one lever, so its effect "
                "depends on the levers already on (automation pays more once failures are rarer).")
+    if bundle is not None:
+        from ui import report
+
+        name = re.sub(r"[^\w\-]+", "_", study.line.name).strip("_").lower()
+        st.download_button("Export the comparison and this tour as an HTML report",
+                           icon=":material/description:", key="export_html_tour", on_click="ignore",
+                           data=lambda: report.build(bundle, None, tour), file_name=f"{name}_tour.html",
+                           mime="text/html", help="One self-contained file with every chart, for slides")
