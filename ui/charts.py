@@ -167,7 +167,7 @@ def _characteristic(part_log: pd.DataFrame, station: str) -> pd.DataFrame:
 
 
 def quality_over_time(part_logs: dict[str, pd.DataFrame], line: twin.Line, station: str,
-                      max_points: int = 4000) -> go.Figure:
+                      max_points: int = 2500) -> go.Figure:
     spec = line.stations[line.station_index(station)].quality.characteristic
     unit = f" ({spec.unit})" if spec.unit else ""
     fig = make_subplots(rows=1, cols=2, column_widths=[0.68, 0.32], shared_yaxes=True,
@@ -179,13 +179,13 @@ def quality_over_time(part_logs: dict[str, pd.DataFrame], line: twin.Line, stati
         if len(data) > max_points:
             data = data.iloc[np.linspace(0, len(data) - 1, max_points).astype(int)]
         rejected = data["outcome"] != "passed"
-        fig.add_trace(go.Scattergl(
+        fig.add_trace(go.Scatter(
             x=data["end_min"] / 60, y=data["characteristic"], mode="markers", name=name,
             marker={"color": colour, "size": 4, "opacity": 0.55}, legendgroup=key,
             hovertemplate="%{y:.4g}" + unit + " at %{x:.1f} h<extra>" + name + "</extra>"),
             row=1, col=1)
         if rejected.any():
-            fig.add_trace(go.Scattergl(
+            fig.add_trace(go.Scatter(
                 x=data.loc[rejected, "end_min"] / 60, y=data.loc[rejected, "characteristic"],
                 mode="markers", name=f"{name}: rejected", legendgroup=key,
                 marker={"color": BAD, "size": 7, "symbol": "x"}), row=1, col=1)

@@ -1,0 +1,249 @@
+"""The page: one pass of the Streamlit script (ui/app.py runs `safe_main`).
+
+Read the study as loaded, draw every input with the user's edits, rebuild the config from them and let
+twin validate it (its one-line message goes next to the field), then show the cached results for that
+exact config, or start a background run and poll its progress."""
+
+from __future__ import annotations
+
+import logging
+import re
+
+import streamlit as st
+
+import twin
+from twin.io import validate_as
+from ui import (
+    compare_page,
+    diagram,
+    levers_panel,
+    line_editor,
+    results,
+    sidebar,
+    state,
+    station_forms,
+    trainer,
+)
+
+TABS = [":material/precision_manufacturing: Line", ":material/tune: Levers", ":material/monitoring: Compare",
+        ":material/school: Trainer"]
+log = logging.getLogger("lighthouse_twin.ui")
+
+
+def route(field: str | None, stations: list[dict]) -> str:
+    """Which input an error's field belongs to (the slot its message is shown in)."""
+    path = (field or "").removeprefix("line.")
+    if match := re.match(r"stations\[(\d+)\]\.(quality|inspection|energy|operator)", path):
+        return f"station:{match.group(1)}"
+    if path.startswith("stations"):
+        return "stations"
+    if match := re.match(r"costs\.stations\.(.+?)(?:\.machine_rate_per_hour)?$", path):
+        names = [s.get("name") for s in stations]
+        return f"station:{names.index(match.group(1))}" if match.group(1) in names else "costs"
+    if path.startswith("costs"):
+        return "costs"
+    if match := re.match(r"levers\.(\w+)", path):
+        return f"lever:{match.group(1)}"
+    if path.startswith("investment"):
+        return "investment"
+    if re.match(r"(horizon|warmup|replications|seed)\b", path):
+        return "run"
+    if path.startswith(("products", "release_sequence")):
+        return "products"
+    return "line"
+
+
+def validate(data: dict, plain: bool, row_error: twin.ConfigError | None):
+    """(study, None) or (None, error): twin's own validation, worded as the CLI words it."""
+    try:
+        if row_error is not None:
+            raise row_error
+        if plain:
+            return twin.Study(line=validate_as(twin.Line, data["line"])), None
+        study = validate_as(twin.Study, data)
+        results.comparison_key(study)  # applying the levers validates the upgraded line too
+        return study, None
+    except twin.ConfigError as exc:
+        if plain and str(exc).startswith("line."):
+            field = (exc.field or "").removeprefix("line.")
+            exc = twin.ConfigError(str(exc).removeprefix("line."), field=field)
+        return None, exc
+
+
+def line_tab(base_data: dict, version: int, slots: dict):
+    diagram_box = st.container()
+    st.markdown("#### Stations")
+    st.caption("One row per station, in flow order. Times carry their unit; empty MTBF/MTTR means no "
+               "failures, an empty buffer is unbounded. Add a row at the bottom, delete with the row's "
+               "checkbox.")
+    edit = line_editor.edit_stations(base_data["line"]["stations"], key=f"stations@{version}")
+    slots["stations"] = st.empty()
+    for station in edit.stations:  # rework targets follow renamed stations
+        inspection = station.get("inspection")
+        if inspection and inspection.get("to") in edit.renames:
+            station["inspection"] = {**inspection, "to": edit.renames[inspection["to"]]}
+    details_box = st.container()
+    line_data = dict(base_data["line"])
+    with st.expander("Line settings: source, repair crew, operators, products"):
+        slots["line"] = st.empty()
+        line_data = station_forms.line_settings(line_data, f"line@{version}")
+        st.markdown("**Products** (empty: one product)")
+        slots["products"] = st.empty()
+        line_data["products"] = station_forms.products(line_data, f"products@{version}")
+    with st.expander("Cost rates"):
+        slots["costs"] = st.empty()
+        costs = station_forms.costs(line_data, f"costs@{version}")
+    if costs is not None:
+        original = costs.get("stations") or {}
+        costs["stations"] = {edit.renames.get(n, n): v for n, v in original.items() if n not in edit.deleted}
+    line_data["costs"] = costs
+    names = [s.get("name") for s in edit.stations]
+    stations = []
+    with details_box:
+        st.markdown("#### Station details")
+        for position, (station, origin) in enumerate(zip(edit.stations, edit.origin, strict=True)):
+            tag = f"s{origin}" if origin is not None else f"n{position}"
+            station, rate = station_forms.station_details(station, names, line_data, f"{tag}@{version}",
+                                                          f"station:{position}", slots)
+            stations.append(station)
+            if costs is not None and rate is not None and station.get("name"):
+                current = costs["stations"].get(station["name"], {})
+                if rate != current.get("machine_rate_per_hour", 0.0):
+                    costs["stations"][station["name"]] = {**current, "machine_rate_per_hour": rate}
+    line_data["stations"] = stations
+    return line_data, edit, diagram_box
+
+
+def levers_tab(base_data: dict, edit, stations: list[dict], version: int, slots: dict, currency: str):
+    st.markdown("Switch each Industry 4.0 lever on or off and tune it. The Industry 4.0 line is the "
+                "conventional line with the levers that are on; each lever's investment is carried "
+                "by that line's costs.")
+    quality_names = [s["name"] for s in stations if s.get("quality") and s.get("name")]
+    levers = {}
+    for name in twin.LEVER_NAMES:
+        levers[name] = levers_panel.lever_card(name, base_data["levers"].get(name), edit, quality_names,
+                                               f"lever.{name}@{version}", slots, currency)
+    st.markdown("#### Investment frame")
+    slots["investment"] = st.empty()
+    invest = levers_panel.investment(base_data["investment"], f"investment@{version}")
+    return levers, invest
+
+
+def start_comparison(store, study: twin.Study, key: str) -> None:
+    ss = st.session_state
+    for other, kind in list(ss.watch.items()):  # a newer setting supersedes this session's older run
+        job = store.job(other)
+        if kind == "compare" and other != key and job is not None and job.status == "running":
+            job.cancel()
+    job = store.submit(key, "compare", "Comparison", lambda job: results.run_comparison(study, key, job))
+    sidebar.watch(job)
+
+
+def main() -> None:
+    st.set_page_config(page_title="Lighthouse Twin", page_icon=":material/factory:", layout="wide")
+    state.init()
+    ss = st.session_state
+    version, base = ss.version, ss.base
+    store = state.store()
+    slots: dict = {}
+    base_data = base.model_dump(mode="json", by_alias=True)
+    currency = base.line.costs.currency if base.line.costs is not None else ""
+
+    with st.sidebar:
+        st.markdown("## :material/factory: Lighthouse Twin")
+        st.caption("A digital twin of a production line: the conventional line against the same line "
+                   "with Industry 4.0 levers, on throughput, precision and cost.")
+        sidebar.source()
+        download_box = st.container()
+        st.divider()
+        st.markdown("#### Run")
+        run = sidebar.run_settings(base.line, version, slots)
+        autorun = st.toggle("Run automatically on every change", value=sidebar.autorun_default(),
+                            key="autorun")
+        run_box = st.container()
+
+    header = st.container()
+    banner = st.empty()
+    tab_line, tab_levers, tab_compare, tab_trainer = st.tabs(TABS)
+    with tab_line:
+        line_data, edit, diagram_box = line_tab(base_data, version, slots)
+    with tab_levers:
+        levers, invest = levers_tab(base_data, edit, line_data["stations"], version, slots, currency)
+
+    line_data.update(run)
+    data = {"line": line_data, "levers": levers, "investment": invest}
+    plain = all(v is None for v in levers.values()) and invest == base_data["investment"] and \
+        state.is_plain(base)
+    study, error = validate(data, plain, edit.error)
+    if error is not None:
+        slot = slots.get(route(error.field, line_data["stations"])) or slots["line"]
+        slot.error(str(error), icon=":material/error:")
+        banner.error(f"**The configuration is not valid**, so nothing runs until it is fixed: {error}",
+                     icon=":material/error:")
+    else:
+        ss["last_valid"] = study
+    current = study or ss.get("last_valid") or base
+    key = results.comparison_key(study) if study is not None else None
+    attribution_key = f"{key}:attribution" if study else ""
+    tour_key = f"{twin.config_hash(study)}:tour" if study else ""
+    sidebar.sync_watch(store, {key, attribution_key, tour_key})
+
+    bundle = store.result(key) if key else None
+    job = store.job(key) if key else None
+    if study is not None and bundle is None and autorun and (job is None or job.status == "cancelled"):
+        start_comparison(store, study, key)
+
+    with download_box:
+        st.download_button("Download YAML", icon=":material/download:", data=state.yaml_text(current),
+                           on_click="ignore",
+                           file_name=re.sub(r"[^\w\-]+", "_", current.line.name).strip("_").lower() + ".yaml",
+                           mime="application/x-yaml", disabled=study is None, width="stretch",
+                           help="The study as edited; `twin compare` and this app reload it to the same "
+                                "config hash", key="download_yaml")
+        st.caption(f"Config hash `{twin.config_hash(current)}`" + ("" if study else " (last valid)"))
+    with run_box:
+        if st.button("Run comparison", icon=":material/play_arrow:", type="primary", width="stretch",
+                     key="run",
+                     disabled=study is None or bundle is not None):
+            start_comparison(store, study, key)
+        if bundle is not None:
+            st.caption(":material/check_circle: Results for this setting: "
+                       f"{bundle.comparison.conventional.replications} "
+                       f"replications, computed in {bundle.seconds:.1f} s (cached)")
+        sidebar.progress_panel(store)
+
+    enabled = results.enabled_levers(current)
+    with header:
+        st.markdown(f"### {current.line.name}")
+        st.caption(f"{len(current.line.stations)} stations · levers on: "
+                   f"{', '.join(twin.LEVER_LABELS[n] for n in enabled) or 'none'} · "
+                   f"config `{twin.config_hash(current)}` · twin {twin.__version__}")
+
+    shown = bundle
+    if shown is None and ss.get("shown_key"):
+        shown = store.result(ss["shown_key"])
+    if bundle is not None:
+        ss["shown_key"] = key
+    with diagram_box:
+        upgraded = twin.apply_levers(current.line, current.levers, enabled)
+        neck = shown.comparison.conventional.bottleneck()["station"] if bundle is not None else None
+        st.graphviz_chart(diagram.dot(current.line, upgraded, neck, enabled), width="stretch")
+        st.caption("Amber: buffers and their capacity · diamonds: inspections · dashed: scrap and rework "
+                   "loops · blue: what the levers that are on change · red: the bottleneck (last run).")
+    with tab_compare:
+        compare_page.render(shown, stale=bundle is None, study=study, key=key, store=store,
+                            attribution_key=attribution_key, tour=store.result(tour_key) if study else None)
+    with tab_trainer:
+        trainer.render(study, store, tour_key, bundle)
+
+
+def safe_main() -> None:
+    """Never a traceback on the page: a bug is logged and shown as one line."""
+    try:
+        main()
+    except Exception as exc:
+        if type(exc).__name__ in ("RerunException", "StopException"):
+            raise
+        log.exception("the app failed")
+        st.error(f"Something went wrong ({type(exc).__name__}: {exc}). The details are in the server log.",
+                 icon=":material/bug_report:")
