@@ -144,6 +144,12 @@ def test_a_lever_toggle_changes_the_industry40_numbers():
     assert after["Throughput (good parts)"] != before["Throughput (good parts)"]
     assert after["Cost per good part"] != before["Cost per good part"]
     assert len(conventional) == 7 and conventional_captions(at) == conventional  # the baseline stays put
+    # back to the earlier setting: its results come from the cache, no run needed
+    at.toggle(key=f"lever.predictive_maintenance@{version}.on").set_value(True)
+    at.toggle(key=f"lever.automation@{version}.on").set_value(True)
+    at.run()
+    assert at.button(key="run").disabled and not at.warning
+    assert {m.label: m.value for m in at.metric} == before
 
 
 def test_the_html_report_is_self_contained():

@@ -21,7 +21,9 @@ def source() -> None:
                       "Industry 4.0 upgrade")
     upload = st.file_uploader("…or upload a YAML file", type=["yaml", "yml"], key=f"upload@{ss.version}",
                               help="A study (line + levers) or a plain line file, as the CLI reads them")
-    if upload is not None:
+    if upload is None:
+        ss["upload_digest"] = None  # the same file may be uploaded again later
+    else:
         data = upload.getvalue()
         digest = hashlib.sha256(data).hexdigest()
         if ss.get("upload_digest") != digest:
@@ -37,7 +39,12 @@ def source() -> None:
                     st.rerun()
     if ss.get("source_error"):
         st.error(ss["source_error"], icon=":material/error:")
-    st.caption(f"Loaded: `{ss.base_label}`")
+    left, right = st.columns([3, 2], vertical_alignment="center")
+    left.caption(f"Loaded: `{ss.base_label}`")
+    if right.button("Discard edits", icon=":material/undo:", type="tertiary", key="discard",
+                    help="Back to the study as loaded"):
+        state.set_base(ss.base, ss.base_label)
+        st.rerun()
 
 
 def run_settings(line: twin.Line, version: int, slots: dict) -> dict[str, Any]:
