@@ -93,9 +93,16 @@ class LineSim:
         part.release = now
 
     def new_released_part(self) -> Part:
-        """A part released at once (saturated source: raw material is always there)."""
-        part = self.new_part()
-        self.release(part)
+        """A part released at once (saturated source: raw material is always there); `new_part`
+        and `release` in one, since every part of a saturated line comes through here."""
+        self.next_id += 1
+        now = self.env._now
+        part = Part(self.next_id, now, next(self.products) if self.products is not None else 0)
+        self.wip_area += self.wip * (now - self.wip_last)
+        self.wip_last = now
+        self.wip += 1
+        self.released += 1
+        self.released_total += 1
         return part
 
     def _leave(self, part: Part) -> float:
@@ -172,6 +179,8 @@ def build(env: simpy.Environment, line: Line, streams: Streams,
         upstream.next = downstream
     stations[-1].next = sink
     sim.stations = stations
+    if not sink.inspections:
+        sink.offer = sim.depart  # nothing to check at the end: ship at once
 
     first = stations[0]
     source = line.source

@@ -84,8 +84,10 @@ def _identity(u: np.ndarray) -> np.ndarray:
 
 
 def _batched(rng: np.random.Generator, transform: Callable[[np.ndarray], np.ndarray]) -> Iterator[float]:
-    while True:
-        yield from transform(rng.random(BATCH)).tolist()
+    """Endless values, BATCH uniforms at a time through `transform`; a chain of list iterators, so
+    `next()` runs in C between batches."""
+    return itertools.chain.from_iterable(
+        transform(rng.random(BATCH)).tolist() for _ in itertools.repeat(None))
 
 
 def inverse_cdf(spec: DistSpec) -> Callable[[np.ndarray], np.ndarray]:
