@@ -4,6 +4,7 @@ the very same figures."""
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
@@ -348,6 +349,32 @@ def savings(business: twin.BusinessCase) -> go.Figure:
     fig.update_xaxes(title_text=f"{business.currency} per year")
     return _layout(fig, f"Where the net benefit comes from ({business.net_benefit_per_year.mean:,.0f} "
                         f"{business.currency} a year)", 380)
+
+
+# ----------------------------------------------------------------------------------------------
+# The standard set
+
+
+def comparison_figures(bundle) -> dict[str, Callable[[], go.Figure]]:
+    """How to draw each chart of a comparison (a `ui.results.ComparisonBundle`), by name: the page
+    and the report draw from here, and a finished run draws them all once, off the page's thread."""
+    comparison, currency = bundle.comparison, bundle.currency
+    out: dict[str, Callable[[], go.Figure]] = {
+        "states": lambda: station_states(comparison),
+        "throughput": lambda: throughput_wip(comparison),
+        "oee": lambda: oee_bridge(bundle.bridge),
+        "losses": lambda: six_big_losses(bundle.losses),
+    }
+    if currency:
+        out["cost"] = lambda: cost_breakdown(comparison, currency)
+    if bundle.business is not None:
+        out["cash"] = lambda: cash_flow(bundle.business)
+        out["savings"] = lambda: savings(bundle.business)
+    line = bundle.study.line
+    if bundle.part_logs:
+        for name in quality_stations(line):
+            out[f"quality:{name}"] = lambda n=name: quality_over_time(bundle.part_logs, line, n)
+    return out
 
 
 # ----------------------------------------------------------------------------------------------

@@ -76,9 +76,9 @@ def business_section(bundle: results.ComparisonBundle) -> None:
              help=f"95% CI [{business.npv.low:,.0f}, {business.npv.high:,.0f}]")
     left, right = st.columns(2)
     with left:
-        chart(bundle.figure("cash", lambda: charts.cash_flow(business)), "chart-cash-flow")
+        chart(bundle.figure("cash"), "chart-cash-flow")
     with right:
-        chart(bundle.figure("savings", lambda: charts.savings(business)), "chart-savings")
+        chart(bundle.figure("savings"), "chart-savings")
 
 
 def attribution_section(study: twin.Study | None, store: Store, key: str) -> results.AttributionBundle | None:
@@ -143,14 +143,13 @@ def render(bundle: results.ComparisonBundle | None, *, stale: bool, study: twin.
 
     st.markdown("#### Flow: where time goes and what comes out")
     fig = bundle.figure
-    chart(fig("states", lambda: charts.station_states(bundle.comparison)), "chart-states")
+    chart(fig("states"), "chart-states")
     left, right = st.columns([3, 2])
     with left:
-        chart(fig("throughput", lambda: charts.throughput_wip(bundle.comparison)), "chart-throughput")
+        chart(fig("throughput"), "chart-throughput")
     with right:
         if bundle.currency:
-            chart(fig("cost", lambda: charts.cost_breakdown(bundle.comparison, bundle.currency)),
-                  "chart-cost")
+            chart(fig("cost"), "chart-cost")
         else:
             st.info("This line has no `costs:` block, so there is no cost breakdown.")
 
@@ -159,17 +158,16 @@ def render(bundle: results.ComparisonBundle | None, *, stale: bool, study: twin.
     if bundle.part_logs and names:
         station = st.selectbox("Characteristic at station", names, key="quality_station") \
             if len(names) > 1 else names[0]
-        chart(fig(f"quality:{station}", lambda: charts.quality_over_time(bundle.part_logs, bundle.study.line,
-                                                                        station)), "chart-quality")
+        chart(fig(f"quality:{station}"), "chart-quality")
     else:
         st.info("No station of this line shapes a quality characteristic.")
 
     st.markdown("#### OEE: from conventional to Industry 4.0")
     left, right = st.columns(2)
     with left:
-        chart(fig("oee", lambda: charts.oee_bridge(bundle.bridge)), "chart-oee-bridge")
+        chart(fig("oee"), "chart-oee-bridge")
     with right:
-        chart(fig("losses", lambda: charts.six_big_losses(bundle.losses)), "chart-losses")
+        chart(fig("losses"), "chart-losses")
 
     st.markdown("#### Business case")
     if bundle.business is not None:

@@ -100,17 +100,17 @@ def build(bundle: results.ComparisonBundle, attribution: results.AttributionBund
         f"{bundle.config_hash} · Lighthouse Twin {twin.__version__} · {when}</p>",
         _cards(bundle),
         "<h2>The line</h2>", _stations(line),
-        "<h2>Flow</h2>", fig(charts.station_states(bundle.comparison)),
-        fig(charts.throughput_wip(bundle.comparison)),
+        "<h2>Flow</h2>", fig(bundle.figure("states")),
+        fig(bundle.figure("throughput")),
     ]
     names = charts.quality_stations(line)
     if bundle.part_logs and names:
         parts.append("<h2>Precision</h2>")
-        parts += [fig(charts.quality_over_time(bundle.part_logs, line, name)) for name in names]
+        parts += [fig(bundle.figure(f"quality:{name}")) for name in names]
     if bundle.currency:
-        parts += ["<h2>Cost</h2>", fig(charts.cost_breakdown(bundle.comparison, bundle.currency))]
-    parts += ["<h2>OEE</h2>", '<div class="row">', fig(charts.oee_bridge(bundle.bridge)),
-              fig(charts.six_big_losses(bundle.losses)), "</div>"]
+        parts += ["<h2>Cost</h2>", fig(bundle.figure("cost"))]
+    parts += ["<h2>OEE</h2>", '<div class="row">', fig(bundle.figure("oee")),
+              fig(bundle.figure("losses")), "</div>"]
     if bundle.business is not None:
         b = bundle.business
         payback = "never" if b.payback_months is None else f"{b.payback_months:.1f} months"
@@ -120,7 +120,7 @@ def build(bundle: results.ComparisonBundle, attribution: results.AttributionBund
                   f"payback <b>{payback}</b> · "
                   f"ROI over {b.horizon_years} years <b>{b.roi.mean:.0%}</b> · NPV at {b.discount_rate:.0%} "
                   f"<b>{b.npv.mean:,.0f} {b.currency}</b></p>",
-                  '<div class="row">', fig(charts.cash_flow(b)), fig(charts.savings(b)), "</div>"]
+                  '<div class="row">', fig(bundle.figure("cash")), fig(bundle.figure("savings")), "</div>"]
     if attribution is not None:
         parts += ["<h2>What each lever buys</h2>", '<div class="row">',
                   fig(charts.attribution_waterfall(attribution.table, attribution.full, "throughput_per_hour",

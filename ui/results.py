@@ -5,7 +5,6 @@ charts), the lever attribution, and the trainer's cumulative tour. Only the publ
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -54,10 +53,19 @@ class ComparisonBundle:
     figures: dict[str, Any] = field(default_factory=dict)
     """Charts drawn from this result, kept so a rerun of the page does not draw them again."""
 
-    def figure(self, name: str, draw: Callable[[], Any]) -> Any:
+    def figure(self, name: str) -> Any:
+        """The chart `name` of ui.charts.comparison_figures, drawn once."""
         if name not in self.figures:
-            self.figures[name] = draw()
+            from ui.charts import comparison_figures
+
+            self.figures[name] = comparison_figures(self)[name]()
         return self.figures[name]
+
+    def draw_all(self) -> None:
+        from ui.charts import comparison_figures
+
+        for name in comparison_figures(self):
+            self.figure(name)
 
     @property
     def currency(self) -> str:
@@ -91,12 +99,14 @@ def run_comparison(study: twin.Study, key: str, job: Job) -> ComparisonBundle:
             job.progress(index + 1, logs, 2 * n, grand)
     losses = pd.DataFrame({"conventional": twin.six_big_losses(comparison.conventional),
                            "industry40": twin.six_big_losses(comparison.industry40)})
-    return ComparisonBundle(
+    bundle = ComparisonBundle(
         key=key, study=study, config_hash=twin.config_hash(study), comparison=comparison,
         difference=comparison.difference(), business=twin.business_case(comparison),
         bridge=twin.oee_bridge(comparison), losses=losses, part_logs=part_logs,
         seconds=job.elapsed, workers=workers,
     )
+    bundle.draw_all()  # here, so the page shows the results without drawing them first
+    return bundle
 
 
 @dataclass

@@ -39,10 +39,9 @@ def source() -> None:
                     st.rerun()
     if ss.get("source_error"):
         st.error(ss["source_error"], icon=":material/error:")
-    left, right = st.columns([3, 2], vertical_alignment="center")
-    left.caption(f"Loaded: `{ss.base_label}`")
-    if right.button("Discard edits", icon=":material/undo:", type="tertiary", key="discard",
-                    help="Back to the study as loaded"):
+    st.caption(f"Loaded: `{ss.base_label}`")
+    if st.button("Discard my edits", icon=":material/undo:", type="tertiary", key="discard",
+                 help="Back to the study as loaded"):
         state.set_base(ss.base, ss.base_label)
         st.rerun()
 
@@ -98,7 +97,7 @@ def progress_panel(store: Store) -> None:
     ss = st.session_state
     running = any((job := store.job(key)) is not None and job.status == "running" for key in ss.watch)
 
-    @st.fragment(run_every=0.5 if running else None)
+    @st.fragment(run_every=0.3 if running else None)
     def panel() -> None:
         changed = False
         for key in list(ss.watch):
