@@ -129,28 +129,14 @@ class Machine:
         take = station.take
         draw = station.draw_process
         timeout = env.timeout
-        event = env.event
-        idle = station.idle
         offer = station.next.offer
         times = self.times
         while True:
             if self.pending_failure:
                 yield from self.breakdown()
             part = take()
-            while part is None:
-                self.to(STARVED)
-                self.wake = wake = event()
-                idle.append(self)
-                try:
-                    part = yield wake
-                except Interrupt:
-                    if wake.triggered:
-                        part = wake.value
-                    else:
-                        idle.remove(self)
-                    yield from self.breakdown()
-                    if part is None:
-                        part = take()
+            if part is None:
+                part = yield from self.wait_for_part()
             start = env._now
             if self.state != BUSY:
                 times[self.state] += start - self.since
@@ -178,9 +164,7 @@ class Machine:
         draw = station.draw_process
         draws = station.draw_by_product
         timeout = env.timeout
-        event = env.event
         to = self.to
-        idle = station.idle
         line = station.line
         log = line.log
         pm_interval = self.pm_interval
@@ -194,20 +178,8 @@ class Machine:
             if self.pending_failure:
                 yield from self.breakdown()
             part = take()
-            while part is None:
-                to(STARVED)
-                self.wake = wake = event()
-                idle.append(self)
-                try:
-                    part = yield wake
-                except Interrupt:
-                    if wake.triggered:
-                        part = wake.value
-                    else:
-                        idle.remove(self)
-                    yield from self.breakdown()
-                    if part is None:
-                        part = take()
+            if part is None:
+                part = yield from self.wait_for_part()
             operator = None
             if prepares:
                 operator = yield from self.prepare(part)
@@ -255,6 +227,26 @@ class Machine:
                 yield from self.planned_maintenance()
             if monitor is not None and env._now >= monitor.next_false_alarm:
                 yield from self.false_alarm()
+
+    def wait_for_part(self):
+        """Starved until a part is handed over (a calendar failure may strike meanwhile: the
+        machine is repaired, holding the part if it came in the same instant)."""
+        station = self.station
+        while True:
+            self.to(STARVED)
+            self.wake = wake = self.env.event()
+            station.idle.append(self)
+            try:
+                return (yield wake)
+            except Interrupt:
+                part = wake.value if wake.triggered else None
+                if part is None:
+                    station.idle.remove(self)
+                yield from self.breakdown()
+                if part is None:
+                    part = station.take()
+                if part is not None:
+                    return part
 
     def log_departure(self, part, start: float, end: float, blocked: simpy.Event | None) -> None:
         """Record the part's stay on this machine when it leaves: now, or when the blocked hand-over
