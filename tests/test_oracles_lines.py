@@ -22,7 +22,15 @@ import zlib
 
 import numpy as np
 import pytest
-from conftest import assert_covers, assert_same, make_line, per_minute, run_checked, t_interval
+from conftest import (
+    assert_covers,
+    assert_same,
+    make_line,
+    per_minute,
+    run_checked,
+    serial_line_throughput,
+    t_interval,
+)
 
 import twin
 from twin.engine import STATES, simulate
@@ -35,77 +43,6 @@ DOWN, MAINTENANCE = STATES.index("down"), STATES.index("maintenance")
 
 def exponential(mean: float) -> dict:
     return {"dist": "exponential", "mean": mean}
-
-
-# --- the exact Markov chain of a saturated serial line with blocking after service ---------------
-
-IDLE, WORKING, HOLDING = 0, 1, 2  # a machine starved, processing, or blocked holding a finished part
-
-
-def serial_line_throughput(rates: list[float], buffers: list[int]) -> float:
-    """Exact throughput of a saturated line of single exponential machines, blocking after service.
-
-    `buffers[j]` is the capacity in front of station j (buffers[0] is ignored: raw material is
-    always there). The state is each machine's status and each buffer's content; a completion moves
-    the part on if the next machine is idle or its buffer has room, otherwise the machine holds it
-    (blocked). A machine that frees up pulls from its buffer, which lets a blocked upstream part in,
-    and so on upstream.
-    """
-    m = len(rates)
-
-    def free(status: list[int], queue: list[int], j: int) -> None:
-        if j == 0:
-            status[0] = WORKING  # saturated: a new part at once
-        elif queue[j] > 0:
-            queue[j] -= 1
-            status[j] = WORKING
-            if status[j - 1] == HOLDING:
-                queue[j] += 1
-                free(status, queue, j - 1)
-        elif status[j - 1] == HOLDING:  # zero buffer: the held part goes straight onto machine j
-            status[j] = WORKING
-            free(status, queue, j - 1)
-        else:
-            status[j] = IDLE
-
-    def complete(state: tuple, j: int) -> tuple:
-        status, queue = list(state[:m]), list(state[m:])
-        if j == m - 1:
-            free(status, queue, j)
-        elif status[j + 1] == IDLE:
-            status[j + 1] = WORKING
-            free(status, queue, j)
-        elif queue[j + 1] < buffers[j + 1]:
-            queue[j + 1] += 1
-            free(status, queue, j)
-        else:
-            status[j] = HOLDING
-        return (*status, *queue)
-
-    start = (WORKING, *([IDLE] * (m - 1)), *([0] * m))
-    index, transitions, todo = {start: 0}, [], [start]
-    while todo:
-        state = todo.pop()
-        for j in range(m):
-            if state[j] == WORKING:
-                target = complete(state, j)
-                if target not in index:
-                    index[target] = len(index)
-                    todo.append(target)
-                transitions.append((index[state], index[target], rates[j]))
-    n = len(index)
-    generator = np.zeros((n, n))
-    for i, k, rate in transitions:
-        generator[i, k] += rate
-        generator[i, i] -= rate
-    # πQ = 0, Σπ = 1: replace one balance equation by the normalisation
-    system = generator.T.copy()
-    system[-1, :] = 1.0
-    rhs = np.zeros(n)
-    rhs[-1] = 1.0
-    pi = np.linalg.solve(system, rhs)
-    states = list(index)
-    return float(sum(p * rates[-1] for p, s in zip(pi, states, strict=True) if s[m - 1] == WORKING))
 
 
 def two_station_formula(mu1: float, mu2: float, b: int) -> float:
