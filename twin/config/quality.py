@@ -22,6 +22,11 @@ class Characteristic(StrictModel):
     lsl: float
     usl: float
 
+    @property
+    def deviation_limits(self) -> tuple[float, float]:
+        """(lsl, usl) as deviations from nominal, the form the engine works in."""
+        return self.lsl - self.nominal, self.usl - self.nominal
+
     @model_validator(mode="after")
     def _limits(self) -> Characteristic:
         if self.usl <= self.lsl:

@@ -165,8 +165,7 @@ def build(env: simpy.Environment, line: Line, streams: Streams,
         station.draw_by_product = process_samplers(line, number, streams)
         station.setups = setup_times(line, number, streams)
         if spec.quality is not None:
-            c = spec.quality.characteristic
-            sim.limits[number] = (c.lsl - c.nominal, c.usl - c.nominal)
+            sim.limits[number] = spec.quality.characteristic.deviation_limits
             station.characteristic = CharacteristicStats()
         if spec.inspection is not None and spec.inspection.where != "none":
             inspector = Inspector(spec.inspection, spec.quality, sim.inspections, streams, number)

@@ -352,7 +352,6 @@ class Machine:
         self.pending_failure = False
         monitor = self.monitor
         if monitor is not None and self.detected and self.life >= monitor.lead_time:
-            monitor.interventions += 1
             yield from self.planned_stop(self.draw_repair() * monitor.planned_repair_factor)
         else:
             self.station.failures += 1
@@ -404,7 +403,6 @@ class Machine:
     def false_alarm(self):
         """The monitor cried wolf: a planned stop that finds nothing."""
         monitor = self.monitor
-        monitor.false_alarms += 1
         yield from self.planned_stop(monitor.false_alarm_duration())
         monitor.schedule_false_alarm(self.env._now)
 

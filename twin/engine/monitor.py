@@ -22,8 +22,6 @@ class ConditionMonitor:
         self._repairs = false_alarm_repairs
         self.next_false_alarm = float("inf")
         self.schedule_false_alarm(0.0)
-        self.interventions = 0
-        self.false_alarms = 0
 
     def detects(self) -> bool:
         """Will the monitor see the next failure coming?"""

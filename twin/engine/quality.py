@@ -52,8 +52,7 @@ class Tool:
                  machine: int) -> None:
         self.spec = spec
         self.stats = stats
-        self.low = spec.characteristic.lsl - spec.characteristic.nominal
-        self.high = spec.characteristic.usl - spec.characteristic.nominal
+        self.low, self.high = spec.characteristic.deviation_limits
         self.noise = standard_normals(streams, station, Purpose.QUALITY, machine).__next__
         self.gauge = standard_normals(streams, station, Purpose.MEASUREMENT, machine).__next__
         self.since_change = 0
@@ -103,12 +102,6 @@ class Tool:
             self.stats.signals += 1
         return signal
 
-    def measure(self, deviation: float) -> float:
-        """An inspection measurement of `deviation` (reuses the in-line one when there was one)."""
-        if self.last_measurement is not None:
-            return self.last_measurement
-        return deviation + self.spec.measurement_sigma * self.gauge()
-
     def changed(self) -> None:
         """After a tool change or recalibration: wear and the chart restart."""
         self.stats.tool_changes += 1
@@ -134,8 +127,7 @@ class Inspector:
                  streams: Streams, station: int) -> None:
         self.spec = spec
         self.counts = counts
-        self.low = quality.characteristic.lsl - quality.characteristic.nominal
-        self.high = quality.characteristic.usl - quality.characteristic.nominal
+        self.low, self.high = quality.characteristic.deviation_limits
         self.gauge_sigma = quality.measurement_sigma
         self.gauge = standard_normals(streams, station, Purpose.INSPECTION, 0).__next__
         self.sample = (streams.uniforms(station, Purpose.ROUTING).__next__

@@ -47,7 +47,6 @@ class StationSim:
         self.tool_change_minutes = 0.0
         self.characteristic: CharacteristicStats | None = None
         self.inspector: Inspector | None = None
-        self.limits: tuple[float, float] | None = None
         self.draw_by_product: list[Sampler] | None = None
         """Process samplers by product index, when the product mix changes process times."""
         self.setups = None
