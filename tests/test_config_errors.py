@@ -162,7 +162,7 @@ FIELD_CASES = [
     ("empty-file", "", "(top level)", ["expected a mapping", "got an empty file"]),
     ("only-a-comment", "# a line file, some day\n", "(top level)", ["got an empty file"]),
     ("file-is-a-list", "- name: A\n  process: 1\n", "(top level)", ["got a list"]),
-    ("file-is-text", "hello\n", "(top level)", ["got 'hello'"]),
+    ("file-is-text", "hello\n", "(top level)", ["got a text of 5 characters"]),
 ]
 
 # (id, YAML text, line number the message must name, fragments)

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
+import stat
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -14,23 +17,56 @@ from pydantic import BaseModel, ValidationError
 from twin.config import Line
 from twin.config.study import Study
 from twin.errors import TOP_LEVEL, ConfigError, from_validation_error, show
+from twin.limits import MAX_FILE_BYTES, MAX_YAML_DEPTH, MAX_YAML_NODES
 
 M = TypeVar("M", bound=BaseModel)
 
 
-def read_yaml(path: str | Path) -> Any:
-    """Parse a YAML file; syntax errors become a ConfigError with the file's line number."""
+def read_text_file(path: str | Path, limit: int | None = None, what: str = "") -> str:
+    """The text of a regular file of at most `limit` bytes, or a one-line ConfigError.
+
+    Only regular files are read: a device (`/dev/zero`), a FIFO (which would block forever) or a
+    directory is refused before a byte is read, and a file over the limit is refused without being
+    read whole. Messages name the path and never echo what the file holds.
+    """
     path = Path(path)
+    limit = MAX_FILE_BYTES if limit is None else limit
+    label = what or str(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
     except FileNotFoundError:
-        raise ConfigError(f"{path}: no such file", source=str(path)) from None
-    except UnicodeDecodeError as exc:
-        raise ConfigError(f"{path}: not a UTF-8 text file (byte {exc.object[exc.start]:#04x} at "
-                          f"offset {exc.start})", source=str(path)) from None
+        raise ConfigError(f"{label}: no such file", source=str(path)) from None
+    except IsADirectoryError:
+        raise ConfigError(f"{label}: is a directory", source=str(path)) from None
     except OSError as exc:
-        raise ConfigError(f"{path}: cannot read ({exc.strerror or exc})", source=str(path)) from None
-    return parse_yaml(text, source=str(path))
+        raise ConfigError(f"{label}: cannot read ({exc.strerror or exc})", source=str(path)) from None
+    info = os.fstat(fd)
+    if not stat.S_ISREG(info.st_mode):
+        os.close(fd)
+        kind = "is a directory" if stat.S_ISDIR(info.st_mode) else \
+            "not a regular file (a device, pipe or socket is never read)"
+        raise ConfigError(f"{label}: {kind}", source=str(path))
+    with os.fdopen(fd, "rb") as handle:
+        if info.st_size > limit:
+            raise ConfigError(f"{label}: file too large ({info.st_size:,} bytes; the limit is "
+                              f"{limit:,}, see docs/security.md)", source=str(path))
+        try:
+            data = handle.read(limit + 1)
+        except OSError as exc:
+            raise ConfigError(f"{label}: cannot read ({exc.strerror or exc})", source=str(path)) from None
+    if len(data) > limit:
+        raise ConfigError(f"{label}: file too large (over the limit of {limit:,} bytes, see "
+                          f"docs/security.md)", source=str(path))
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{label}: not a UTF-8 text file (byte {exc.object[exc.start]:#04x} at "
+                          f"offset {exc.start})", source=str(path)) from None
+
+
+def read_yaml(path: str | Path) -> Any:
+    """Parse a YAML file (a regular file within the size limit); syntax errors name the line."""
+    return parse_yaml(read_text_file(path), source=str(path))
 
 
 class _Yaml12Loader(yaml.SafeLoader):
@@ -70,13 +106,80 @@ class _StrictLoader(_Yaml12Loader):
         return super().construct_mapping(node, deep=deep)
 
 
+class _BoundedLoader(_StrictLoader):
+    """Also bounds the work a document can ask for: its nesting depth while it is composed, and the
+    number of values once aliases are expanded before anything is built from it. A 'billion
+    laughs' alias bomb or a self-referencing alias is refused in microseconds instead of costing
+    minutes and gigabytes downstream (validation and error messages would walk every copy)."""
+
+    _depth = 0
+
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node:
+        self._depth += 1
+        try:
+            if self._depth > MAX_YAML_DEPTH:
+                raise _TooLarge(None, None, f"nested deeper than {MAX_YAML_DEPTH} levels",
+                                self.peek_event().start_mark)
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+    def construct_document(self, node: yaml.Node) -> Any:
+        _check_expanded_size(node)
+        return super().construct_document(node)
+
+
+class _TooLarge(yaml.constructor.ConstructorError):
+    pass
+
+
+def _check_expanded_size(root: yaml.Node) -> None:
+    """Count the values of a composed document as if every alias were copied out, stopping as soon
+    as the count passes the limit; a node that contains itself is refused too."""
+    sizes: dict[int, int] = {}
+    on_path: set[int] = set()
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:
+        node, children_done = stack.pop()
+        key = id(node)
+        if children_done:
+            on_path.discard(key)
+            size = 1 + sum(sizes[id(child)] for child in _children(node))
+            if size > MAX_YAML_NODES:
+                raise _TooLarge(None, None, f"expands to more than {MAX_YAML_NODES:,} values once "
+                                            f"its aliases are copied out (see docs/security.md)",
+                                node.start_mark)
+            sizes[key] = size
+            continue
+        if key in sizes:
+            continue
+        if key in on_path:
+            raise _TooLarge(None, None, "an alias refers to a value that contains it", node.start_mark)
+        on_path.add(key)
+        stack.append((node, True))
+        stack.extend((child, False) for child in _children(node) if id(child) not in sizes)
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    if isinstance(node, yaml.MappingNode):
+        return [part for pair in node.value for part in pair]
+    return []
+
+
 def parse_yaml(text: str, source: str = "") -> Any:
     """Parse YAML safely (no object construction), with YAML 1.2 booleans and no repeated keys.
 
     A syntax error names the line and column: `file:3:7: ...`, or `line 3, column 7: ...` for text.
     """
+    if len(text) > MAX_FILE_BYTES:
+        raise ConfigError(f"{source or 'YAML'}: too large ({len(text):,} characters; the limit is "
+                          f"{MAX_FILE_BYTES:,}, see docs/security.md)", source=source or None)
     try:
-        return yaml.load(text, Loader=_StrictLoader)
+        return yaml.load(text, Loader=_BoundedLoader)
+    except RecursionError:
+        raise ConfigError(f"{source or 'YAML'}: nested too deeply", source=source or None) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         if mark is None:
@@ -89,7 +192,7 @@ def parse_yaml(text: str, source: str = "") -> Any:
         if exc.context and problem.startswith("but "):  # "expected a single document, but found ..."
             problem = f"{exc.context}, {problem}"
         problem = " ".join(problem.split())
-        kind = "" if isinstance(exc, _DuplicateKey) else "YAML syntax error: "
+        kind = "" if isinstance(exc, _DuplicateKey | _TooLarge) else "YAML syntax error: "
         raise ConfigError(f"{where}: {kind}{problem}", source=source or None) from None
     except yaml.YAMLError as exc:
         message = " ".join(str(exc).split())
@@ -100,12 +203,15 @@ def parse_yaml(text: str, source: str = "") -> Any:
 def validate_as(model: type[M], data: Any, source: str = "") -> M:
     """Validate plain data against a config model, turning failures into a one-line ConfigError."""
     if not isinstance(data, dict):
+        # never the value itself: a file that is not a line (/etc/passwd) must not be echoed
         if data is None:
             got = "an empty file"
         elif isinstance(data, list):
-            got = f"a list {show(data)}"
+            got = f"a list of {len(data)} items"
+        elif isinstance(data, str):
+            got = f"a text of {len(data)} characters"
         else:
-            got = show(data)
+            got = f"a {type(data).__name__}"
         prefix = f"{source}: " if source else ""
         raise ConfigError(f"{prefix}{TOP_LEVEL}: expected a mapping of keys such as 'stations:', got {got}",
                           field=TOP_LEVEL, source=source or None)
@@ -125,16 +231,46 @@ def line_from_text(text: str, source: str = "") -> Line:
     return validate_as(Line, parse_yaml(text, source), source)
 
 
-def study_from_data(data: Any, source: str, base: Path | None = None) -> Study:
-    """A study from parsed YAML: `line:` is a path (relative to the study file) or a mapping; a
-    plain line file is a study without levers."""
+LineResolver = Callable[[str], Path]
+"""Turns a study's `line: <name>` into the file to read, or refuses it with a ConfigError."""
+
+
+def files_relative_to(base: Path | None) -> LineResolver:
+    """The CLI's and the API's rule: `line:` names any file, relative to the study's folder."""
+    def resolve(reference: str) -> Path:
+        return (base or Path.cwd()) / reference
+    return resolve
+
+
+def presets_in(folder: Path) -> LineResolver:
+    """The app's rule for uploads: `line:` may name only one of the presets in `folder`, by its file
+    name (`machining_line.yaml`, or `configs/machining_line.yaml`); any other path is refused
+    without being looked at, so an upload can never make the server read one of its files."""
+    def resolve(reference: str) -> Path:
+        names = sorted(p.name for p in folder.glob("*.yaml") if p.is_file())
+        name = reference.removeprefix(f"{folder.name}/")
+        if name in names:
+            return folder / name
+        raise ConfigError(f"line: an uploaded study may name only a preset ({', '.join(names)}) or "
+                          f"carry its line inline, got {show(reference)}", field="line")
+    return resolve
+
+
+def study_from_data(data: Any, source: str, base: Path | None = None, *,
+                    lines: LineResolver | None = None) -> Study:
+    """A study from parsed YAML: `line:` is a file name (resolved by `lines`; by default relative to
+    `base`, the study's folder) or a mapping; a plain line file is a study without levers."""
     if not isinstance(data, dict) or "line" not in data:
         return Study(line=validate_as(Line, data, source))
-    if isinstance(data, dict) and isinstance(data.get("line"), str):
-        line_path = (base or Path.cwd()) / data["line"]
+    if isinstance(data.get("line"), str):
+        where = f"{source}: " if source else ""
+        try:
+            line_path = (lines or files_relative_to(base))(data["line"])
+        except ConfigError as exc:
+            raise ConfigError(f"{where}{exc}", field="line", source=source or None) from None
         if not line_path.exists():
-            where = f"{source}: " if source else ""
-            raise ConfigError(f"{where}line: no such file, got {data['line']!r}")
+            raise ConfigError(f"{where}line: no such file, got {show(data['line'])}", field="line",
+                              source=source or None)
         data = {**data, "line": load_line(line_path)}
     return validate_as(Study, data, source)
 
@@ -145,10 +281,12 @@ def load_study(path: str | Path) -> Study:
     return study_from_data(read_yaml(path), str(path), path.parent)
 
 
-def study_from_text(text: str, source: str = "", base: Path | None = None) -> Study:
-    """Validate a study (or a plain line) given as YAML text; a `line:` path is read relative to
-    `base` (the working directory when absent)."""
-    return study_from_data(parse_yaml(text, source), source, base)
+def study_from_text(text: str, source: str = "", base: Path | None = None, *,
+                    lines: LineResolver | None = None) -> Study:
+    """Validate a study (or a plain line) given as YAML text; a `line:` path is resolved by `lines`
+    (by default relative to `base`, the working directory when absent). A server that takes
+    uploads passes `lines=presets_in(folder)`."""
+    return study_from_data(parse_yaml(text, source), source, base, lines=lines)
 
 
 def config_hash(model: BaseModel) -> str:
