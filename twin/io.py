@@ -133,6 +133,20 @@ class _TooLarge(yaml.constructor.ConstructorError):
     pass
 
 
+_MAX_DIGITS = 40
+
+
+def _bounded_int(loader: _BoundedLoader, node: yaml.ScalarNode) -> int:
+    """Whole numbers of at most 40 digits (Python refuses to parse 4,300 and takes quadratic time
+    before that; no field of a line needs more than 19)."""
+    if len(str(node.value)) > _MAX_DIGITS:
+        raise _TooLarge(None, None, f"a number with more than {_MAX_DIGITS} digits", node.start_mark)
+    return loader.construct_yaml_int(node)
+
+
+_BoundedLoader.add_constructor("tag:yaml.org,2002:int", _bounded_int)
+
+
 def _check_expanded_size(root: yaml.Node) -> None:
     """Count the values of a composed document as if every alias were copied out, stopping as soon
     as the count passes the limit; a node that contains itself is refused too."""
