@@ -22,6 +22,7 @@ from twin.config.study import Study
 from twin.experiment import Progress, Results, run_scenarios
 from twin.kpi import LINE_KPIS
 from twin.stats import estimate
+from twin.workload import checked_study, options_for
 
 HEADLINE_KPIS: tuple[str, ...] = (
     "throughput_per_hour", "oee", "cpk", "scrap_rate", "lead_time_min",
@@ -123,9 +124,9 @@ def compare(study: Study, *, replications: int | None = None, seed: int | None =
     (or `MAX_REPLICATIONS` is reached): a sequential procedure in the spirit of Law & Kelton's
     relative-precision rule, started from the study's replications.
     """
+    options = options_for(checked_study(study).line, replications, seed, workers, dask)
+    n, seed, workers, dask = options.replications, options.seed, options.workers, options.dask
     names = lever_functions.enabled(study.levers, levers)
-    n = study.line.replications if replications is None else replications
-    seed = study.line.seed if seed is None else seed
     conventional, industry40 = scenario_lines(study, names)
     runs = run_scenarios({"conventional": conventional, "industry40": industry40}, range(n), seed,
                          workers=workers, progress=progress, dask=dask)

@@ -22,6 +22,7 @@ from twin.errors import ConfigError
 from twin.io import config_hash
 from twin.kpi import LINE_KPIS, bottleneck, line_kpis, station_kpis
 from twin.stats import estimate
+from twin.workload import check_tasks, options_for, worker_count
 
 Progress = Callable[[int, int], None]
 """Called as progress(done, total) after each replication."""
@@ -176,10 +177,6 @@ def _one(line: Line, replication: int, seed: int, keep_log: bool) -> tuple[RunSt
     return simulate(line, replication, seed=seed, log=log), log
 
 
-def default_workers(replications: int) -> int:
-    return max(1, min(replications, os.cpu_count() or 1))
-
-
 def _pool(workers: int) -> ProcessPoolExecutor:
     # fork is fast, but unsafe once threads run (a web server, a notebook kernel): spawn then.
     method = "fork" if threading.active_count() == 1 and os.name == "posix" else "spawn"
@@ -192,9 +189,10 @@ def run_tasks(tasks: list[tuple[Line, int]], seed: int, *, workers: int | None =
     """Simulate (line, replication) tasks, in order: on `workers` local processes when more than
     one, or on the Dask cluster whose scheduler address is `dask`. Results do not depend on where a
     task ran: each replication has its own streams."""
+    check_tasks([line for line, _ in tasks])
     if dask is not None:
         return _run_on_dask(tasks, seed, dask, keep_part_log, progress)
-    workers = default_workers(len(tasks)) if workers is None else workers
+    workers = worker_count(workers, len(tasks))
     results: list[tuple[RunStats, list | None]] = []
     if workers <= 1 or len(tasks) <= 1:
         for done, (line, rep) in enumerate(tasks, start=1):
@@ -246,8 +244,8 @@ def run(line: Line, *, replications: int | None = None, seed: int | None = None,
         workers: int | None = None, keep_part_log: bool = False,
         progress: Progress | None = None, dask: str | None = None) -> Results:
     """Run `line` for its replications (or the ones given) and return all KPIs."""
-    n = line.replications if replications is None else replications
-    seed = line.seed if seed is None else seed
+    options = options_for(line, replications, seed, workers, dask)
+    n, seed, workers, dask = options.replications, options.seed, options.workers, options.dask
     line = line.model_copy(update={"replications": n, "seed": seed})
     pairs = run_tasks([(line, rep) for rep in range(n)], seed, workers=workers,
                       keep_part_log=keep_part_log, progress=progress, dask=dask)
