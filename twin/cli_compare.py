@@ -8,10 +8,10 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.markup import escape
 from rich.table import Table
 
-from twin.cli import Format, app, err, guarded, out, progress_bar
+from twin.cli import Format, app, err, guarded, print_tables, progress_bar
+from twin.display import markup, spreadsheet_safe
 from twin.errors import ConfigError
 from twin.io import load_study
 from twin.levers import LEVER_LABELS
@@ -81,20 +81,20 @@ def compare(
         sys.stdout.write(json.dumps(document, indent=2, allow_nan=False) + "\n")
         return
     if format is Format.csv:
-        sys.stdout.write(result.difference().to_csv())
+        sys.stdout.write(spreadsheet_safe(result.difference()).to_csv())
         return
-    out.print(comparison_table(result))
-    out.print(bridge_table(result))
+    tables = [comparison_table(result), bridge_table(result)]
     if case is not None:
-        out.print(business_table(case))
+        tables.append(business_table(case))
     if attributed is not None:
-        out.print(attribution_table(attributed))
+        tables.append(attribution_table(attributed))
+    print_tables(tables)
     if not result.levers:
         err.print("note: no lever is enabled in this study; both lines are the same.")
 
 
 def comparison_table(result) -> Table:
-    table = Table(title=f"{escape(result.study.line.name)}: conventional vs Industry 4.0 "
+    table = Table(title=f"{markup(result.study.line.name)}: conventional vs Industry 4.0 "
                   f"({', '.join(LEVER_LABELS[n] for n in result.levers) or 'no levers'}) · "
                   f"{result.conventional.replications} paired replications",
                   title_justify="left")
@@ -128,7 +128,7 @@ def bridge_table(result) -> Table:
 
 
 def business_table(case) -> Table:
-    table = Table(title=f"Business case ({case.currency} per year unless stated; "
+    table = Table(title=f"Business case ({markup(case.currency)} per year unless stated; "
                   f"{case.horizon_years} years at {case.discount_rate:.0%})", title_justify="left")
     table.add_column("item")
     table.add_column("mean", justify="right")

@@ -5,8 +5,9 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
-from rich.markup import escape
 from rich.table import Table
+
+from twin.display import markup
 
 if TYPE_CHECKING:
     from twin.experiment import Results
@@ -55,7 +56,8 @@ CHANGEOVER_KPIS = frozenset({"changeover_share", "changeover_min"})
 def cost_table(summary, currency: str, title: str) -> Table:
     """Cost per good part by item (mean and CI), the explainable breakdown."""
     table = Table(title=title, title_justify="left")
-    for column in ("cost item", f"{currency} per good part", "95% CI", f"{currency} per period"):
+    money = markup(currency)
+    for column in ("cost item", f"{money} per good part", "95% CI", f"{money} per period"):
         table.add_column(column, justify="left" if column == "cost item" else "right")
     for item in ("machine", "labour", "energy", "maintenance", "material", "scrap", "escapes",
                  "levers"):
@@ -89,7 +91,7 @@ def fmt(value: float, digits: int = 3) -> str:
 def line_tables(results: Results) -> list[Table]:
     line = results.line
     summary = results.summary()
-    title = (f"{escape(line.name)} · {results.replications} replications × {line.observed_minutes:g} min "
+    title = (f"{markup(line.name)} · {results.replications} replications × {line.observed_minutes:g} min "
              f"observed (warm-up {line.warmup:g}) · seed {results.seed} · config {results.config_hash}")
     table = Table(title=title, title_justify="left")
     for column in ("KPI", "mean", "95% CI", "unit"):
@@ -107,7 +109,7 @@ def line_tables(results: Results) -> list[Table]:
         ci = f"[{fmt(row['ci_low'] * scale)}, {fmt(row['ci_high'] * scale)}]"
         table.add_row(label, fmt(row["mean"] * scale), ci, unit)
     neck = results.bottleneck()
-    table.caption = (f"Bottleneck: {escape(str(neck['station']))} "
+    table.caption = (f"Bottleneck: {markup(str(neck['station']))} "
                      f"(in {neck['frequency']:.0%} of replications). "
                      "Throughput counts good parts leaving the line; OEE = A × P × Q of the "
                      "constraint station.")
@@ -126,7 +128,7 @@ def line_tables(results: Results) -> list[Table]:
         else:
             per_station.add_column(name, justify="right")
     for spec in line.stations:
-        cells = [escape(spec.name) + (" ◀" if spec.name == neck["station"] else "")]
+        cells = [markup(spec.name) + (" ◀" if spec.name == neck["station"] else "")]
         for _, kpi in columns[1:]:
             value = float(stations.loc[(spec.name, kpi)])
             cells.append(fmt(value) if kpi in ("buffer_mean", "throughput_per_hour")
@@ -141,7 +143,7 @@ def line_tables(results: Results) -> list[Table]:
         for product in line.products:
             th = products.loc[(product.name, "throughput_per_hour")]
             lt = products.loc[(product.name, "lead_time_min")]
-            by_product.add_row(escape(product.name), fmt(th["mean"]),
+            by_product.add_row(markup(product.name), fmt(th["mean"]),
                                f"[{fmt(th['ci_low'])}, {fmt(th['ci_high'])}]", fmt(lt["mean"]),
                                f"[{fmt(lt['ci_low'])}, {fmt(lt['ci_high'])}]")
         tables.append(by_product)

@@ -10,6 +10,8 @@ from typing import Annotated, Any, Literal, Union, get_args, get_origin
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema, model_validator
 from pydantic_core import PydanticCustomError
 
+from twin.display import CONTROL
+from twin.errors import show
 from twin.units import MAX_MAGNITUDE, parse_duration
 
 
@@ -38,6 +40,12 @@ class StrictModel(BaseModel):
                 if isinstance(value, bool) and not _field_takes_bool(cls, key):
                     raise field_error(str(key), f"expected a number, not true or false, got "
                                                 f"{str(value).lower()}")
+                texts = [value] if isinstance(value, str) else [k for k in value if isinstance(k, str)] \
+                    if isinstance(value, dict) else [v for v in value if isinstance(v, str)] \
+                    if isinstance(value, list) else []
+                if any(CONTROL.search(text) for text in texts):
+                    raise field_error(str(key), f"must not contain control characters, got "
+                                                f"{show(next(t for t in texts if CONTROL.search(t)))}")
                 if isinstance(value, float) and math.isfinite(value) and abs(value) > MAX_MAGNITUDE:
                     raise field_error(str(key), f"must be at most {MAX_MAGNITUDE:g} in size, got {value!r}")
         return data
