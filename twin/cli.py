@@ -7,6 +7,7 @@ field and the value on stderr, and exits with status 2.
 from __future__ import annotations
 
 import json
+import signal
 import sys
 from collections.abc import Callable, Iterable, Sequence
 from enum import Enum
@@ -21,7 +22,7 @@ from rich.text import Text
 from twin import __version__
 from twin.config import Line
 from twin.display import plain, spreadsheet_safe
-from twin.errors import ConfigError, describe_problem
+from twin.errors import ConfigError, RunError, describe_problem
 from twin.io import config_hash, load_study, read_yaml, validate_as
 from twin.outputs import check_output, write_whole
 
@@ -67,6 +68,8 @@ def guarded(action: Callable[[], T]) -> T:
     """Run `action`, turning bad input into one line on stderr and exit status 2."""
     try:
         return action()
+    except RunError as exc:
+        raise fail(str(exc), code=1) from None
     except ConfigError as exc:
         raise fail(str(exc)) from None
 
@@ -195,7 +198,11 @@ def version() -> None:
 
 
 def main() -> None:
-    """The `twin` script: like `app()`, but a bad option or argument is one line too, exit 2."""
+    """The `twin` script: like `app()`, but a bad option or argument is one line too, exit 2; an
+    interruption (Ctrl-C, or SIGTERM from a supervisor) is one line and exit 130 or 143, after
+    temporary files are removed and worker processes stopped."""
+    signal.signal(signal.SIGTERM, _terminated)
+    signal.signal(signal.SIGINT, _interrupted)
     try:
         code = app(standalone_mode=False)
     except click_errors.NoArgsIsHelpError:
@@ -204,9 +211,29 @@ def main() -> None:
         say_error(usage_message(exc))
         raise SystemExit(exc.exit_code) from None
     except (KeyboardInterrupt, typer.Abort):
+        code = 130
+    except _Terminated:
+        err.print("terminated", markup=False)
+        raise SystemExit(143) from None
+    if code == 130:  # typer turns Ctrl-C into exit status 130
         err.print("interrupted", markup=False)
-        raise SystemExit(130) from None
     raise SystemExit(code or 0)
+
+
+class _Terminated(BaseException):
+    """SIGTERM, raised in the main thread so that `finally` blocks and cleanups run."""
+
+
+def _interrupted(signum: int, frame: object) -> None:
+    """The first Ctrl-C stops the run (cleanup included); later ones are ignored, not a traceback."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    raise KeyboardInterrupt
+
+
+def _terminated(signum: int, frame: object) -> None:
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, signal.SIG_IGN)
+    raise _Terminated
 
 
 def usage_message(exc: Exception) -> str:

@@ -36,6 +36,11 @@ class ConfigError(ValueError):
         self.source = source
 
 
+class RunError(ConfigError):
+    """A run that could not complete through no fault of its input (a lost scheduler, a worker
+    killed by the system): one line too, with a different exit status (1)."""
+
+
 TOP_LEVEL = "(top level)"
 _MAX_SHOWN = 60
 
