@@ -53,10 +53,11 @@ def say_error(message: str) -> None:
     err.print(Text.assemble(("error:", "bold red"), " ", line), highlight=False, soft_wrap=True)
 
 
-def say_note(message: str) -> None:
-    """A remark on stderr that does not fail the command (`note: replaced parts.csv`)."""
-    err.print(Text.assemble(("note:", "bold"), " ", " ".join(plain(message).split())),
-              highlight=False, soft_wrap=True)
+def say_note(message: str, label: str = "note") -> None:
+    """A remark on stderr that does not fail the command (`note: replaced parts.csv`, or with
+    label "warning", `warning: --precision 1%: not met ...`)."""
+    err.print(Text.assemble((f"{label}:", "bold yellow" if label == "warning" else "bold"), " ",
+                            " ".join(plain(message).split())), highlight=False, soft_wrap=True)
 
 
 def fail(message: str, code: int = 2) -> typer.Exit:

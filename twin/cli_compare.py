@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from twin.cli import Format, app, err, guarded, print_tables, progress_bar
+from twin.cli import Format, app, err, guarded, print_tables, progress_bar, say_note
 from twin.display import markup, spreadsheet_safe
 from twin.errors import ConfigError
 from twin.io import load_study
@@ -30,6 +30,20 @@ def _precision(value: str | None) -> float | None:
     if not 0 < number < 1:
         raise ConfigError(f"--precision: must be between 0 and 100%, got {value!r}")
     return number
+
+
+def precision_shortfall(result, asked: str | None) -> str | None:
+    """The warning when `--precision` stopped at its replication cap without reaching the target."""
+    from twin.comparison import MAX_REPLICATIONS, worst_precision
+
+    if result.precision_met is not False:
+        return None
+    worst = worst_precision(result)
+    widest = "" if worst is None else (
+        f"; the widest is {LABELS.get(worst[1], (worst[1],))[0]} "
+        f"({'Industry 4.0' if worst[0] == 'industry40' else 'conventional'}) at ±{worst[2]:.1%}")
+    return (f"--precision {asked}: not met after {result.conventional.replications} replications "
+            f"(the cap is {MAX_REPLICATIONS}){widest}")
 
 
 @app.command()
@@ -72,6 +86,7 @@ def compare(
                                                    seed=seed, levers=names, workers=workers,
                                                    progress=tick, dask=dask))
     case = business_case(result)
+    shortfall = precision_shortfall(result, precision)
     if format is Format.json:
         document = result.to_json()
         document["business_case"] = case.to_json() if case is not None else None
@@ -79,6 +94,8 @@ def compare(
         if attributed is not None:
             document["attribution"] = attributed.to_json()
         sys.stdout.write(json.dumps(document, indent=2, allow_nan=False) + "\n")
+        if shortfall:
+            say_note(shortfall, "warning")
         return
     if format is Format.csv:
         sys.stdout.write(spreadsheet_safe(result.difference()).to_csv())
@@ -89,6 +106,8 @@ def compare(
     if attributed is not None:
         tables.append(attribution_table(attributed))
     print_tables(tables)
+    if shortfall:
+        say_note(shortfall, "warning")
     if not result.levers:
         err.print("note: no lever is enabled in this study; both lines are the same.")
 
@@ -112,6 +131,9 @@ def comparison_table(result) -> Table:
             change,
         )
     table.caption = "Paired differences on common random numbers; CIs are Student t over replications."
+    if result.precision_met is not None:
+        table.caption += (f"\nPrecision target {result.precision_target:.1%} "
+                          f"{'met' if result.precision_met else 'NOT met (replication cap reached)'}.")
     return table
 
 

@@ -86,6 +86,9 @@ def _duration_schema(**bound: float) -> WithJsonSchema:
     ]})
 
 
+duration_parser = _duration
+"""The validator behind every duration field (so a writer can tell durations from other floats)."""
+
 Duration = Annotated[float, BeforeValidator(_duration), _duration_schema()]
 """Minutes, of either sign; YAML may give a number (minutes) or a string with a unit."""
 
