@@ -172,7 +172,7 @@ def emit(results: Results, format: Format) -> None:
     else:
         from twin.report import line_tables
 
-        print_tables(line_tables(results))
+        print_tables(line_tables(results, width=out.width))
 
 
 def csv_summary(results: Results) -> str:
