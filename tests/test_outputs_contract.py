@@ -81,3 +81,18 @@ def test_no_precision_asked_gives_null():
     study = twin.study_from_text(NOISY)
     document = twin.compare(study, workers=1).to_json()
     assert document["precision_met"] is None and document["precision"] is None
+
+
+@pytest.mark.parametrize("columns", [80, 100, 160])
+def test_run_tables_fit_the_terminal_without_cutting_cells(columns):
+    env = {"COLUMNS": str(columns), "TERM": "dumb"}
+    result = CliRunner().invoke(app, ["run", "configs/machining_line.yaml", "--replications", "2",
+                                      "--horizon", "2d", "--warmup", "4h", "--workers", "1"], env=env)
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert max(len(line) for line in lines) <= columns
+    station_rows = [line for line in lines if line.startswith("│ Turning")]
+    assert station_rows and not any("…" in row for row in station_rows)
+    header = "\n".join(lines)
+    for state in ("busy", "starved", "blocked", "down", "avail.", "OEE", "parts/h"):
+        assert f" {state} " in header

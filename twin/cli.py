@@ -75,6 +75,12 @@ def guarded(action: Callable[[], T]) -> T:
         raise fail(str(exc)) from None
 
 
+def _is_study(path: Path) -> bool:
+    """Whether a file is a study (it has `line:`) rather than a plain line."""
+    data = read_yaml(path)
+    return isinstance(data, dict) and "line" in data and "stations" not in data
+
+
 def load_with_overrides(path: Path, horizon: str | None = None, warmup: str | None = None,
                         replications: int | None = None, seed: int | None = None) -> Line:
     """Load a line file and apply command-line overrides, validating the result as a whole.
@@ -115,8 +121,10 @@ def validate(file: Annotated[Path, typer.Argument(help="A line or study YAML fil
     levers = [name for name in type(study.levers).model_fields
               if getattr(study.levers, name) is not None and getattr(study.levers, name).enabled]
     extra = f", levers: {', '.join(levers)}" if levers else ""
+    hashes = (f"study {config_hash(study)}, line {config_hash(line)}" if _is_study(file)
+              else f"line {config_hash(line)}")
     out.print(f"ok: {plain(line.name)}: {len(line.stations)} stations, horizon {line.horizon:g} min, "
-              f"{line.replications} replications{extra} (config {config_hash(line)})",
+              f"{line.replications} replications{extra} ({hashes})",
               highlight=False, markup=False, soft_wrap=True)
 
 

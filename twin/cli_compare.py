@@ -13,7 +13,7 @@ from rich.table import Table
 from twin.cli import Format, app, err, guarded, print_tables, progress_bar, say_note
 from twin.display import markup, spreadsheet_safe
 from twin.errors import ConfigError
-from twin.io import load_study
+from twin.io import config_hash, load_study
 from twin.levers import LEVER_LABELS
 from twin.report import DETAIL_KPIS, LABELS, fmt
 
@@ -115,7 +115,9 @@ def compare(
 def comparison_table(result) -> Table:
     table = Table(title=f"{markup(result.study.line.name)}: conventional vs Industry 4.0 "
                   f"({', '.join(LEVER_LABELS[n] for n in result.levers) or 'no levers'}) · "
-                  f"{result.conventional.replications} paired replications",
+                  f"{result.conventional.replications} paired replications · study "
+                  f"{config_hash(result.study)} · lines {result.conventional.config_hash} (conventional), "
+                  f"{result.industry40.config_hash} (Industry 4.0)",
                   title_justify="left")
     for column in ("KPI", "conventional", "Industry 4.0", "difference (95% CI)", "change"):
         table.add_column(column, justify="left" if column == "KPI" else "right")

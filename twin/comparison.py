@@ -20,6 +20,7 @@ from twin import levers as lever_functions
 from twin.config import Line
 from twin.config.study import Study
 from twin.experiment import Progress, Results, run_scenarios
+from twin.io import config_hash
 from twin.kpi import LINE_KPIS
 from twin.stats import estimate
 from twin.workload import checked_study, options_for
@@ -90,6 +91,7 @@ class Comparison:
         worst = worst_precision(self) if self.precision_target is not None else None
         return {
             "name": self.study.line.name,
+            "study_hash": config_hash(self.study),
             "levers": self.levers,
             "replications": self.conventional.replications,
             "seed": self.conventional.seed,
