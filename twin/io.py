@@ -122,7 +122,9 @@ class _BoundedLoader(_StrictLoader):
             if self._depth > MAX_YAML_DEPTH:
                 raise _TooLarge(None, None, f"nested deeper than {MAX_YAML_DEPTH} levels",
                                 self.peek_event().start_mark)
-            return super().compose_node(parent, index)
+            node = super().compose_node(parent, index)
+            assert node is not None  # compose_node is only called where a node follows
+            return node
         finally:
             self._depth -= 1
 
