@@ -12,7 +12,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 import twin
-from ui import kpis
+from ui import escape, kpis
 
 CONV = "#64748b"
 I40 = "#2563eb"
@@ -72,8 +72,8 @@ def station_states(comparison: twin.Comparison) -> go.Figure:
         off = means["share_off"].fillna(0.0).to_numpy() if "share_off" in means else np.zeros(len(names))
         on_shift = 1.0 - off
         on_shift[on_shift <= 0] = 1.0
-        ticks = [f'<b><span style="color:{BAD}">{n} ◀ bottleneck</span></b>' if n == neck else n
-                 for n in names]
+        ticks = [f'<b><span style="color:{BAD}">{escape.plotly(n)} ◀ bottleneck</span></b>' if n == neck
+                 else escape.plotly(n) for n in names]
         for column, text, colour in STATES:
             if column not in means:
                 continue
@@ -170,7 +170,8 @@ def _characteristic(part_log: pd.DataFrame, station: str) -> pd.DataFrame:
 def quality_over_time(part_logs: dict[str, pd.DataFrame], line: twin.Line, station: str,
                       max_points: int = 2500) -> go.Figure:
     spec = line.stations[line.station_index(station)].quality.characteristic
-    unit = f" ({spec.unit})" if spec.unit else ""
+    unit = f" ({escape.plotly(spec.unit)})" if spec.unit else ""
+    characteristic = escape.plotly(spec.name)
     fig = make_subplots(rows=1, cols=2, column_widths=[0.68, 0.32], shared_yaxes=True,
                         horizontal_spacing=0.02,
                         subplot_titles=["Each part as made (one replication)", "Distribution"])
@@ -204,8 +205,9 @@ def quality_over_time(part_logs: dict[str, pd.DataFrame], line: twin.Line, stati
     fig.update_layout(barmode="overlay")
     fig.update_xaxes(title_text="time (hours)", row=1, col=1)
     fig.update_xaxes(title_text="share of parts", tickformat=".0%", row=1, col=2)
-    fig.update_yaxes(title_text=f"{spec.name}{unit}", row=1, col=1)
-    return _layout(fig, f"{spec.name} at {station}: against the spec limits", 460, "bottom")
+    fig.update_yaxes(title_text=f"{characteristic}{unit}", row=1, col=1)
+    return _layout(fig, f"{characteristic} at {escape.plotly(station)}: against the spec limits", 460,
+                   "bottom")
 
 
 # ----------------------------------------------------------------------------------------------
@@ -218,6 +220,7 @@ def cost_items(table: pd.DataFrame) -> list[str]:
 
 
 def cost_breakdown(comparison: twin.Comparison, currency: str) -> go.Figure:
+    currency = escape.plotly(currency)
     conv, i40 = comparison.conventional.kpis, comparison.industry40.kpis
     x = ["Conventional", "Industry 4.0"]
     fig = go.Figure()
@@ -256,6 +259,7 @@ def _waterfall(labels: list[str], values: list[float], measures: list[str], hove
 def attribution_waterfall(table: pd.DataFrame, full: dict[str, float], kpi: str, title: str,
                           currency: str = "") -> go.Figure:
     """Conventional → each lever alone → interactions → all levers, for one KPI."""
+    currency = escape.plotly(currency)
     rows = table[table["kpi"] == kpi]
     base = float(rows["baseline"].iloc[0])
     labels, values, measures, hover = ["Conventional"], [base], ["absolute"], [""]
@@ -316,6 +320,7 @@ def six_big_losses(losses: pd.DataFrame) -> go.Figure:
 
 def cash_flow(business: twin.BusinessCase) -> go.Figure:
     """Cumulative discounted cash flow: −capex, then the net annual benefit each year."""
+    currency = escape.plotly(business.currency)
     years = list(range(business.horizon_years + 1))
     rate = business.discount_rate
     cumulative, total = [], -business.capex
@@ -326,17 +331,18 @@ def cash_flow(business: twin.BusinessCase) -> go.Figure:
     colours = [GOOD if v >= 0 else BAD for v in cumulative]
     fig = go.Figure(go.Bar(x=years, y=cumulative, marker_color=colours,
                            text=[f"{v / 1000:,.0f}k" for v in cumulative], textposition="outside",
-                           hovertemplate="year %{x}: %{y:,.0f} " + business.currency + "<extra></extra>"))
+                           hovertemplate="year %{x}: %{y:,.0f} " + currency + "<extra></extra>"))
     fig.add_hline(y=0, line={"color": "#0f172a", "width": 1})
     fig.update_xaxes(title_text="year", dtick=1)
-    fig.update_yaxes(title_text=f"cumulative discounted cash flow ({business.currency})")
+    fig.update_yaxes(title_text=f"cumulative discounted cash flow ({currency})")
     pad = (max(cumulative) - min(cumulative)) * 0.15
     fig.update_yaxes(range=[min(cumulative) - pad, max(cumulative) + pad])
     return _layout(fig, f"Cash flow over {business.horizon_years} years at {rate:.0%} "
-                        f"(NPV {business.npv.mean:,.0f} {business.currency})", 380)
+                        f"(NPV {business.npv.mean:,.0f} {currency})", 380)
 
 
 def savings(business: twin.BusinessCase) -> go.Figure:
+    currency = escape.plotly(business.currency)
     items = {k: v.mean for k, v in business.savings_by_item.items() if abs(v.mean) > 0}
     items["extra output"] = business.extra_output_value_per_year.mean
     items["lever opex"] = -business.opex_per_year
@@ -344,11 +350,11 @@ def savings(business: twin.BusinessCase) -> go.Figure:
     values = [items[n] for n in names]
     fig = go.Figure(go.Bar(y=names, x=values, orientation="h",
                            marker_color=[GOOD if v >= 0 else BAD for v in values],
-                           hovertemplate="%{y}: %{x:,.0f} " + business.currency + " a year<extra></extra>"))
+                           hovertemplate="%{y}: %{x:,.0f} " + currency + " a year<extra></extra>"))
     fig.update_yaxes(autorange="reversed")
-    fig.update_xaxes(title_text=f"{business.currency} per year")
+    fig.update_xaxes(title_text=f"{currency} per year")
     return _layout(fig, f"Where the net benefit comes from ({business.net_benefit_per_year.mean:,.0f} "
-                        f"{business.currency} a year)", 380)
+                        f"{currency} a year)", 380)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -383,6 +389,7 @@ def comparison_figures(bundle) -> dict[str, Callable[[], go.Figure]]:
 
 def tour_path(results: list[twin.Results], steps: list[str], current: int, currency: str) -> go.Figure:
     """Throughput and cost per good part as the levers come on one by one."""
+    currency = escape.plotly(currency)
     labels = ["Conventional"] + [f"+ {twin.LEVER_LABELS.get(s, s)}" for s in steps[1:]]
     throughput = [float(r.kpis["throughput_per_hour"].mean()) for r in results]
     fig = make_subplots(specs=[[{"secondary_y": True}]])
