@@ -48,7 +48,7 @@ from ui_helpers import (
     hostile_study_text,
 )
 
-from ui import diagram, escape, results, sidebar
+from ui import diagram, escape, results, sidebar, trainer
 from ui import report as report_module
 from ui.jobs import Job
 
@@ -418,12 +418,23 @@ def test_the_diagram_keeps_names_inside_their_labels():
 
 
 @pytest.fixture(scope="module")
-def hostile_report() -> tuple[str, twin.Study]:
+def hostile_report() -> tuple[str, results.TourBundle]:
+    """The HTML report of the hostile study, with the trainer's tour, and the tour."""
     study = twin.study_from_text(hostile_study_text(), source="hostile.yaml")
     key = results.comparison_key(study)
     bundle = results.run_comparison(study, key, Job(key=key, kind="compare", label="test"))
     tour = results.run_tour(study, f"{key}:tour", Job(key=key, kind="tour", label="test"))
-    return report_module.build(bundle, None, tour), study
+    return report_module.build(bundle, None, tour), tour
+
+
+def test_the_trainer_narrative_escapes_names_and_currency(hostile_report):
+    """The page renders each paragraph with st.markdown: no name may become an image or a link."""
+    _, tour = hostile_report
+    paragraphs = [p for _, step in trainer.narrative(tour) for p in step]
+    assert any(escape.markdown(STATIONS["Turning"]) in p for p in paragraphs)
+    for paragraph in paragraphs:
+        bare = re.sub(r"\\.", "", paragraph)
+        assert not [leak for leak in LEAKS if leak in bare], paragraph
 
 
 ALLOWED_TAGS = {"html", "head", "meta", "title", "style", "body", "h1", "h2", "h3", "p", "b", "br", "div",
