@@ -69,6 +69,14 @@ TEXTS = HOSTILE_TEXTS + EXTRA
 # The escaping helpers, read back by the parser of their place
 
 
+def test_markdown_breaks_bare_urls_and_addresses():
+    """GFM autolinks bare URLs after escapes are read: a word joiner keeps them text."""
+    for text in ("http://example.invalid/x", "HTTPS://example.invalid", "www.example.invalid",
+                 "mail me@example.invalid"):
+        shown = escape.markdown(text).replace("\\", "")
+        assert not re.search(r"https?://|www\.|\w@\w", shown, re.IGNORECASE), shown
+
+
 def test_plain_shows_control_characters_as_escapes():
     assert escape.plain("\x1b[31mred\x1b[0m") == "\\x1b[31mred\\x1b[0m"
     assert escape.plain("a\nb\tc\r") == "a\\x0ab\\x09c\\x0d"
@@ -79,7 +87,7 @@ def test_plain_shows_control_characters_as_escapes():
 
 def _markdown_reads_as_text(text: str) -> None:
     md = MarkdownIt("commonmark").enable(["table", "strikethrough"])  # raw HTML on: the strictest reader
-    rendered = md.render(f"x{escape.markdown(text)}x")
+    rendered = md.render(f"x{escape.markdown(text)}x").replace(escape.WORD_JOINER, "")
     assert rendered == f"<p>x{escapeHtml(escape.plain(text))}x</p>\n"
     # Streamlit's own syntax (:icon:, :red[..], $math$) and GFM autolinks: no punctuation unescaped
     assert not re.search(r"[!-/:-@\[-`{-~]", re.sub(r"\\.", "", escape.markdown(text)))
@@ -418,18 +426,29 @@ def test_the_diagram_keeps_names_inside_their_labels():
 
 
 @pytest.fixture(scope="module")
-def hostile_report() -> tuple[str, results.TourBundle]:
-    """The HTML report of the hostile study, with the trainer's tour, and the tour."""
+def hostile_report() -> tuple[str, results.TourBundle, results.ComparisonBundle]:
+    """The HTML report of the hostile study with the trainer's tour, the tour and the comparison."""
     study = twin.study_from_text(hostile_study_text(), source="hostile.yaml")
     key = results.comparison_key(study)
     bundle = results.run_comparison(study, key, Job(key=key, kind="compare", label="test"))
     tour = results.run_tour(study, f"{key}:tour", Job(key=key, kind="tour", label="test"))
-    return report_module.build(bundle, None, tour), tour
+    return report_module.build(bundle, None, tour), tour, bundle
+
+
+def test_the_station_chart_keeps_one_row_per_station(hostile_report):
+    """Rows are positions: both lines share them even when their bottlenecks differ, and every tick
+    is an escaped name."""
+    *_, bundle = hostile_report
+    fig = bundle.figure("states")
+    rows = list(range(len(STATIONS)))
+    assert all(list(trace.y) == rows for trace in fig.data)
+    ticks = fig.layout.yaxis.ticktext
+    assert all(escape.plotly(name) in tick for name, tick in zip(STATIONS.values(), ticks, strict=True))
 
 
 def test_the_trainer_narrative_escapes_names_and_currency(hostile_report):
     """The page renders each paragraph with st.markdown: no name may become an image or a link."""
-    _, tour = hostile_report
+    _, tour, _ = hostile_report
     paragraphs = [p for _, step in trainer.narrative(tour) for p in step]
     assert any(escape.markdown(STATIONS["Turning"]) in p for p in paragraphs)
     for paragraph in paragraphs:
@@ -442,7 +461,7 @@ ALLOWED_TAGS = {"html", "head", "meta", "title", "style", "body", "h1", "h2", "h
 
 
 def test_the_report_shows_hostile_names_as_text(hostile_report):
-    text, _ = hostile_report
+    text, *_ = hostile_report
     parsed = parse_html(text)
     assert {tag for tag, _ in parsed.tags} <= ALLOWED_TAGS
     assert not [(tag, name) for tag, attrs in parsed.tags for name, _ in attrs if name.startswith("on")]
@@ -454,7 +473,7 @@ def test_the_report_shows_hostile_names_as_text(hostile_report):
 
 
 def test_the_report_runs_only_its_own_scripts(hostile_report):
-    text, _ = hostile_report
+    text, *_ = hostile_report
     parsed = parse_html(text)
     scripts = [attrs for tag, attrs in parsed.tags if tag == "script"]
     assert all(dict(attrs).keys() <= {"type", "charset"} for attrs in scripts)  # no src=: nothing fetched

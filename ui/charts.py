@@ -62,18 +62,20 @@ def _layout(fig: go.Figure, title: str, height: int = 380, legend: str = "top") 
 
 def station_states(comparison: twin.Comparison) -> go.Figure:
     """Share of on-shift machine time in each state, per station, both lines side by side; the
-    bottleneck of each line is named and outlined."""
+    bottleneck of each line is outlined, the conventional one named too. Rows are positions, not
+    names, so both lines share them even when their bottlenecks differ (and two names that look
+    alike once escaped stay two rows)."""
     fig = make_subplots(rows=1, cols=2, shared_yaxes=True, horizontal_spacing=0.04,
                         subplot_titles=["Conventional", "Industry 4.0"])
     names = [s.name for s in comparison.study.line.stations]
+    labels = [escape.plotly(n) for n in names]
+    rows = list(range(len(names)))
     for col, results in enumerate((comparison.conventional, comparison.industry40), start=1):
         means = results.stations.groupby("station").mean(numeric_only=True).reindex(names)
-        neck = results.bottleneck()["station"]
+        index = names.index(results.bottleneck()["station"])
         off = means["share_off"].fillna(0.0).to_numpy() if "share_off" in means else np.zeros(len(names))
         on_shift = 1.0 - off
         on_shift[on_shift <= 0] = 1.0
-        ticks = [f'<b><span style="color:{BAD}">{escape.plotly(n)} ◀ bottleneck</span></b>' if n == neck
-                 else escape.plotly(n) for n in names]
         for column, text, colour in STATES:
             if column not in means:
                 continue
@@ -81,14 +83,16 @@ def station_states(comparison: twin.Comparison) -> go.Figure:
             if col == 1 and not values.any() and column not in ("share_busy", "share_down"):
                 continue
             fig.add_trace(go.Bar(
-                y=ticks, x=values * 100, orientation="h", name=text, marker_color=colour,
-                legendgroup=text, showlegend=col == 1,
-                hovertemplate=f"%{{y}}<br>{text}: %{{x:.1f}}% of on-shift time<extra></extra>",
+                y=rows, x=values * 100, orientation="h", name=text, marker_color=colour,
+                legendgroup=text, showlegend=col == 1, customdata=labels,
+                hovertemplate=f"%{{customdata}}<br>{text}: %{{x:.1f}}% of on-shift time<extra></extra>",
             ), row=1, col=col)
-        index = names.index(neck)
         fig.add_shape(type="rect", x0=0, x1=100, y0=index - 0.45, y1=index + 0.45,
                       line={"color": BAD, "width": 3}, row=1, col=col)
-        fig.update_yaxes(ticktext=ticks, tickvals=ticks, row=1, col=col)
+        if col == 1:
+            ticks = [f'<b><span style="color:{BAD}">{label} ◀ bottleneck</span></b>' if i == index else label
+                     for i, label in enumerate(labels)]
+            fig.update_yaxes(ticktext=ticks, tickvals=rows, row=1, col=col)
     fig.update_layout(barmode="stack")
     fig.update_xaxes(range=[0, 100], ticksuffix="%", title_text="% of on-shift time")
     fig.update_yaxes(autorange="reversed")

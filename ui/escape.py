@@ -27,6 +27,13 @@ _MARKDOWN_SPECIAL = re.compile("([" + re.escape(string.punctuation) + "])")
 Streamlit's own syntax (`:material/icon:`, `:red[...]`, `$math$`) without a list to keep current."""
 
 
+_AUTOLINK = re.compile(r"(?<=:)(?=//)|(?<=www)(?=\.)|(?<=@)", re.IGNORECASE)
+"""Where GitHub-flavoured Markdown would turn bare text into a link (`http://`, `www.`, `a@b.c`). Its
+autolinks are found in the text after escapes are read, so a backslash does not stop them; a
+WORD JOINER (U+2060, invisible) at these places does."""
+WORD_JOINER = "\u2060"
+
+
 def _visible(char: str) -> str:
     code = ord(char)
     return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
@@ -48,8 +55,9 @@ def html(text: object) -> str:
 def markdown(text: object) -> str:
     """For Markdown (st.markdown, st.caption, st.error, widget labels, the trainer's narrative): every
     ASCII punctuation character backslash-escaped, so no emphasis, link, image, HTML tag, code span,
-    heading, table, directive or formula can start inside the text; it renders as written."""
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", plain(text))
+    heading, table, directive or formula can start inside the text, and an invisible word joiner
+    where a bare URL or e-mail address would become a link; it renders as written."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", _AUTOLINK.sub(WORD_JOINER, plain(text)))
 
 
 def dot(text: object) -> str:

@@ -141,7 +141,8 @@ def start_comparison(store, study: twin.Study, key: str) -> None:
 
 
 def main() -> None:
-    st.set_page_config(page_title="Lighthouse Twin", page_icon=":material/factory:", layout="wide")
+    # an emoji icon is drawn in the page; a :material/…: one would be fetched from fonts.gstatic.com
+    st.set_page_config(page_title="Lighthouse Twin", page_icon="🏭", layout="wide")
     state.init()
     ss = st.session_state
     version, base = ss.version, ss.base

@@ -23,7 +23,7 @@ h1 { font-size: 1.8rem; margin-bottom: .2rem; } h2 { margin-top: 2.2rem; border-
 .stamp { color: #64748b; font-size: .9rem; }
 .cards { display: grid; grid-template-columns: repeat(auto-fit, minmax(150px, 1fr)); gap: .8rem;
          margin: 1rem 0; }
-.card { border: 1px solid #e2e8f0; border-radius: .6rem; padding: .8rem; }
+.card { border: 1px solid #e2e8f0; border-radius: .6rem; padding: .8rem; overflow-wrap: anywhere; }
 .card .label { color: #475569; font-size: .85rem; } .card .value { font-size: 1.6rem; font-weight: 600; }
 .card .delta { font-weight: 600; }
 .good { color: #16a34a; } .bad { color: #dc2626; } .flat { color: #64748b; }
