@@ -65,4 +65,5 @@ def hostile_study_text(replications: int = 2, horizon: str = "1d") -> str:
     for station in line["stations"]:
         if "quality" in station:
             station["quality"]["characteristic"].update(name=CHARACTERISTIC, unit=UNIT)
+    data["levers"]["automation"]["stations"].append(STATIONS["Milling"])  # a lever's list shows it as a chip
     return yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
