@@ -16,6 +16,7 @@ import twin
 
 pytest.importorskip("streamlit")
 from streamlit.testing.v1 import AppTest
+from ui_helpers import errors
 
 from ui import kpis
 
@@ -113,15 +114,15 @@ def test_a_bad_value_shows_the_cli_message_next_to_the_table(tmp_path):
         twin.load_study(bad)
     message = str(cli.value).removeprefix(f"{bad}: ")
     assert message.startswith("line.stations[1].buffer: must be >= 0, got -3")
-    errors = [e.value for e in at.error]
-    assert message in errors  # next to the station table
-    assert any(message in e and "not valid" in e for e in errors)  # and in the banner
+    shown = errors(at)
+    assert message in shown  # next to the station table
+    assert any(message in e and "not valid" in e for e in shown)  # and in the banner
     assert at.button(key="run").disabled
     # a bad duration in the sidebar, same story
     at.session_state[f"stations@{version}"] = {"edited_rows": {}, "added_rows": [], "deleted_rows": []}
     at.text_input(key=f"run.horizon@{version}").input("a week").run()
     assert not at.exception
-    assert any(e.startswith("line.horizon: expected a duration") for e in (x.value for x in at.error))
+    assert any(e.startswith("line.horizon: expected a duration") for e in errors(at))
 
 
 def test_a_lever_toggle_changes_the_industry40_numbers():
@@ -176,7 +177,7 @@ def test_an_upload_loads_or_says_what_is_wrong_like_the_cli(tmp_path):
     (tmp_path / "broken.yaml").write_text(broken)
     with pytest.raises(twin.ConfigError) as cli:
         twin.load_study(tmp_path / "broken.yaml")
-    shown = [e.value for e in at.error]
+    shown = errors(at)
     assert [str(cli.value).replace(str(tmp_path / "broken.yaml"), "broken.yaml")] == shown
     assert at.data_editor[0].value["name"].iloc[0] == "Turning"  # the demo is still there
 

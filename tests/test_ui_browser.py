@@ -1,6 +1,8 @@
 """The app in a real browser: `streamlit run ui/app.py` headless on a free local port, Debian's Chromium
 driven by Playwright. Set a small run, run the comparison, check the KPI cards and the charts appear,
-download the YAML and reload it to the same config.
+download the YAML and reload it to the same config. Then hostile input through the real uploader:
+a study naming /etc/passwd gets one line; a study whose names carry script and outside images shows
+them as text, runs nothing and fetches nothing, and so does the HTML report it exports.
 
 Skipped only when Chromium or Playwright is missing on a developer's machine; with CI=true it runs
 (`.ci/run` installs Chromium), so a missing browser fails the build instead of hiding it."""
@@ -13,6 +15,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
@@ -35,7 +38,10 @@ if not IN_CI:
                     allow_module_level=True)
     pytest.importorskip("playwright.sync_api")
 
-from playwright.sync_api import expect, sync_playwright  # noqa: E402
+from playwright.sync_api import Page, expect, sync_playwright  # noqa: E402
+from ui_helpers import CURRENCY, LINE_NAME, OUTSIDE, STATIONS, hostile_study_text  # noqa: E402
+
+from ui import escape  # noqa: E402
 
 
 def free_port() -> int:
@@ -128,5 +134,83 @@ def test_a_comparison_in_chromium(app_url, tmp_path):
             assert twin.config_hash(reloaded) == twin.config_hash(expected)
             shown = re.search(r"Config hash\s+([0-9a-f]{12})", sidebar.inner_text())
             assert shown and shown.group(1) == twin.config_hash(reloaded)
+        finally:
+            browser.close()
+
+
+LOCAL_HOSTS = {"127.0.0.1", "localhost"}
+
+
+def watch(page: Page) -> tuple[list[str], list[str]]:
+    """The URLs of every request the page makes to another host, and the CSP violations it logs."""
+    outside, refused = [], []
+    page.on("request", lambda r: outside.append(r.url) if urllib.parse.urlsplit(r.url).scheme in (
+        "http", "https", "ws", "wss") and urllib.parse.urlsplit(r.url).hostname not in LOCAL_HOSTS else None)
+    page.on("console", lambda m: refused.append(m.text) if "Content Security Policy" in m.text else None)
+    return outside, refused
+
+
+def read(text: str) -> str:
+    """Text as a person reads it: without the invisible word joiners that keep URLs from linking."""
+    return text.replace(escape.WORD_JOINER, "").strip()
+
+
+def upload(page: Page, name: str, data: bytes) -> None:
+    page.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(
+        files=[{"name": name, "mimeType": "application/x-yaml", "buffer": data}])
+
+
+def test_hostile_input_in_chromium(app_url, tmp_path):
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1500, "height": 1100}, accept_downloads=True)
+            outside, _ = watch(page)
+            page.goto(f"{app_url}/?autorun=0")
+            sidebar = page.get_by_test_id("stSidebar")
+            expect(page.get_by_role("heading", name="Lighthouse demo")).to_be_visible(timeout=60_000)
+
+            # a study naming a server file, under a file name that is itself hostile: one line, as text
+            upload(page, "<img src=x onerror=window.__pwned=1>.yaml", b"line: /etc/passwd\n")
+            alert = sidebar.get_by_test_id("stAlertContentError")
+            expect(alert).to_contain_text("may name only a preset", timeout=30_000)
+            assert "<img src=x onerror=window.__pwned=1>.yaml: line: " in alert.inner_text()
+            expect(page.get_by_role("heading", name="Lighthouse demo")).to_be_visible()  # unchanged
+
+            # a study with hostile names everywhere loads, and shows them as text
+            upload(page, "hostile.yaml", hostile_study_text().encode())
+            heading = page.locator("h3", has_text="![line](http")
+            expect(heading).to_be_visible(timeout=30_000)
+            assert read(heading.inner_text()) == LINE_NAME  # shown as written: no image, no link
+            diagram = page.get_by_test_id("stGraphVizChart").locator("svg")
+            expect(diagram).to_contain_text(STATIONS["Drilling"], timeout=30_000)
+            assert diagram.locator("img, image, script, foreignObject").count() == 0
+            expect(page.get_by_text(STATIONS["Milling"]).first).to_be_attached()
+
+            sidebar.get_by_role("button", name="Run comparison").click()
+            page.get_by_role("tab", name="Compare").click()
+            cards = page.get_by_test_id("stMetric")
+            expect(cards.first).to_be_visible(timeout=60_000)
+            assert escape.plain(CURRENCY) in read(" ".join(cards.all_inner_texts()))
+            assert page.locator(f"img[src='x'], img[src*='{OUTSIDE}'], a[href*='{OUTSIDE}']").count() == 0
+            assert page.evaluate("() => window.__pwned") is None
+            assert outside == []
+
+            with page.expect_download() as download:
+                page.get_by_role("button", name="Export HTML report").click()
+            saved = tmp_path / "report.html"
+            download.value.save_as(saved)
+
+            report = browser.new_page(viewport={"width": 1300, "height": 1000})
+            outside, refused = watch(report)
+            report.goto(saved.as_uri())
+            expect(report.locator(".js-plotly-plot").nth(6)).to_be_attached(timeout=30_000)  # plotly runs
+            assert report.locator("h1").inner_text() == LINE_NAME
+            cells = report.locator("td").all_inner_texts()
+            assert all(escape.plain(name) in cells for name in STATIONS.values())
+            expect(report.locator(".js-plotly-plot").first).to_contain_text(STATIONS["Turning"])
+            assert report.locator("img").count() == 0
+            assert report.evaluate("() => window.__pwned") is None
+            assert outside == [] and refused == []
         finally:
             browser.close()

@@ -12,7 +12,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 import twin
-from ui import kpis
+from ui import escape, kpis
 
 CONV = "#64748b"
 I40 = "#2563eb"
@@ -62,18 +62,20 @@ def _layout(fig: go.Figure, title: str, height: int = 380, legend: str = "top") 
 
 def station_states(comparison: twin.Comparison) -> go.Figure:
     """Share of on-shift machine time in each state, per station, both lines side by side; the
-    bottleneck of each line is named and outlined."""
+    bottleneck of each line is outlined, the conventional one named too. Rows are positions, not
+    names, so both lines share them even when their bottlenecks differ (and two names that look
+    alike once escaped stay two rows)."""
     fig = make_subplots(rows=1, cols=2, shared_yaxes=True, horizontal_spacing=0.04,
                         subplot_titles=["Conventional", "Industry 4.0"])
     names = [s.name for s in comparison.study.line.stations]
+    labels = [escape.plotly(n) for n in names]
+    rows = list(range(len(names)))
     for col, results in enumerate((comparison.conventional, comparison.industry40), start=1):
         means = results.stations.groupby("station").mean(numeric_only=True).reindex(names)
-        neck = results.bottleneck()["station"]
+        index = names.index(results.bottleneck()["station"])
         off = means["share_off"].fillna(0.0).to_numpy() if "share_off" in means else np.zeros(len(names))
         on_shift = 1.0 - off
         on_shift[on_shift <= 0] = 1.0
-        ticks = [f'<b><span style="color:{BAD}">{n} ◀ bottleneck</span></b>' if n == neck else n
-                 for n in names]
         for column, text, colour in STATES:
             if column not in means:
                 continue
@@ -81,14 +83,16 @@ def station_states(comparison: twin.Comparison) -> go.Figure:
             if col == 1 and not values.any() and column not in ("share_busy", "share_down"):
                 continue
             fig.add_trace(go.Bar(
-                y=ticks, x=values * 100, orientation="h", name=text, marker_color=colour,
-                legendgroup=text, showlegend=col == 1,
-                hovertemplate=f"%{{y}}<br>{text}: %{{x:.1f}}% of on-shift time<extra></extra>",
+                y=rows, x=values * 100, orientation="h", name=text, marker_color=colour,
+                legendgroup=text, showlegend=col == 1, customdata=labels,
+                hovertemplate=f"%{{customdata}}<br>{text}: %{{x:.1f}}% of on-shift time<extra></extra>",
             ), row=1, col=col)
-        index = names.index(neck)
         fig.add_shape(type="rect", x0=0, x1=100, y0=index - 0.45, y1=index + 0.45,
                       line={"color": BAD, "width": 3}, row=1, col=col)
-        fig.update_yaxes(ticktext=ticks, tickvals=ticks, row=1, col=col)
+        if col == 1:
+            ticks = [f'<b><span style="color:{BAD}">{label} ◀ bottleneck</span></b>' if i == index else label
+                     for i, label in enumerate(labels)]
+            fig.update_yaxes(ticktext=ticks, tickvals=rows, row=1, col=col)
     fig.update_layout(barmode="stack")
     fig.update_xaxes(range=[0, 100], ticksuffix="%", title_text="% of on-shift time")
     fig.update_yaxes(autorange="reversed")
@@ -170,7 +174,8 @@ def _characteristic(part_log: pd.DataFrame, station: str) -> pd.DataFrame:
 def quality_over_time(part_logs: dict[str, pd.DataFrame], line: twin.Line, station: str,
                       max_points: int = 2500) -> go.Figure:
     spec = line.stations[line.station_index(station)].quality.characteristic
-    unit = f" ({spec.unit})" if spec.unit else ""
+    unit = f" ({escape.plotly(spec.unit)})" if spec.unit else ""
+    characteristic = escape.plotly(spec.name)
     fig = make_subplots(rows=1, cols=2, column_widths=[0.68, 0.32], shared_yaxes=True,
                         horizontal_spacing=0.02,
                         subplot_titles=["Each part as made (one replication)", "Distribution"])
@@ -204,8 +209,9 @@ def quality_over_time(part_logs: dict[str, pd.DataFrame], line: twin.Line, stati
     fig.update_layout(barmode="overlay")
     fig.update_xaxes(title_text="time (hours)", row=1, col=1)
     fig.update_xaxes(title_text="share of parts", tickformat=".0%", row=1, col=2)
-    fig.update_yaxes(title_text=f"{spec.name}{unit}", row=1, col=1)
-    return _layout(fig, f"{spec.name} at {station}: against the spec limits", 460, "bottom")
+    fig.update_yaxes(title_text=f"{characteristic}{unit}", row=1, col=1)
+    return _layout(fig, f"{characteristic} at {escape.plotly(station)}: against the spec limits", 460,
+                   "bottom")
 
 
 # ----------------------------------------------------------------------------------------------
@@ -218,6 +224,7 @@ def cost_items(table: pd.DataFrame) -> list[str]:
 
 
 def cost_breakdown(comparison: twin.Comparison, currency: str) -> go.Figure:
+    currency = escape.plotly(currency)
     conv, i40 = comparison.conventional.kpis, comparison.industry40.kpis
     x = ["Conventional", "Industry 4.0"]
     fig = go.Figure()
@@ -256,6 +263,7 @@ def _waterfall(labels: list[str], values: list[float], measures: list[str], hove
 def attribution_waterfall(table: pd.DataFrame, full: dict[str, float], kpi: str, title: str,
                           currency: str = "") -> go.Figure:
     """Conventional → each lever alone → interactions → all levers, for one KPI."""
+    currency = escape.plotly(currency)
     rows = table[table["kpi"] == kpi]
     base = float(rows["baseline"].iloc[0])
     labels, values, measures, hover = ["Conventional"], [base], ["absolute"], [""]
@@ -316,6 +324,7 @@ def six_big_losses(losses: pd.DataFrame) -> go.Figure:
 
 def cash_flow(business: twin.BusinessCase) -> go.Figure:
     """Cumulative discounted cash flow: −capex, then the net annual benefit each year."""
+    currency = escape.plotly(business.currency)
     years = list(range(business.horizon_years + 1))
     rate = business.discount_rate
     cumulative, total = [], -business.capex
@@ -326,17 +335,18 @@ def cash_flow(business: twin.BusinessCase) -> go.Figure:
     colours = [GOOD if v >= 0 else BAD for v in cumulative]
     fig = go.Figure(go.Bar(x=years, y=cumulative, marker_color=colours,
                            text=[f"{v / 1000:,.0f}k" for v in cumulative], textposition="outside",
-                           hovertemplate="year %{x}: %{y:,.0f} " + business.currency + "<extra></extra>"))
+                           hovertemplate="year %{x}: %{y:,.0f} " + currency + "<extra></extra>"))
     fig.add_hline(y=0, line={"color": "#0f172a", "width": 1})
     fig.update_xaxes(title_text="year", dtick=1)
-    fig.update_yaxes(title_text=f"cumulative discounted cash flow ({business.currency})")
+    fig.update_yaxes(title_text=f"cumulative discounted cash flow ({currency})")
     pad = (max(cumulative) - min(cumulative)) * 0.15
     fig.update_yaxes(range=[min(cumulative) - pad, max(cumulative) + pad])
     return _layout(fig, f"Cash flow over {business.horizon_years} years at {rate:.0%} "
-                        f"(NPV {business.npv.mean:,.0f} {business.currency})", 380)
+                        f"(NPV {business.npv.mean:,.0f} {currency})", 380)
 
 
 def savings(business: twin.BusinessCase) -> go.Figure:
+    currency = escape.plotly(business.currency)
     items = {k: v.mean for k, v in business.savings_by_item.items() if abs(v.mean) > 0}
     items["extra output"] = business.extra_output_value_per_year.mean
     items["lever opex"] = -business.opex_per_year
@@ -344,11 +354,11 @@ def savings(business: twin.BusinessCase) -> go.Figure:
     values = [items[n] for n in names]
     fig = go.Figure(go.Bar(y=names, x=values, orientation="h",
                            marker_color=[GOOD if v >= 0 else BAD for v in values],
-                           hovertemplate="%{y}: %{x:,.0f} " + business.currency + " a year<extra></extra>"))
+                           hovertemplate="%{y}: %{x:,.0f} " + currency + " a year<extra></extra>"))
     fig.update_yaxes(autorange="reversed")
-    fig.update_xaxes(title_text=f"{business.currency} per year")
+    fig.update_xaxes(title_text=f"{currency} per year")
     return _layout(fig, f"Where the net benefit comes from ({business.net_benefit_per_year.mean:,.0f} "
-                        f"{business.currency} a year)", 380)
+                        f"{currency} a year)", 380)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -383,6 +393,7 @@ def comparison_figures(bundle) -> dict[str, Callable[[], go.Figure]]:
 
 def tour_path(results: list[twin.Results], steps: list[str], current: int, currency: str) -> go.Figure:
     """Throughput and cost per good part as the levers come on one by one."""
+    currency = escape.plotly(currency)
     labels = ["Conventional"] + [f"+ {twin.LEVER_LABELS.get(s, s)}" for s in steps[1:]]
     throughput = [float(r.kpis["throughput_per_hour"].mean()) for r in results]
     fig = make_subplots(specs=[[{"secondary_y": True}]])

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import re
-
 import streamlit as st
 
 import twin
-from ui import charts, kpis, report, results, sidebar
+from ui import charts, escape, kpis, report, results, sidebar
 from ui.jobs import Store
 from ui.units import duration_text
 
@@ -43,11 +41,11 @@ def payback_card(business: twin.BusinessCase) -> None:
     span = f"{low:.1f}–{high:.1f} months" if low is not None and high is not None else "open"
     st.metric("Payback of the levers", value, border=True,
               help="Capex over the net annual benefit (savings + extra output − opex)")
-    st.caption(f"capex {money(business.capex, business.currency)}  \n95% CI {span}")
+    st.caption(f"capex {money(business.capex, escape.markdown(business.currency))}  \n95% CI {span}")
 
 
 def kpi_cards(bundle: results.ComparisonBundle) -> None:
-    cards = kpis.cards(bundle.difference, bundle.currency)
+    cards = kpis.cards(bundle.difference, escape.markdown(bundle.currency))
     columns = [c for _ in range(2) for c in st.columns(4)]
     if bundle.business is not None:
         with columns[len(cards)]:
@@ -64,7 +62,7 @@ def kpi_cards(bundle: results.ComparisonBundle) -> None:
 
 def business_section(bundle: results.ComparisonBundle) -> None:
     business = bundle.business
-    cur = business.currency
+    cur = escape.markdown(business.currency)  # metric values render Markdown
     a, b, d, e = st.columns(4)
     a.metric("Investment (capex)", money(business.capex, cur), border=True)
     net = business.net_benefit_per_year
@@ -130,7 +128,7 @@ def render(bundle: results.ComparisonBundle | None, *, stale: bool, study: twin.
     top_left, top_right = st.columns([5, 1], vertical_alignment="center")
     top_left.caption(stamp(bundle))
     attribution = store.result(attribution_key) if not stale else None
-    name = re.sub(r"[^\w\-]+", "_", bundle.study.line.name).strip("_").lower()
+    name = escape.file_stem(bundle.study.line.name)
     top_right.download_button("Export HTML report", icon=":material/description:",
                               data=lambda: report.build(bundle, attribution, tour),
                               file_name=f"{name}_report.html", mime="text/html", on_click="ignore",

@@ -1,11 +1,11 @@
 """The line as a Graphviz diagram (DOT text): source, buffers with their capacity, stations with their
-machines and cycle, inspections, scrap and rework loops as back edges."""
+machines and cycle, inspections, scrap and rework loops as back edges. Every name in it goes through
+`escape.dot`, so it stays text inside its label or tooltip."""
 
 from __future__ import annotations
 
-import html
-
 import twin
+from ui import escape
 from ui.units import duration_text
 
 LEVER_BADGES = {
@@ -35,7 +35,7 @@ def _source_label(line: twin.Line) -> str:
 
 
 def _station_label(station, badges: list[str], bottleneck: bool) -> str:
-    rows = [f'<b><font point-size="15">{html.escape(station.name)}</font></b>']
+    rows = [f'<b><font point-size="15">{escape.dot(station.name)}</font></b>']
     machines = f"{station.machines} × " if station.machines > 1 else ""
     rows.append(f"{machines}{duration_text(_mean(station.process))}/part")
     if station.failures is not None:
@@ -44,7 +44,7 @@ def _station_label(station, badges: list[str], bottleneck: bool) -> str:
     if station.setup is not None:
         rows.append(f"setup {duration_text(_mean(station.setup))}")
     if station.quality is not None:
-        rows.append(f"◎ {html.escape(station.quality.characteristic.name)}")
+        rows.append(f"◎ {escape.dot(station.quality.characteristic.name)}")
     rows += [f'<font color="{BLUE}"><b>{badge}</b></font>' for badge in badges]
     if bottleneck:
         rows.append(f'<font color="{RED}"><b>BOTTLENECK</b></font>')
@@ -98,8 +98,8 @@ def dot(line: twin.Line, upgraded: twin.Line | None = None, bottleneck: str | No
         what = "sample" if inspection.where == "sampling" else "check"
         out.append(f'  {node} [shape=diamond style=filled fillcolor="#dbeafe" color="{BLUE}" fontsize=10 '
                    f'width=0.5 height=0.5 fixedsize=true label="{what}" '
-                   f'tooltip="{html.escape(station.quality.characteristic.name)} checked after '
-                   f'{html.escape(station.name)}"];')
+                   f'tooltip="{escape.dot(station.quality.characteristic.name)} checked after '
+                   f'{escape.dot(station.name)}"];')
         out.append(f"  {previous} -> {node};")
         _reject(out, node, inspection, line)
         previous = node

@@ -13,7 +13,7 @@ from typing import Any
 import streamlit as st
 
 import twin
-from ui import docs
+from ui import docs, escape
 from ui import widgets as w
 from ui.line_editor import StationsEdit
 
@@ -51,7 +51,7 @@ def _label(field: str, currency: str) -> str:
     text = field.replace("_", " ").capitalize()
     unit = UNITS.get(field, "")
     if field in ("capex", "opex_per_year"):
-        unit = f"{currency}{unit}" if currency else unit.strip("/")
+        unit = f"{escape.markdown(currency)}{unit}" if currency else unit.strip("/")
     return f"{text} ({unit})" if unit else text
 
 

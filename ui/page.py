@@ -16,6 +16,7 @@ from twin.io import validate_as
 from ui import (
     compare_page,
     diagram,
+    escape,
     levers_panel,
     line_editor,
     results,
@@ -140,7 +141,8 @@ def start_comparison(store, study: twin.Study, key: str) -> None:
 
 
 def main() -> None:
-    st.set_page_config(page_title="Lighthouse Twin", page_icon=":material/factory:", layout="wide")
+    # an emoji icon is drawn in the page; a :material/…: one would be fetched from fonts.gstatic.com
+    st.set_page_config(page_title="Lighthouse Twin", page_icon="🏭", layout="wide")
     state.init()
     ss = st.session_state
     version, base = ss.version, ss.base
@@ -177,9 +179,9 @@ def main() -> None:
     study, error = validate(data, plain, edit.error)
     if error is not None:
         slot = slots.get(route(error.field, line_data["stations"])) or slots["line"]
-        slot.error(str(error), icon=":material/error:")
-        banner.error(f"**The configuration is not valid**, so nothing runs until it is fixed: {error}",
-                     icon=":material/error:")
+        slot.error(escape.markdown(error), icon=":material/error:")
+        banner.error("**The configuration is not valid**, so nothing runs until it is fixed: "
+                     f"{escape.markdown(error)}", icon=":material/error:")
     else:
         ss["last_valid"] = study
     current = study or ss.get("last_valid") or base
@@ -196,7 +198,7 @@ def main() -> None:
     with download_box:
         st.download_button("Download YAML", icon=":material/download:", data=state.yaml_text(current),
                            on_click="ignore",
-                           file_name=re.sub(r"[^\w\-]+", "_", current.line.name).strip("_").lower() + ".yaml",
+                           file_name=escape.file_stem(current.line.name) + ".yaml",
                            mime="application/x-yaml", disabled=study is None, width="stretch",
                            help="The study as edited; `twin compare` and this app reload it to the same "
                                 "config hash", key="download_yaml")
@@ -214,7 +216,7 @@ def main() -> None:
 
     enabled = results.enabled_levers(current)
     with header:
-        st.markdown(f"### {current.line.name}")
+        st.markdown(f"### {escape.markdown(current.line.name)}")
         st.caption(f"{len(current.line.stations)} stations · levers on: "
                    f"{', '.join(twin.LEVER_LABELS[n] for n in enabled) or 'none'} · "
                    f"config `{twin.config_hash(current)}` · twin {twin.__version__}")
@@ -245,5 +247,5 @@ def safe_main() -> None:
         if type(exc).__name__ in ("RerunException", "StopException"):
             raise
         log.exception("the app failed")
-        st.error(f"Something went wrong ({type(exc).__name__}: {exc}). The details are in the server log.",
-                 icon=":material/bug_report:")
+        st.error(escape.markdown(f"Something went wrong ({type(exc).__name__}: {exc}). The details are in "
+                                 "the server log."), icon=":material/bug_report:")

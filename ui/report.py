@@ -4,14 +4,16 @@ and the trainer's narrative when they were computed."""
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
-import html
+import hashlib
+import re
 
 import markdown_it
 import plotly.graph_objects as go
 
 import twin
-from ui import charts, kpis, results
+from ui import charts, escape, kpis, results
 from ui.units import duration_text
 
 CSS = """
@@ -21,7 +23,7 @@ h1 { font-size: 1.8rem; margin-bottom: .2rem; } h2 { margin-top: 2.2rem; border-
 .stamp { color: #64748b; font-size: .9rem; }
 .cards { display: grid; grid-template-columns: repeat(auto-fit, minmax(150px, 1fr)); gap: .8rem;
          margin: 1rem 0; }
-.card { border: 1px solid #e2e8f0; border-radius: .6rem; padding: .8rem; }
+.card { border: 1px solid #e2e8f0; border-radius: .6rem; padding: .8rem; overflow-wrap: anywhere; }
 .card .label { color: #475569; font-size: .85rem; } .card .value { font-size: 1.6rem; font-weight: 600; }
 .card .delta { font-weight: 600; }
 .good { color: #16a34a; } .bad { color: #dc2626; } .flat { color: #64748b; }
@@ -35,17 +37,40 @@ th:first-child, td:first-child { text-align: left; }
 """
 
 
+SCRIPT = re.compile(r"<script\b[^>]*>(.*?)</script>", re.DOTALL)
+
+
+def content_security_policy(scripts: list[str]) -> str:
+    """The report's Content-Security-Policy: only the scripts it wrote itself run (plotly.js and the
+    figures, each allowed by the hash of its text), and nothing is loaded from anywhere. So even text
+    that slipped past escaping could neither run (an injected `<script>` or `onerror=` handler has no
+    hash) nor fetch or send anything outside the file. 'unsafe-eval' is for plotly.js itself."""
+    hashes = " ".join(sorted({"'sha256-" + base64.b64encode(hashlib.sha256(code.encode()).digest()).decode()
+                               + "'" for code in scripts}))
+    return (f"default-src 'none'; script-src {hashes} 'unsafe-eval'; style-src 'unsafe-inline'; "
+            "img-src data: blob:; font-src data:; worker-src blob:; base-uri 'none'; form-action 'none'")
+
+
+def narrative_renderer() -> markdown_it.MarkdownIt:
+    """Markdown for the trainer's narrative: paragraphs, emphasis, code spans and backslash escapes
+    only. No raw HTML, links or images, whatever the text holds (the narrative escapes names too)."""
+    return markdown_it.MarkdownIt("zero").enable(["emphasis", "backticks", "escape", "entity"])
+
+
 class _Figures:
     """Plotly figures as HTML divs; the first one carries plotly.js inline."""
 
     def __init__(self) -> None:
         self.first = True
+        self.scripts: list[str] = []
+        """The text of every script written so far (for the report's CSP)."""
 
     def __call__(self, fig: go.Figure) -> str:
         include = "inline" if self.first else False
         self.first = False
-        return '<div class="figure">' + fig.to_html(full_html=False, include_plotlyjs=include,
-                                                    config={"displaylogo": False}) + "</div>"
+        div = fig.to_html(full_html=False, include_plotlyjs=include, config={"displaylogo": False})
+        self.scripts += SCRIPT.findall(div)
+        return f'<div class="figure">{div}</div>'
 
 
 def _cards(bundle: results.ComparisonBundle) -> str:
@@ -53,11 +78,11 @@ def _cards(bundle: results.ComparisonBundle) -> str:
     for card in kpis.cards(bundle.difference, bundle.currency):
         tone = "flat" if card.improved is None else ("good" if card.improved else "bad")
         out.append(
-            f'<div class="card"><div class="label">{html.escape(card.label)}</div>'
-            f'<div class="value">{html.escape(card.value)}</div>'
-            f'<div class="delta {tone}">{html.escape(card.delta_label)}</div>'
-            f'<div class="note">conventional {html.escape(card.conventional_text)}<br>'
-            f'95% CI of Δ {html.escape(card.ci_text)}</div></div>')
+            f'<div class="card"><div class="label">{escape.html(card.label)}</div>'
+            f'<div class="value">{escape.html(card.value)}</div>'
+            f'<div class="delta {tone}">{escape.html(card.delta_label)}</div>'
+            f'<div class="note">conventional {escape.html(card.conventional_text)}<br>'
+            f'95% CI of Δ {escape.html(card.ci_text)}</div></div>')
     out.append("</div>")
     return "".join(out)
 
@@ -73,8 +98,8 @@ def _stations(line: twin.Line) -> str:
         cycle = getattr(s.process, "mean", None)
         failures = (f"{duration_text(getattr(s.failures.mtbf, 'mean', float('nan')))} / "
                     f"{duration_text(getattr(s.failures.mttr, 'mean', float('nan')))}") if s.failures else "–"
-        quality = html.escape(s.quality.characteristic.name) if s.quality else "–"
-        rows.append(f"<tr><td>{html.escape(s.name)}</td><td>{s.machines}</td>"
+        quality = escape.html(s.quality.characteristic.name) if s.quality else "–"
+        rows.append(f"<tr><td>{escape.html(s.name)}</td><td>{s.machines}</td>"
                     f"<td>{'∞' if s.buffer is None else s.buffer}</td>"
                     f"<td>{duration_text(cycle) if cycle else s.process.dist}</td><td>{failures}</td>"
                     f"<td>{quality}</td></tr>")
@@ -84,17 +109,18 @@ def _stations(line: twin.Line) -> str:
 def build(bundle: results.ComparisonBundle, attribution: results.AttributionBundle | None = None,
           tour: results.TourBundle | None = None) -> str:
     fig = _Figures()
-    md = markdown_it.MarkdownIt()
+    md = narrative_renderer()
     line = bundle.comparison.conventional.line
     levers = ", ".join(twin.LEVER_LABELS[n] for n in bundle.levers) or "none"
     when = dt.datetime.now().strftime("%Y-%m-%d %H:%M")
     parts = [
         "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>",
-        f"<title>{html.escape(line.name)}: conventional vs Industry 4.0</title>",
+        "",  # the Content-Security-Policy, once every script is written
+        f"<title>{escape.html(line.name)}: conventional vs Industry 4.0</title>",
         f"<style>{CSS}</style></head><body>",
-        f"<h1>{html.escape(line.name)}</h1>",
+        f"<h1>{escape.html(line.name)}</h1>",
         "<p>Conventional line vs the same line with Industry 4.0 levers "
-        f"(<b>{html.escape(levers)}</b>).</p>",
+        f"(<b>{escape.html(levers)}</b>).</p>",
         f"<p class='stamp'>{line.replications} replications × {duration_text(line.horizon)} (warm-up "
         f"{duration_text(line.warmup)}) · seed {bundle.comparison.conventional.seed} · config "
         f"{bundle.config_hash} · Lighthouse Twin {twin.__version__} · {when}</p>",
@@ -113,13 +139,14 @@ def build(bundle: results.ComparisonBundle, attribution: results.AttributionBund
               fig(bundle.figure("losses")), "</div>"]
     if bundle.business is not None:
         b = bundle.business
+        currency = escape.html(b.currency)
         payback = "never" if b.payback_months is None else f"{b.payback_months:.1f} months"
         parts += ["<h2>Business case</h2>",
-                  f"<p>Investment <b>{b.capex:,.0f} {b.currency}</b> · net benefit "
-                  f"<b>{b.net_benefit_per_year.mean:,.0f} {b.currency}</b> a year · "
+                  f"<p>Investment <b>{b.capex:,.0f} {currency}</b> · net benefit "
+                  f"<b>{b.net_benefit_per_year.mean:,.0f} {currency}</b> a year · "
                   f"payback <b>{payback}</b> · "
                   f"ROI over {b.horizon_years} years <b>{b.roi.mean:.0%}</b> · NPV at {b.discount_rate:.0%} "
-                  f"<b>{b.npv.mean:,.0f} {b.currency}</b></p>",
+                  f"<b>{b.npv.mean:,.0f} {currency}</b></p>",
                   '<div class="row">', fig(bundle.figure("cash")), fig(bundle.figure("savings")), "</div>"]
     if attribution is not None:
         parts += ["<h2>What each lever buys</h2>", '<div class="row">',
@@ -136,9 +163,10 @@ def build(bundle: results.ComparisonBundle, attribution: results.AttributionBund
         parts += ["<h2>The levers, one at a time</h2>",
                   fig(charts.tour_path(tour.results, tour.steps, len(tour.steps) - 1, bundle.currency))]
         for title, paragraphs in narrative(tour):
-            parts.append(f"<div class='step'><h3>{html.escape(title)}</h3>"
+            parts.append(f"<div class='step'><h3>{escape.html(title)}</h3>"
                          + "".join(md.render(p) for p in paragraphs) + "</div>")
     parts += ["<h2>All KPIs</h2>", _table(kpis.comparison_table(bundle.difference, bundle.currency)),
               "<p class='stamp'>Paired differences over replications on common random numbers; 95% "
               "Student-t confidence intervals.</p></body></html>"]
+    parts[1] = f'<meta http-equiv="Content-Security-Policy" content="{content_security_policy(fig.scripts)}">'
     return "\n".join(parts)

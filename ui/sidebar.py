@@ -4,14 +4,20 @@ warm-up, seed) and the progress of whatever is running."""
 from __future__ import annotations
 
 import hashlib
+import math
 from typing import Any
 
 import streamlit as st
 
 import twin
-from ui import state
+import twin.limits
+from ui import escape, state
 from ui import widgets as w
 from ui.jobs import Job, Store
+
+UPLOAD_MB = max(1, math.ceil(twin.limits.MAX_FILE_BYTES / 2**20))
+"""The uploader's limit in whole MiB, as Streamlit counts it (its browser check; the server's is
+server.maxUploadSize in .streamlit/config.toml, and ui.state checks the bytes against the exact limit)."""
 
 
 def source() -> None:
@@ -20,7 +26,9 @@ def source() -> None:
                  help="Study files in configs/; the demo compares a machining line with its "
                       "Industry 4.0 upgrade")
     upload = st.file_uploader("…or upload a YAML file", type=["yaml", "yml"], key=f"upload@{ss.version}",
-                              help="A study (line + levers) or a plain line file, as the CLI reads them")
+                              max_upload_size=UPLOAD_MB,
+                              help="A study (line + levers) or a plain line file, as the CLI reads them; "
+                                   "its `line:` may name a preset or be written out, not a path")
     if upload is None:
         ss["upload_digest"] = None  # the same file may be uploaded again later
     else:
@@ -28,18 +36,12 @@ def source() -> None:
         digest = hashlib.sha256(data).hexdigest()
         if ss.get("upload_digest") != digest:
             ss["upload_digest"] = digest
-            try:
-                text = data.decode("utf-8")
-            except UnicodeDecodeError as exc:
-                ss["source_error"] = (f"{upload.name}: not a UTF-8 text file (byte "
-                                      f"{data[exc.start]:#04x} at offset {exc.start})")
-            else:
-                state.load_upload(upload.name, text)
-                if ss.get("source_error") is None:
-                    st.rerun()
+            state.load_upload(upload.name, data)
+            if ss.get("source_error") is None:
+                st.rerun()
     if ss.get("source_error"):
-        st.error(ss["source_error"], icon=":material/error:")
-    st.caption(f"Loaded: `{ss.base_label}`")
+        st.error(escape.markdown(ss["source_error"]), icon=":material/error:")
+    st.caption(f"Loaded: {escape.markdown(ss.base_label)}")
     if st.button("Discard my edits", icon=":material/undo:", type="tertiary", key="discard",
                  help="Back to the study as loaded"):
         state.set_base(ss.base, ss.base_label)
@@ -110,7 +112,7 @@ def progress_panel(store: Store) -> None:
                 if st.button("Cancel", key=f"cancel-{key}", type="tertiary"):
                     job.cancel()
             elif job.status == "failed":
-                st.error(f"{job.label} failed: {job.error}", icon=":material/error:")
+                st.error(escape.markdown(f"{job.label} failed: {job.error}"), icon=":material/error:")
             if ss.seen.get(key) != job.status:
                 changed = True
         if changed:

@@ -3,18 +3,24 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import streamlit as st
 
 import twin
+import twin.limits
+from twin.errors import show
 from ui.jobs import Store
 
 REPO = Path(__file__).resolve().parent.parent
 CONFIGS = REPO / "configs"
 DEFAULT_PRESET = "lighthouse_demo.yaml"
+MAX_NAME = 100
+"""Characters of an upload's file name kept in messages."""
+log = logging.getLogger("lighthouse_twin.ui")
 
 
 def presets() -> list[str]:
@@ -25,9 +31,16 @@ def presets() -> list[str]:
     return names
 
 
-def start_file() -> Path:
-    """`streamlit run ui/app.py -- path/to/study.yaml`, `?preset=name.yaml`, TWIN_UI_CONFIG, or the demo."""
-    wanted = st.query_params.get("preset") or os.environ.get("TWIN_UI_CONFIG")
+def preset_path(reference: str) -> Path:
+    """The preset a name refers to (`machining_line.yaml` or `configs/machining_line.yaml`), by twin's
+    rule for what a client may name; anything else is a ConfigError, and nothing is read."""
+    return twin.presets_in(CONFIGS)(reference)
+
+
+def operator_file() -> Path:
+    """The study the operator started the server on: TWIN_UI_CONFIG, else the first YAML path after
+    `streamlit run ui/app.py --`, else the demo. These are the operator's and may be any path."""
+    wanted = os.environ.get("TWIN_UI_CONFIG")
     args = [a for a in sys.argv[1:] if a.endswith((".yaml", ".yml"))]
     if not wanted and args:
         wanted = args[0]
@@ -35,6 +48,21 @@ def start_file() -> Path:
         if candidate.is_file():
             return candidate.resolve()
     return CONFIGS / DEFAULT_PRESET
+
+
+def start_file() -> tuple[Path, str | None]:
+    """The study to start on, and why a `?preset=` was not followed (None when it was, or absent).
+
+    A query parameter comes from whoever sends the link, so it may only name a preset; a path in it
+    is refused without being looked at, and the operator's study loads instead."""
+    wanted = st.query_params.get("preset")
+    if wanted is None:
+        return operator_file(), None
+    try:
+        return preset_path(wanted), None
+    except twin.ConfigError:
+        return operator_file(), (f"?preset: not one of the presets ({', '.join(presets())}), got "
+                                 f"{show(wanted)}")
 
 
 @st.cache_resource
@@ -52,7 +80,7 @@ def set_base(study: twin.Study, label: str) -> None:
 
 def load_preset(name: str) -> None:
     try:
-        set_base(twin.load_study(CONFIGS / name), f"configs/{name}")
+        set_base(twin.load_study(preset_path(name)), f"configs/{name}")
     except twin.ConfigError as exc:
         st.session_state["source_error"] = str(exc)
 
@@ -61,20 +89,47 @@ def on_preset_change() -> None:
     load_preset(st.session_state["preset"])
 
 
-def load_upload(name: str, text: str) -> None:
-    """A YAML file the user uploaded; a bad one leaves the current study and says why."""
+def upload_label(name: str) -> str:
+    """How an upload is named in messages: the browser's file name, without folders, kept short."""
+    return (PurePosixPath(name.replace("\\", "/")).name or "upload")[:MAX_NAME]
+
+
+def upload_text(label: str, data: bytes) -> str:
+    """The text of an uploaded file, or a one-line ConfigError: over the size limit (checked here as
+    well as by Streamlit's server.maxUploadSize, .streamlit/config.toml) or not UTF-8."""
+    if len(data) > twin.limits.MAX_FILE_BYTES:
+        raise twin.ConfigError(f"{label}: file too large ({len(data):,} bytes; the limit is "
+                               f"{twin.limits.MAX_FILE_BYTES:,}, see docs/security.md)", source=label)
     try:
-        study = twin.study_from_text(text, source=name, base=CONFIGS)
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise twin.ConfigError(f"{label}: not a UTF-8 text file (byte {data[exc.start]:#04x} at offset "
+                               f"{exc.start})", source=label) from None
+
+
+def load_upload(name: str, data: bytes) -> None:
+    """A YAML file the user uploaded; a bad one leaves the current study and says why.
+
+    An upload may carry its line inline or name a preset (`line: machining_line.yaml`), never a
+    path: the server reads none of its own files for it."""
+    label = upload_label(name)
+    try:
+        study = twin.study_from_text(upload_text(label, data), source=label, lines=twin.presets_in(CONFIGS))
     except twin.ConfigError as exc:
         st.session_state["source_error"] = str(exc)
         return
-    set_base(study, name)
+    except Exception as exc:  # a bug in reading it: the upload is refused all the same, the study stays
+        log.exception("reading the upload %r failed", label)
+        st.session_state["source_error"] = (f"{label}: could not be read ({type(exc).__name__}); the "
+                                            f"details are in the server log")
+        return
+    set_base(study, label)
 
 
 def init() -> None:
     ss = st.session_state
     if "base" not in ss:
-        path = start_file()
+        path, refused = start_file()
         ss["preset"] = path.name if path.parent == CONFIGS and path.name in presets() else DEFAULT_PRESET
         try:
             label = str(path.relative_to(REPO))
@@ -85,6 +140,8 @@ def init() -> None:
         except twin.ConfigError as exc:
             load_preset(DEFAULT_PRESET)
             ss["source_error"] = str(exc)
+        if refused:
+            ss["source_error"] = refused
     ss.setdefault("watch", {})
     ss.setdefault("seen", {})
 

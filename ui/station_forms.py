@@ -10,6 +10,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from ui import escape
 from ui import widgets as w
 from ui.line_editor import cell
 
@@ -112,7 +113,8 @@ def station_details(station: dict[str, Any], names: list[str], line: dict[str, A
     """One station's expander; returns the station and its machine rate (None without costs)."""
     station = copy.deepcopy(station)
     rate = None
-    with st.expander(f"**{station.get('name') or '(new station)'}** · quality, inspection, energy, cost"):
+    title = escape.markdown(station.get("name")) if station.get("name") else "(new station)"
+    with st.expander(f"**{title}** · quality, inspection, energy, cost"):
         slots[slot_key] = st.empty()
         left, right = st.columns([3, 2], gap="large")
         with left:
@@ -140,7 +142,8 @@ def station_details(station: dict[str, Any], names: list[str], line: dict[str, A
             if costs is not None:
                 current = (costs.get("stations") or {}).get(station.get("name"), {})
                 currency = costs.get("currency", "")
-                rate = w.number(f"Machine rate ({currency}/h)", current.get("machine_rate_per_hour", 0.0),
+                rate = w.number(f"Machine rate ({escape.markdown(currency)}/h)",
+                                current.get("machine_rate_per_hour", 0.0),
                                 f"{key}.rate", help="Depreciation and overhead per machine, on-shift hours")
     return station, rate
 

@@ -6,7 +6,6 @@ The narrative is pure (numbers in, sentences out) and is reused by the HTML repo
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -14,7 +13,7 @@ import pandas as pd
 import streamlit as st
 
 import twin
-from ui import charts, kpis, results, sidebar
+from ui import charts, escape, kpis, results, sidebar
 from ui.jobs import Store
 from ui.units import duration_text
 
@@ -69,7 +68,7 @@ def moved(c: Change, currency: str = "") -> str:
 
 
 def _names(stations: list[str] | None, fallback: str) -> str:
-    return ", ".join(stations) if stations else fallback
+    return ", ".join(escape.markdown(s) for s in stations) if stations else fallback
 
 
 def what_it_does(lever: str, study: twin.Study) -> str:
@@ -111,8 +110,9 @@ FOCUS = {
 
 
 def explain(lever: str, before: twin.Results, after: twin.Results, study: twin.Study) -> list[str]:
-    """Plain-words paragraphs for one step of the tour, from the model's numbers."""
-    currency = study.line.costs.currency if study.line.costs is not None else ""
+    """Plain-words paragraphs for one step of the tour, from the model's numbers: Markdown, with
+    every name and the currency escaped (the page and the report both render it)."""
+    currency = escape.markdown(study.line.costs.currency) if study.line.costs is not None else ""
     out = [what_it_does(lever, study)]
     focus = []
     for kpi, text in FOCUS.get(lever, ()):
@@ -128,7 +128,7 @@ def explain(lever: str, before: twin.Results, after: twin.Results, study: twin.S
     c = change(before, after, "cost_per_good_part")
     if c is not None:
         headline.append(f"Cost per good part {moved(c, currency)}.")
-    neck0, neck1 = before.bottleneck()["station"], after.bottleneck()["station"]
+    neck0, neck1 = (escape.markdown(r.bottleneck()["station"]) for r in (before, after))
     if neck0 != neck1:
         headline.append(f"The bottleneck **moved from {neck0} to {neck1}**: that is where the next "
                         f"improvement pays.")
@@ -222,13 +222,13 @@ def render(study: twin.Study | None, store: Store, key: str, bundle) -> None:
             b = bundle.business
             payback = "never" if b.payback_months is None else f"{b.payback_months:.0f} months"
             st.success(f"With every lever on, the package pays back in **{payback}** (NPV "
-                       f"{b.npv.mean:,.0f} {b.currency} over {b.horizon_years} years).")
+                       f"{b.npv.mean:,.0f} {escape.markdown(b.currency)} over {b.horizon_years} years).")
     st.caption(f"Tour computed in {tour.seconds:.1f} s. Each step changes one lever, so its effect "
                "depends on the levers already on (automation pays more once failures are rarer).")
     if bundle is not None:
         from ui import report
 
-        name = re.sub(r"[^\w\-]+", "_", study.line.name).strip("_").lower()
+        name = escape.file_stem(study.line.name)
         st.download_button("Export the comparison and this tour as an HTML report",
                            icon=":material/description:", key="export_html_tour", on_click="ignore",
                            data=lambda: report.build(bundle, None, tour), file_name=f"{name}_tour.html",
