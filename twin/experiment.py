@@ -18,6 +18,7 @@ import pandas as pd
 from twin import __version__
 from twin.config import Line
 from twin.engine import PartRecord, RunStats, simulate
+from twin.engine.states import ACTIVE_STATES, share_columns
 from twin.errors import ConfigError
 from twin.io import config_hash
 from twin.kpi import LINE_KPIS, bottleneck, line_kpis, station_kpis
@@ -81,11 +82,12 @@ class Results:
         return pd.concat(frames).reset_index().set_index(["station", "kpi"])
 
     def bottleneck(self) -> dict[str, object]:
-        """The station most often the bottleneck, how often, and its active share."""
+        """The station most often the bottleneck, how often, and its active share (the same states
+        as the `bottleneck_share` KPI: `ACTIVE_STATES`)."""
         counts = self.kpis["bottleneck"].value_counts()
         name = str(counts.index[0])
         shares = self.stations[self.stations["station"] == name]
-        active = shares[["share_busy", "share_down", "share_maintenance", "share_setup"]].sum(axis=1)
+        active = shares[share_columns(ACTIVE_STATES)].sum(axis=1)
         return {"station": name, "frequency": float(counts.iloc[0] / len(self.kpis)),
                 "share": estimate(active.to_numpy()).to_json()}
 

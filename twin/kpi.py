@@ -12,7 +12,8 @@ The line's OEE is that of its *constraint*: the station with the longest ideal c
 (mean process time / machines). Line OEE = good parts × constraint's ideal cycle / its planned
 time; availability is the constraint's, quality = good / (shipped + scrapped + reworked), and
 performance is what makes A × P × Q = OEE hold exactly. The *bottleneck* is measured instead: the
-station with the highest active share (busy + down + maintenance + setup + tool change).
+station with the highest active share (`ACTIVE_STATES`: busy + down + maintenance + setup + tool
+change). Every state group comes from `twin.engine.states`.
 
 Precision KPIs come from every part as produced, before inspection sorts them. `cp`/`cpk` use the
 overall standard deviation of the run (what AIAG calls Pp/Ppk); with several characteristics the
@@ -34,11 +35,11 @@ from twin.engine.states import (
     ACTIVE_STATES,
     AVAILABILITY_LOSSES,
     BUSY,
-    DOWN,
+    CHANGEOVER_STATES,
     PLANNED_DOWNTIME,
-    SETUP,
     STATES,
-    TOOL_CHANGE,
+    UNPLANNED_STOPS,
+    group_minutes,
 )
 from twin.engine.stats import RunStats, StationStats
 
@@ -75,10 +76,11 @@ def _ratio(numerator: float, denominator: float) -> float:
     return numerator / denominator if denominator > 0 else NAN
 
 
-def _planned_and_operating(stats: StationStats, observed: float) -> tuple[float, float]:
+def planned_and_operating(stats: StationStats, observed: float) -> tuple[float, float]:
+    """(planned, operating) machine minutes of a station: ISO 22400's PBT and APT."""
     minutes = stats.state_minutes.sum(axis=0)
-    planned = observed * stats.machines - sum(minutes[s] for s in PLANNED_DOWNTIME)
-    return planned, planned - sum(minutes[s] for s in AVAILABILITY_LOSSES)
+    planned = observed * stats.machines - group_minutes(minutes, PLANNED_DOWNTIME)
+    return planned, planned - group_minutes(minutes, AVAILABILITY_LOSSES)
 
 
 def precision(line: Line, index: int, stats: CharacteristicStats | None) -> dict[str, float]:
@@ -104,7 +106,7 @@ def precision(line: Line, index: int, stats: CharacteristicStats | None) -> dict
 def station_kpis(line: Line, stats: StationStats, index: int, observed: float) -> dict[str, float]:
     minutes = stats.state_minutes.sum(axis=0)
     total = observed * stats.machines
-    planned, operating = _planned_and_operating(stats, observed)
+    planned, operating = planned_and_operating(stats, observed)
     availability = _ratio(operating, planned)
     performance = _ratio(stats.completed * ideal_cycle(line, index), operating)
     capability = precision(line, index, stats.characteristic)
@@ -130,7 +132,7 @@ def station_kpis(line: Line, stats: StationStats, index: int, observed: float) -
 
 def active_share(stats: StationStats, observed: float) -> float:
     minutes = stats.state_minutes.sum(axis=0)
-    return float(sum(minutes[s] for s in ACTIVE_STATES) / (observed * stats.machines))
+    return group_minutes(minutes, ACTIVE_STATES) / (observed * stats.machines)
 
 
 def bottleneck(stats: RunStats) -> tuple[int, float]:
@@ -155,7 +157,7 @@ def line_precision(line: Line, stats: RunStats) -> dict[str, float]:
 def line_kpis(line: Line, stats: RunStats) -> dict[str, float]:
     observed = stats.observed_min
     constraint = constraint_index(line)
-    planned, operating = _planned_and_operating(stats.stations[constraint], observed)
+    planned, operating = planned_and_operating(stats.stations[constraint], observed)
     availability = _ratio(operating, planned)
     good = stats.good
     left = stats.departed + stats.scrapped
@@ -200,7 +202,7 @@ def _line_state_shares(stats: RunStats) -> dict[str, float]:
     total = stats.observed_min * sum(s.machines for s in stats.stations)
     setups = sum(s.setups for s in stats.stations)
     return {
-        "unplanned_downtime_share": minutes[DOWN] / total,
-        "changeover_share": (minutes[SETUP] + minutes[TOOL_CHANGE]) / total,
+        "unplanned_downtime_share": group_minutes(minutes, UNPLANNED_STOPS) / total,
+        "changeover_share": group_minutes(minutes, CHANGEOVER_STATES) / total,
         "changeover_min": sum(s.setup_minutes for s in stats.stations) / setups if setups else NAN,
     }

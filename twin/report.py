@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING
 from rich.markup import escape
 from rich.table import Table
 
+from twin.engine.states import STATE_LABELS, STATES
+
 if TYPE_CHECKING:
     from twin.experiment import Results
 
@@ -114,11 +116,10 @@ def line_tables(results: Results) -> list[Table]:
 
     stations = results.station_summary()["mean"]
     per_station = Table(title="Stations (means over replications)", title_justify="left")
-    columns = [("Station", None), ("busy", "share_busy"), ("starved", "share_starved"),
-               ("blocked", "share_blocked"), ("down", "share_down"),
-               ("maint.", "share_maintenance"), ("setup", "share_setup"),
-               ("tool", "share_tool_change"), ("off", "share_off"),
-               ("avail.", "availability"), ("OEE", "oee"),
+    # every state the line spends time in (busy always), named as `twin.engine.states` names them
+    states = [(STATE_LABELS[state], f"share_{state}") for state in STATES
+              if state == "busy" or (stations.xs(f"share_{state}", level="kpi") > 0).any()]
+    columns = [("Station", None), *states, ("avail.", "availability"), ("OEE", "oee"),
                ("buffer", "buffer_mean"), ("parts/h", "throughput_per_hour")]
     for name, _ in columns:
         if name == "Station":

@@ -185,7 +185,8 @@ class Machine:
                 operator = yield from self.prepare(part)
                 if self.pending_failure:  # a calendar failure struck during setup or off shift
                     yield from self.breakdown()
-            to(BUSY)
+            if self.state != BUSY:  # as in `run_lean`: one busy stretch is one sum, bit for bit
+                to(BUSY)
             station.started += 1
             work = draw() if draws is None else draws[part.product]()
             start = env._now
