@@ -38,7 +38,7 @@ from twin.engine.states import (
     UNPLANNED_STOPS,
     group_minutes,
 )
-from twin.kpi import constraint_index, ideal_cycle, planned_and_operating
+from twin.kpi import constraint_index, ideal_minutes, planned_and_operating
 from twin.levers import annual_cost
 from twin.stats import Estimate, estimate
 
@@ -150,7 +150,6 @@ def six_big_losses(results) -> pd.Series:
     """The six big losses at the line's constraint, as shares of its planned time (means)."""
     line = results.line
     index = constraint_index(line)
-    cycle = ideal_cycle(line, index)
     shares = {k: [] for k in ("breakdowns", "setups and adjustments", "idling and minor stops",
                               "reduced speed", "defects and rework", "start-up rejects")}
     quality = results.kpis["quality_rate"].to_numpy()
@@ -158,7 +157,7 @@ def six_big_losses(results) -> pd.Series:
         station = run.stations[index]
         minutes = station.state_minutes.sum(axis=0)
         planned, _ = planned_and_operating(station, run.observed_min)
-        ideal = station.completed * cycle
+        ideal = ideal_minutes(line, index, station)
         shares["breakdowns"].append(group_minutes(minutes, UNPLANNED_STOPS) / planned)
         shares["setups and adjustments"].append(group_minutes(minutes, CHANGEOVER_STATES) / planned)
         shares["idling and minor stops"].append(group_minutes(minutes, IDLE_STATES) / planned)

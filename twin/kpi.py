@@ -4,16 +4,19 @@ Definitions (per machine, summed over a station's machines, over the observed wi
 - planned time  = observed − off − maintenance (planned downtime is not a loss, ISO 22400 PBT)
 - operating     = planned − down − setup − tool change   (availability losses)
 - availability  = operating / planned
-- performance   = parts completed × ideal cycle / operating (idling, starving, blocking, slow cycles)
+- performance   = Σ parts completed × the ideal cycle of their product / operating (idling,
+                  starving, blocking, slow cycles)
 - quality rate  = good / produced
 - OEE           = availability × performance × quality
 
-The line's OEE is that of its *constraint*: the station with the longest ideal cycle per machine
-(mean process time / machines). Line OEE = good parts × constraint's ideal cycle / its planned
-time; availability is the constraint's, quality = good / (shipped + scrapped + reworked), and
-performance is what makes A × P × Q = OEE hold exactly. The *bottleneck* is measured instead: the
-station with the highest active share (`ACTIVE_STATES`: busy + down + maintenance + setup + tool
-change). Every state group comes from `twin.engine.states`.
+The ideal cycle of a part is the mean process time of its own product at the station. The line's
+OEE is that of its *constraint*: the station with the longest ideal cycle per machine (mean
+process time over the product mix / machines). Line OEE = Σ good parts × the constraint's ideal
+cycle of their product / its planned time; availability is the constraint's, quality = good /
+(shipped + scrapped + reworked), and performance is what makes A × P × Q = OEE hold exactly. The
+*bottleneck* is measured instead: the station with the highest active share (`ACTIVE_STATES`:
+busy + down + maintenance + setup + tool change). Every state group comes from
+`twin.engine.states`.
 
 Precision KPIs come from every part as produced, before inspection sorts them. `cp`/`cpk` use the
 overall standard deviation of the run (what AIAG calls Pp/Ppk); with several characteristics the
@@ -61,13 +64,48 @@ STATION_KPIS: tuple[str, ...] = (
 NAN = float("nan")
 
 
+def ideal_cycles(line: Line, index: int) -> list[float]:
+    """Ideal cycle time of one machine of station `index` for each product (its mean process time
+    for that product: `process_by_product`, else `process`), minutes; one entry without a mix."""
+    spec = line.stations[index]
+    if not line.products:
+        return [dist_mean(spec.process)]
+    return [dist_mean(spec.process_by_product.get(p.name, spec.process)) for p in line.products]
+
+
+def product_mix(line: Line) -> list[float]:
+    """Expected fraction of released parts of each product: lots of the release sequence, or lots
+    drawn by share, each of its lot size (one entry, 1.0, without a mix)."""
+    products = line.products
+    if not products:
+        return [1.0]
+    if line.release_sequence:
+        names = [p.name for p in products]
+        parts = [0.0] * len(products)
+        for name in line.release_sequence:
+            parts[names.index(name)] += products[names.index(name)].lot_size
+    else:
+        parts = [p.share * p.lot_size for p in products]
+    total = sum(parts)
+    return [n / total for n in parts]
+
+
 def ideal_cycle(line: Line, index: int) -> float:
-    """Ideal cycle time of one machine of station `index` (its mean process time), minutes."""
-    return dist_mean(line.stations[index].process)
+    """Ideal cycle time of one machine of station `index` over the product mix, minutes."""
+    return float(np.dot(product_mix(line), ideal_cycles(line, index)))
+
+
+def ideal_minutes(line: Line, index: int, stats: StationStats) -> float:
+    """Ideal time of the parts station `index` completed, part by part: each at the ideal cycle of
+    its own product, so performance cannot pass 100% just because a product is quicker."""
+    if not stats.completed_by_product:  # every product has the station's one process time
+        return stats.completed * ideal_cycles(line, index)[0]
+    return float(np.dot(stats.completed_by_product, ideal_cycles(line, index)))
 
 
 def constraint_index(line: Line) -> int:
-    """The station with the longest ideal cycle per machine: the line's designed constraint."""
+    """The station with the longest ideal cycle per machine (over the product mix): the line's
+    designed constraint."""
     loads = [ideal_cycle(line, i) / s.machines for i, s in enumerate(line.stations)]
     return int(np.argmax(loads))
 
@@ -108,7 +146,7 @@ def station_kpis(line: Line, stats: StationStats, index: int, observed: float) -
     total = observed * stats.machines
     planned, operating = planned_and_operating(stats, observed)
     availability = _ratio(operating, planned)
-    performance = _ratio(stats.completed * ideal_cycle(line, index), operating)
+    performance = _ratio(ideal_minutes(line, index, stats), operating)
     capability = precision(line, index, stats.characteristic)
     produced = stats.characteristic.produced if stats.characteristic else 0
     quality = 1.0 - stats.characteristic.defects / produced if produced else 1.0
@@ -162,7 +200,8 @@ def line_kpis(line: Line, stats: RunStats) -> dict[str, float]:
     good = stats.good
     left = stats.departed + stats.scrapped
     quality = _ratio(good, left + stats.reworks) if left + stats.reworks else 1.0
-    oee = _ratio(good * ideal_cycle(line, constraint), planned)
+    good_ideal = float(np.dot(stats.good_by_product, ideal_cycles(line, constraint)))
+    oee = _ratio(good_ideal, planned)
     inspection = stats.inspection
     _, share = bottleneck(stats)
     return {

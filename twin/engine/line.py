@@ -163,6 +163,8 @@ def build(env: simpy.Environment, line: Line, streams: Streams,
         station = StationSim(env, number, spec.name, spec.buffer,
                              streams.sampler(spec.process, number, Purpose.PROCESS), sim)
         station.draw_by_product = process_samplers(line, number, streams)
+        if station.draw_by_product is not None:
+            station.completed_by_product = [0] * len(line.products)
         station.setups = setup_times(line, number, streams)
         if spec.quality is not None:
             sim.limits[number] = spec.quality.characteristic.deviation_limits
@@ -294,6 +296,7 @@ def simulate(line: Line, replication: int = 0, *, seed: int | None = None,
             characteristic=copy.copy(station.characteristic),
             repair_minutes=sum(m.repair_minutes for m in station.machines),
             planned_minutes=station.planned_minutes, setups=station.setups_done,
+            completed_by_product=list(station.completed_by_product),
             setup_minutes=station.setup_minutes,
         ))
     backlog = len(stations[0].blocked) if isinstance(line.source, ArrivalSource) else 0

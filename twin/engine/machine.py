@@ -199,6 +199,8 @@ class Machine:
                 yield from self.work(work)
             self.age += work
             station.completed += 1
+            if draws is not None:
+                station.completed_by_product[part.product] += 1
             end = env._now
             if operator_for_process:
                 self.operators.release(operator)

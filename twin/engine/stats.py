@@ -19,6 +19,9 @@ class StationStats:
     """Shape (machines, len(STATES)): minutes each machine spent in each state."""
     started: int = 0
     completed: int = 0
+    completed_by_product: list[int] = field(default_factory=list)
+    """Completions by product index where process times differ by product (else empty): what
+    the station's ideal time is made of."""
     failures: int = 0
     planned_stops: int = 0
     buffer_area: float = 0.0
