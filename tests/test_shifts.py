@@ -9,9 +9,16 @@ the down share on shift and off shift both equal mttr / (mtbf + mttr).
 
 from __future__ import annotations
 
+import pytest
+import yaml
 from conftest import make_line, t_interval
 
+import twin
+from twin.config.operations import WorkCalendar
 from twin.engine import STATES, simulate
+from twin.errors import ConfigError
+
+DAY = 24 * 60.0
 
 ONE_DAY_SHIFT = {"shifts": [{"start": "8h", "end": "16h"}], "days_per_week": 7}
 
@@ -81,3 +88,49 @@ def test_calendar_failures_are_down_the_same_share_on_and_off_shift() -> None:
         ci = t_interval(shares)
         assert exact in ci, f"{name}: {ci} vs {exact:.4f}"
         assert ci.half_width < 0.2 * exact, f"{name}: interval too wide: {ci}"
+
+
+# --- night shifts ---------------------------------------------------------------------------------
+
+NIGHTS = {"shifts": [{"start": "22h", "end": "30h"}]}
+
+
+def test_a_night_shift_is_the_same_calendar_as_its_two_halves() -> None:
+    """22 h-30 h every day is 22-24 h on one day and 0-6 h on the next: the working windows of
+    `{22h, 30h}` equal those of `[{0, 6h}, {22h, 24h}]` (merged across midnight) except for the
+    first morning, which the two-halves form adds before the first night."""
+    nights = WorkCalendar.model_validate({**NIGHTS, "days_per_week": 7}).working_windows(4 * DAY)
+    halves = WorkCalendar.model_validate({"shifts": [{"start": 0, "end": "6h"},
+                                                     {"start": "22h", "end": "24h"}],
+                                          "days_per_week": 7}).working_windows(4 * DAY)
+    assert halves == [(0.0, 360.0), *nights]
+    assert nights == [(1320.0, 1800.0), (2760.0, 3240.0), (4200.0, 4680.0), (5640.0, 5760.0)]
+
+
+def test_night_shifts_produce_the_hand_counted_parts() -> None:
+    """One saturated machine, 1-min parts, nights 22 h-6 h Monday to Friday (a shift belongs to the
+    day it starts: Friday's night ends Saturday 6 h), one week: 5 × 480 = 2,400 parts, busy 2,400
+    min, off the other 7,680; 7 nights a week over 2 days: 480 + 119 (the second night is cut at
+    the horizon, 2,880, and the part due exactly then is not counted)."""
+    line = make_line([{"name": "M", "process": 1.0}], horizon="1w", warmup=0,
+                     calendar={**NIGHTS, "days_per_week": 5})
+    stats = simulate(line, 0)
+    minutes = minutes_of(stats)
+    assert (stats.departed, minutes["busy"], minutes["off"]) == (2400, 2400.0, 7680.0)
+    two_days = make_line([{"name": "M", "process": 1.0}], horizon="2d", warmup=0,
+                         calendar={**NIGHTS, "days_per_week": 7})
+    assert simulate(two_days, 0).departed == 599
+
+
+@pytest.mark.parametrize(("shifts", "field", "fragment"), [
+    ([{"start": "6h", "end": "14h"}, {"start": "22h", "end": "31h"}], "calendar.shifts[1].end",
+     "runs into the next day's first shift"),
+    ([{"start": "24h", "end": "30h"}], "calendar.shifts[0].start", "must be a time of day"),
+    ([{"start": "22h", "end": "21h"}], "calendar.shifts[0].end", "must be after start"),
+])
+def test_a_night_shift_may_not_overlap_the_next_day(shifts, field: str, fragment: str) -> None:
+    with pytest.raises(ConfigError) as error:
+        twin.line_from_text(yaml.safe_dump({"calendar": {"shifts": shifts},
+                                            "stations": [{"name": "M", "process": 1}]}))
+    assert error.value.field == field
+    assert fragment in str(error.value)
