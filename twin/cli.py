@@ -21,6 +21,7 @@ from rich.text import Text
 
 from twin import __version__
 from twin.config import Line
+from twin.diagnostics import Notice, line_notices
 from twin.errors import ConfigError, describe_problem
 from twin.io import config_hash, load_study, read_yaml, validate_as
 
@@ -49,6 +50,14 @@ def say_error(message: str) -> None:
     """One line on stderr. The message is printed as it is: a value like `[/]` is not rich markup."""
     line = " ".join(message.split())
     err.print(Text.assemble(("error:", "bold red"), " ", line), highlight=False, soft_wrap=True)
+
+
+def warn(notices: list[Notice]) -> None:
+    """Each warning as one `warning: <field>: <message>` line on stderr;
+    the command goes on."""
+    for notice in notices:
+        err.print(Text.assemble(("warning:", "bold yellow"), " ", str(notice)), highlight=False,
+                  soft_wrap=True)
 
 
 def fail(message: str, code: int = 2) -> typer.Exit:
@@ -112,6 +121,7 @@ def validate(file: Annotated[Path, typer.Argument(help="A line or study YAML fil
     """Check a line or study file; print a one-line summary, or the first problem and exit 2."""
     study = guarded(lambda: load_study(file))
     line = study.line
+    warn(line_notices(line))
     levers = [name for name in type(study.levers).model_fields
               if getattr(study.levers, name) is not None and getattr(study.levers, name).enabled]
     extra = f", levers: {', '.join(levers)}" if levers else ""
@@ -147,6 +157,7 @@ def run(
     if events_out is not None:
         guarded(lambda: _write_csv(results.part_records(), events_out))
     emit(results, format)
+    warn(results.warnings())
 
 
 def _write_csv(table, path: Path) -> None:

@@ -17,6 +17,7 @@ import pandas as pd
 
 from twin import __version__
 from twin.config import Line
+from twin.diagnostics import Notice, line_notices, run_notices
 from twin.engine import PartRecord, RunStats, simulate
 from twin.engine.states import ACTIVE_STATES, share_columns
 from twin.errors import ConfigError
@@ -91,6 +92,11 @@ class Results:
         return {"station": name, "frequency": float(counts.iloc[0] / len(self.kpis)),
                 "share": estimate(active.to_numpy()).to_json()}
 
+    def warnings(self) -> list[Notice]:
+        """What the user should know about this line and these runs (a tool wearing without
+        limit, a backlog that grows): `warning: <field>: <message>` lines for the CLI."""
+        return line_notices(self.line) + run_notices(self.line, self.runs)
+
     def product_summary(self) -> pd.DataFrame:
         """Throughput and lead time of good parts per product (mean and CI), indexed by (product,
         kpi); empty for a single-product line."""
@@ -143,6 +149,7 @@ class Results:
             "warmup_min": self.line.warmup,
             "kpis": _estimates_json(self.summary()),
             "bottleneck": self.bottleneck(),
+            "warnings": [str(notice) for notice in self.warnings()],
             "products": [
                 {"name": p.name, "kpis": _estimates_json(self.product_summary().loc[p.name])}
                 for p in self.line.products

@@ -49,8 +49,13 @@ from twin.engine.stats import RunStats, StationStats
 PRECISION_KPIS: tuple[str, ...] = (
     "cp", "cpk", "characteristic_mean", "characteristic_sigma", "defect_ppm",
 )
+SOURCE_KPIS: tuple[str, ...] = (
+    "lead_time_from_arrival_min", "source_wait_min", "source_backlog", "source_backlog_end",
+)
+"""What happens before the line: parts waiting at an arrival or CONWIP source (zero, and lead time
+from arrival = lead time, on a saturated source)."""
 LINE_KPIS: tuple[str, ...] = (
-    "throughput_per_hour", "lead_time_min", "wip", "availability", "performance",
+    "throughput_per_hour", "lead_time_min", "wip", *SOURCE_KPIS, "availability", "performance",
     "quality_rate", "oee", "bottleneck_share", "first_pass_yield", "scrap_rate", "escaped_ppm",
     "false_reject_rate", *PRECISION_KPIS, "unplanned_downtime_share", "changeover_share",
     "changeover_min", *ENERGY_KPIS, *COST_KPIS, "cost_levers_per_good_part",
@@ -208,6 +213,7 @@ def line_kpis(line: Line, stats: RunStats) -> dict[str, float]:
         "throughput_per_hour": good / observed * 60,
         "lead_time_min": _ratio(stats.lead_time_sum, stats.departed),
         "wip": stats.wip_area / observed,
+        **source_kpis(stats),
         "availability": availability,
         "performance": _ratio(oee, availability * quality),
         "quality_rate": quality,
@@ -222,6 +228,18 @@ def line_kpis(line: Line, stats: RunStats) -> dict[str, float]:
         **_line_state_shares(stats),
         **energy_kpis(line, stats),
         **cost_kpis(line, stats, {"levers": lever_cost_per_period(line)}),
+    }
+
+
+def source_kpis(stats: RunStats) -> dict[str, float]:
+    """Lead time from reaching the source (= the wait there + lead time from release, over shipped
+    parts), and the source backlog: time-average and at the end of the window."""
+    from_arrival = _ratio(stats.lead_time_from_arrival_sum, stats.departed)
+    return {
+        "lead_time_from_arrival_min": from_arrival,
+        "source_wait_min": from_arrival - _ratio(stats.lead_time_sum, stats.departed),
+        "source_backlog": stats.backlog_area / stats.observed_min,
+        "source_backlog_end": float(stats.backlog_end),
     }
 
 

@@ -16,8 +16,12 @@ if TYPE_CHECKING:
 LABELS: dict[str, tuple[str, str, float]] = {
     # kpi: (label, unit, scale)
     "throughput_per_hour": ("Throughput (good parts)", "/h", 1.0),
-    "lead_time_min": ("Lead time", "min", 1.0),
+    "lead_time_min": ("Lead time (from release)", "min", 1.0),
     "wip": ("WIP (time average)", "parts", 1.0),
+    "lead_time_from_arrival_min": ("Lead time (from arrival at the source)", "min", 1.0),
+    "source_wait_min": ("Wait at the source", "min", 1.0),
+    "source_backlog": ("Source backlog (time average)", "parts", 1.0),
+    "source_backlog_end": ("Source backlog at the end", "parts", 1.0),
     "availability": ("Availability (constraint)", "%", 100.0),
     "performance": ("Performance (constraint)", "%", 100.0),
     "quality_rate": ("Quality rate", "%", 100.0),
@@ -52,6 +56,9 @@ DETAIL_KPIS = frozenset(
 QUALITY_KPIS = frozenset({"first_pass_yield", "scrap_rate", "escaped_ppm", "false_reject_rate",
                           "cp", "cpk", "defect_ppm"})
 CHANGEOVER_KPIS = frozenset({"changeover_share", "changeover_min"})
+SOURCE_KPIS = frozenset({"lead_time_from_arrival_min", "source_wait_min", "source_backlog",
+                         "source_backlog_end"})
+"""Shown only when parts can wait at the source (arrivals, CONWIP); saturated lines have none."""
 
 
 def cost_table(summary, currency: str, title: str) -> Table:
@@ -99,11 +106,13 @@ def line_tables(results: Results) -> list[Table]:
     has_quality = any(spec.quality is not None for spec in line.stations)
     has_changeovers = any(spec.setup is not None or spec.setup_pairs or spec.quality is not None
                           for spec in line.stations)
+    saturated = line.source.kind == "saturated"
     for kpi, row in summary.iterrows():
         if not math.isfinite(row["mean"]) or str(kpi) in DETAIL_KPIS:
             continue  # undefined for this line (no costs, no characteristic) or detail only
         if (str(kpi) in QUALITY_KPIS and not has_quality) or (
-                str(kpi) in CHANGEOVER_KPIS and not has_changeovers):
+                str(kpi) in CHANGEOVER_KPIS and not has_changeovers) or (
+                str(kpi) in SOURCE_KPIS and saturated):
             continue  # the model has nothing to say about it for this line
         label, unit, scale = LABELS.get(str(kpi), (str(kpi), "", 1.0))
         ci = f"[{fmt(row['ci_low'] * scale)}, {fmt(row['ci_high'] * scale)}]"

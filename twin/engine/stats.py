@@ -69,8 +69,18 @@ class RunStats:
     released_total: int = 0
     departed_total: int = 0
     scrapped_total: int = 0
+    arrived: int = 0
+    """Parts that reached the source during the window (= released on a saturated source)."""
+    backlog_start: int = 0
     backlog_end: int = 0
-    """Parts that arrived but still wait at the source (arrival sources only)."""
+    """Parts that reached the source but still wait there, at the start and the end of the window
+    (an arrival source with a full first buffer, or CONWIP parts the first buffer cannot hold):
+    arrived = released + backlog_end − backlog_start."""
+    backlog_area: float = 0.0
+    """Time integral of the source backlog over the window (part-minutes)."""
+    lead_time_from_arrival_sum: float = 0.0
+    """Sum over shipped parts of their time from reaching the source to shipping (lead_time_sum
+    plus their wait at the source)."""
     series: dict[str, list[float]] = field(default_factory=dict)
     """Coarse time series over the window (time, cumulative departures, WIP) for charts."""
 
