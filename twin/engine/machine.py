@@ -123,8 +123,9 @@ class Machine:
     def run_lean(self):
         """The cycle of a machine with none of the optional features (the common case of a line
         model, and the benchmark's): take, process, hand on. Calendar failures still interrupt it.
-        Same results as `run`, with the state clock updated inline and nothing checked per part
-        that cannot apply."""
+        Same results as `run`, bit for bit (tests/test_engine_loops.py forces both on the same
+        lines), with the state clock updated inline and nothing checked per part that cannot
+        apply."""
         env = self.env
         station = self.station
         take = station.take
