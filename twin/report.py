@@ -18,7 +18,7 @@ LABELS: dict[str, tuple[str, str, float]] = {
     "throughput_per_hour": ("Throughput (good parts)", "/h", 1.0),
     "lead_time_min": ("Lead time (from release)", "min", 1.0),
     "wip": ("WIP (time average)", "parts", 1.0),
-    "lead_time_from_arrival_min": ("Lead time (from arrival at the source)", "min", 1.0),
+    "lead_time_from_arrival_min": ("Lead time (from arrival)", "min", 1.0),
     "source_wait_min": ("Wait at the source", "min", 1.0),
     "source_backlog": ("Source backlog (time average)", "parts", 1.0),
     "source_backlog_end": ("Source backlog at the end", "parts", 1.0),
