@@ -123,7 +123,8 @@ def check_invariants(line: twin.Line, stats: Any) -> None:
 
     - every machine's state minutes are non-negative and sum to the observed window;
     - conservation: parts in at the start + released = departed + scrapped + parts in at the end
-      (in the window and since t = 0);
+      (in the window and since t = 0), and at the source: waiting at the start + arrived =
+      released + waiting at the end;
     - Little's law as an exact sandwich: WIP area − Σ lead times of departed parts lies between
       −(parts in at warm-up) × warm-up and (parts in at the end) × window;
     - flow: no station completes more parts than were in or entered the line, no part departs that
@@ -137,6 +138,9 @@ def check_invariants(line: twin.Line, stats: Any) -> None:
     scrapped = getattr(stats, "scrapped", 0)
     scrapped_total = getattr(stats, "scrapped_total", 0)
     assert stats.wip_start + stats.released == stats.departed + scrapped + stats.wip_end
+    # the source: every part that reached it is released or still waits there (none on saturated)
+    assert stats.backlog_start + stats.arrived == stats.released + stats.backlog_end
+    assert line.source.kind != "saturated" or stats.backlog_end == stats.backlog_area == 0
     assert stats.released_total == stats.departed_total + scrapped_total + stats.wip_end
     assert min(stats.released, stats.departed, stats.wip_start, stats.wip_end) >= 0
     assert stats.departed_total >= stats.departed and stats.released_total >= stats.released

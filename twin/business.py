@@ -32,17 +32,13 @@ from twin.comparison import Comparison
 from twin.config.costs import PERIOD_MINUTES
 from twin.costs import COST_ITEMS
 from twin.engine.states import (
-    BLOCKED,
     BUSY,
-    DOWN,
-    MAINTENANCE,
-    OFF,
-    SETUP,
-    STARVED,
-    TOOL_CHANGE,
-    WAITING_OPERATOR,
+    CHANGEOVER_STATES,
+    IDLE_STATES,
+    UNPLANNED_STOPS,
+    group_minutes,
 )
-from twin.kpi import constraint_index, ideal_cycle
+from twin.kpi import constraint_index, ideal_minutes, planned_and_operating
 from twin.levers import annual_cost
 from twin.stats import Estimate, estimate
 
@@ -154,7 +150,6 @@ def six_big_losses(results) -> pd.Series:
     """The six big losses at the line's constraint, as shares of its planned time (means)."""
     line = results.line
     index = constraint_index(line)
-    cycle = ideal_cycle(line, index)
     losses = ("breakdowns", "setups and adjustments", "idling and minor stops", "reduced speed",
               "defects and rework", "start-up rejects")
     shares: dict[str, list[float]] = {k: [] for k in losses}
@@ -162,12 +157,11 @@ def six_big_losses(results) -> pd.Series:
     for run, q in zip(results.runs, quality, strict=True):
         station = run.stations[index]
         minutes = station.state_minutes.sum(axis=0)
-        planned = run.observed_min * station.machines - minutes[OFF] - minutes[MAINTENANCE]
-        ideal = station.completed * cycle
-        shares["breakdowns"].append(minutes[DOWN] / planned)
-        shares["setups and adjustments"].append((minutes[SETUP] + minutes[TOOL_CHANGE]) / planned)
-        shares["idling and minor stops"].append(
-            (minutes[STARVED] + minutes[BLOCKED] + minutes[WAITING_OPERATOR]) / planned)
+        planned, _ = planned_and_operating(station, run.observed_min)
+        ideal = ideal_minutes(line, index, station)
+        shares["breakdowns"].append(group_minutes(minutes, UNPLANNED_STOPS) / planned)
+        shares["setups and adjustments"].append(group_minutes(minutes, CHANGEOVER_STATES) / planned)
+        shares["idling and minor stops"].append(group_minutes(minutes, IDLE_STATES) / planned)
         shares["reduced speed"].append((minutes[BUSY] - ideal) / planned)
         shares["defects and rework"].append((1 - q) * ideal / planned)
         shares["start-up rejects"].append(0.0)

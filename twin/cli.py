@@ -21,6 +21,7 @@ from rich.text import Text
 
 from twin import __version__
 from twin.config import Line
+from twin.diagnostics import Notice, line_notices
 from twin.display import plain, spreadsheet_safe
 from twin.errors import ConfigError, RunError, describe_problem
 from twin.io import config_hash, load_study, read_yaml, validate_as
@@ -58,6 +59,12 @@ def say_note(message: str, label: str = "note") -> None:
     label "warning", `warning: --precision 1%: not met ...`)."""
     err.print(Text.assemble((f"{label}:", "bold yellow" if label == "warning" else "bold"), " ",
                             " ".join(plain(message).split())), highlight=False, soft_wrap=True)
+
+
+def warn(notices: list[Notice]) -> None:
+    """Each warning as one `warning: <field>: <message>` line on stderr; the command goes on."""
+    for notice in notices:
+        say_note(str(notice), "warning")
 
 
 def fail(message: str, code: int = 2) -> typer.Exit:
@@ -118,6 +125,7 @@ def validate(file: Annotated[Path, typer.Argument(help="A line or study YAML fil
     """Check a line or study file; print a one-line summary, or the first problem and exit 2."""
     study = guarded(lambda: load_study(file))
     line = study.line
+    warn(line_notices(line))
     levers = [name for name in type(study.levers).model_fields
               if getattr(study.levers, name) is not None and getattr(study.levers, name).enabled]
     extra = f", levers: {', '.join(levers)}" if levers else ""
@@ -155,6 +163,7 @@ def run(
     if events_out is not None:
         write_csv(results.part_records(), events_out, "--events-out", inputs=[file])
     emit(results, format)
+    warn(results.warnings())
 
 
 def write_csv(table, path: Path, option: str, inputs: Sequence[Path] = ()) -> None:

@@ -2,12 +2,13 @@
 
 Every machine draws, in each state, the power its station's `energy:` block gives (kW per machine):
 
-    busy                                  → busy
-    starved, blocked, waiting_operator    → idle      (switched on, nothing to do)
-    down                                  → down
-    maintenance, setup, tool_change       → setup     (defaults to idle)
-    off                                   → off
+    busy                                                  → busy
+    IDLE_STATES     (starved, blocked, waiting_operator)  → idle   (switched on, nothing to do)
+    UNPLANNED_STOPS (down)                                → down
+    PLANNED_STOPS   (maintenance, setup, tool_change)     → setup  (defaults to idle)
+    off                                                   → off
 
+(the groups live in `twin.engine.states`)
 so the energy of a run is exactly Σ over machines and states of (state minutes / 60) × kW. A station
 without an `energy:` block draws nothing. Figures per period are scaled from the observed window to
 the cost period (`costs.period`), or to a week when the line has no `costs:` block. CO2 needs a grid
@@ -23,18 +24,7 @@ import numpy as np
 from twin.config import Line
 from twin.config.costs import PERIOD_MINUTES
 from twin.config.operations import Energy
-from twin.engine.states import (
-    BLOCKED,
-    BUSY,
-    DOWN,
-    MAINTENANCE,
-    OFF,
-    SETUP,
-    STARVED,
-    STATES,
-    TOOL_CHANGE,
-    WAITING_OPERATOR,
-)
+from twin.engine.states import BUSY, IDLE_STATES, OFF, PLANNED_STOPS, STATES, UNPLANNED_STOPS
 from twin.engine.stats import RunStats, StationStats
 
 NAN = float("nan")
@@ -55,9 +45,9 @@ def power_by_state(energy: Energy | None) -> np.ndarray:
         return power
     setup = energy.idle if energy.setup is None else energy.setup
     power[BUSY] = energy.busy
-    power[[STARVED, BLOCKED, WAITING_OPERATOR]] = energy.idle
-    power[DOWN] = energy.down
-    power[[MAINTENANCE, SETUP, TOOL_CHANGE]] = setup
+    power[list(IDLE_STATES)] = energy.idle
+    power[list(UNPLANNED_STOPS)] = energy.down
+    power[list(PLANNED_STOPS)] = setup
     power[OFF] = energy.off
     return power
 

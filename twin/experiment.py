@@ -19,7 +19,9 @@ import pandas as pd
 
 from twin import __version__
 from twin.config import Line
+from twin.diagnostics import Notice, line_notices, run_notices
 from twin.engine import PartRecord, RunStats, simulate
+from twin.engine.states import ACTIVE_STATES, share_columns
 from twin.errors import ConfigError, RunError
 from twin.io import config_hash
 from twin.kpi import LINE_KPIS, bottleneck, line_kpis, station_kpis
@@ -86,13 +88,19 @@ class Results:
         return pd.concat(frames).reset_index().set_index(["station", "kpi"])
 
     def bottleneck(self) -> dict[str, object]:
-        """The station most often the bottleneck, how often, and its active share."""
+        """The station most often the bottleneck, how often, and its active share (the same states
+        as the `bottleneck_share` KPI: `ACTIVE_STATES`)."""
         counts = self.kpis["bottleneck"].value_counts()
         name = str(counts.index[0])
         shares = self.stations[self.stations["station"] == name]
-        active = shares[["share_busy", "share_down", "share_maintenance", "share_setup"]].sum(axis=1)
+        active = shares[share_columns(ACTIVE_STATES)].sum(axis=1)
         return {"station": name, "frequency": float(counts.iloc[0] / len(self.kpis)),
                 "share": estimate(active.to_numpy()).to_json()}
+
+    def warnings(self) -> list[Notice]:
+        """What the user should know about this line and these runs (a tool wearing without
+        limit, a backlog that grows): `warning: <field>: <message>` lines for the CLI."""
+        return line_notices(self.line) + run_notices(self.line, self.runs)
 
     def product_summary(self) -> pd.DataFrame:
         """Throughput and lead time of good parts per product (mean and CI), indexed by (product,
@@ -146,6 +154,7 @@ class Results:
             "warmup_min": self.line.warmup,
             "kpis": _estimates_json(self.summary()),
             "bottleneck": self.bottleneck(),
+            "warnings": [str(notice) for notice in self.warnings()],
             "products": [
                 {"name": p.name, "kpis": _estimates_json(self.product_summary().loc[p.name])}
                 for p in self.line.products

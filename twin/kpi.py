@@ -4,15 +4,19 @@ Definitions (per machine, summed over a station's machines, over the observed wi
 - planned time  = observed − off − maintenance (planned downtime is not a loss, ISO 22400 PBT)
 - operating     = planned − down − setup − tool change   (availability losses)
 - availability  = operating / planned
-- performance   = parts completed × ideal cycle / operating (idling, starving, blocking, slow cycles)
+- performance   = Σ parts completed × the ideal cycle of their product / operating (idling,
+                  starving, blocking, slow cycles)
 - quality rate  = good / produced
 - OEE           = availability × performance × quality
 
-The line's OEE is that of its *constraint*: the station with the longest ideal cycle per machine
-(mean process time / machines). Line OEE = good parts × constraint's ideal cycle / its planned
-time; availability is the constraint's, quality = good / (shipped + scrapped + reworked), and
-performance is what makes A × P × Q = OEE hold exactly. The *bottleneck* is measured instead: the
-station with the highest active share (busy + down + maintenance + setup + tool change).
+The ideal cycle of a part is the mean process time of its own product at the station. The line's
+OEE is that of its *constraint*: the station with the longest ideal cycle per machine (mean
+process time over the product mix / machines). Line OEE = Σ good parts × the constraint's ideal
+cycle of their product / its planned time; availability is the constraint's, quality = good /
+(shipped + scrapped + reworked), and performance is what makes A × P × Q = OEE hold exactly. The
+*bottleneck* is measured instead: the station with the highest active share (`ACTIVE_STATES`:
+busy + down + maintenance + setup + tool change). Every state group comes from
+`twin.engine.states`.
 
 Precision KPIs come from every part as produced, before inspection sorts them. `cp`/`cpk` use the
 overall standard deviation of the run (what AIAG calls Pp/Ppk); with several characteristics the
@@ -34,19 +38,24 @@ from twin.engine.states import (
     ACTIVE_STATES,
     AVAILABILITY_LOSSES,
     BUSY,
-    DOWN,
+    CHANGEOVER_STATES,
     PLANNED_DOWNTIME,
-    SETUP,
     STATES,
-    TOOL_CHANGE,
+    UNPLANNED_STOPS,
+    group_minutes,
 )
 from twin.engine.stats import RunStats, StationStats
 
 PRECISION_KPIS: tuple[str, ...] = (
     "cp", "cpk", "characteristic_mean", "characteristic_sigma", "defect_ppm",
 )
+SOURCE_KPIS: tuple[str, ...] = (
+    "lead_time_from_arrival_min", "source_wait_min", "source_backlog", "source_backlog_end",
+)
+"""What happens before the line: parts waiting at an arrival or CONWIP source (zero, and lead time
+from arrival = lead time, on a saturated source)."""
 LINE_KPIS: tuple[str, ...] = (
-    "throughput_per_hour", "lead_time_min", "wip", "availability", "performance",
+    "throughput_per_hour", "lead_time_min", "wip", *SOURCE_KPIS, "availability", "performance",
     "quality_rate", "oee", "bottleneck_share", "first_pass_yield", "scrap_rate", "escaped_ppm",
     "false_reject_rate", *PRECISION_KPIS, "unplanned_downtime_share", "changeover_share",
     "changeover_min", *ENERGY_KPIS, *COST_KPIS, "cost_levers_per_good_part",
@@ -60,13 +69,48 @@ STATION_KPIS: tuple[str, ...] = (
 NAN = float("nan")
 
 
+def ideal_cycles(line: Line, index: int) -> list[float]:
+    """Ideal cycle time of one machine of station `index` for each product (its mean process time
+    for that product: `process_by_product`, else `process`), minutes; one entry without a mix."""
+    spec = line.stations[index]
+    if not line.products:
+        return [dist_mean(spec.process)]
+    return [dist_mean(spec.process_by_product.get(p.name, spec.process)) for p in line.products]
+
+
+def product_mix(line: Line) -> list[float]:
+    """Expected fraction of released parts of each product: lots of the release sequence, or lots
+    drawn by share, each of its lot size (one entry, 1.0, without a mix)."""
+    products = line.products
+    if not products:
+        return [1.0]
+    if line.release_sequence:
+        names = [p.name for p in products]
+        parts = [0.0] * len(products)
+        for name in line.release_sequence:
+            parts[names.index(name)] += products[names.index(name)].lot_size
+    else:
+        parts = [p.share * p.lot_size for p in products]
+    total = sum(parts)
+    return [n / total for n in parts]
+
+
 def ideal_cycle(line: Line, index: int) -> float:
-    """Ideal cycle time of one machine of station `index` (its mean process time), minutes."""
-    return dist_mean(line.stations[index].process)
+    """Ideal cycle time of one machine of station `index` over the product mix, minutes."""
+    return float(np.dot(product_mix(line), ideal_cycles(line, index)))
+
+
+def ideal_minutes(line: Line, index: int, stats: StationStats) -> float:
+    """Ideal time of the parts station `index` completed, part by part: each at the ideal cycle of
+    its own product, so performance cannot pass 100% just because a product is quicker."""
+    if not stats.completed_by_product:  # every product has the station's one process time
+        return stats.completed * ideal_cycles(line, index)[0]
+    return float(np.dot(stats.completed_by_product, ideal_cycles(line, index)))
 
 
 def constraint_index(line: Line) -> int:
-    """The station with the longest ideal cycle per machine: the line's designed constraint."""
+    """The station with the longest ideal cycle per machine (over the product mix): the line's
+    designed constraint."""
     loads = [ideal_cycle(line, i) / s.machines for i, s in enumerate(line.stations)]
     return int(np.argmax(loads))
 
@@ -75,10 +119,11 @@ def _ratio(numerator: float, denominator: float) -> float:
     return numerator / denominator if denominator > 0 else NAN
 
 
-def _planned_and_operating(stats: StationStats, observed: float) -> tuple[float, float]:
+def planned_and_operating(stats: StationStats, observed: float) -> tuple[float, float]:
+    """(planned, operating) machine minutes of a station: ISO 22400's PBT and APT."""
     minutes = stats.state_minutes.sum(axis=0)
-    planned = observed * stats.machines - sum(minutes[s] for s in PLANNED_DOWNTIME)
-    return planned, planned - sum(minutes[s] for s in AVAILABILITY_LOSSES)
+    planned = observed * stats.machines - group_minutes(minutes, PLANNED_DOWNTIME)
+    return planned, planned - group_minutes(minutes, AVAILABILITY_LOSSES)
 
 
 def precision(line: Line, index: int, stats: CharacteristicStats | None) -> dict[str, float]:
@@ -104,9 +149,9 @@ def precision(line: Line, index: int, stats: CharacteristicStats | None) -> dict
 def station_kpis(line: Line, stats: StationStats, index: int, observed: float) -> dict[str, float]:
     minutes = stats.state_minutes.sum(axis=0)
     total = observed * stats.machines
-    planned, operating = _planned_and_operating(stats, observed)
+    planned, operating = planned_and_operating(stats, observed)
     availability = _ratio(operating, planned)
-    performance = _ratio(stats.completed * ideal_cycle(line, index), operating)
+    performance = _ratio(ideal_minutes(line, index, stats), operating)
     capability = precision(line, index, stats.characteristic)
     produced = stats.characteristic.produced if stats.characteristic else 0
     quality = 1.0 - stats.characteristic.defects / produced if produced else 1.0
@@ -130,7 +175,7 @@ def station_kpis(line: Line, stats: StationStats, index: int, observed: float) -
 
 def active_share(stats: StationStats, observed: float) -> float:
     minutes = stats.state_minutes.sum(axis=0)
-    return float(sum(minutes[s] for s in ACTIVE_STATES) / (observed * stats.machines))
+    return group_minutes(minutes, ACTIVE_STATES) / (observed * stats.machines)
 
 
 def bottleneck(stats: RunStats) -> tuple[int, float]:
@@ -155,18 +200,20 @@ def line_precision(line: Line, stats: RunStats) -> dict[str, float]:
 def line_kpis(line: Line, stats: RunStats) -> dict[str, float]:
     observed = stats.observed_min
     constraint = constraint_index(line)
-    planned, operating = _planned_and_operating(stats.stations[constraint], observed)
+    planned, operating = planned_and_operating(stats.stations[constraint], observed)
     availability = _ratio(operating, planned)
     good = stats.good
     left = stats.departed + stats.scrapped
     quality = _ratio(good, left + stats.reworks) if left + stats.reworks else 1.0
-    oee = _ratio(good * ideal_cycle(line, constraint), planned)
+    good_ideal = float(np.dot(stats.good_by_product, ideal_cycles(line, constraint)))
+    oee = _ratio(good_ideal, planned)
     inspection = stats.inspection
     _, share = bottleneck(stats)
     return {
         "throughput_per_hour": good / observed * 60,
         "lead_time_min": _ratio(stats.lead_time_sum, stats.departed),
         "wip": stats.wip_area / observed,
+        **source_kpis(stats),
         "availability": availability,
         "performance": _ratio(oee, availability * quality),
         "quality_rate": quality,
@@ -181,6 +228,18 @@ def line_kpis(line: Line, stats: RunStats) -> dict[str, float]:
         **_line_state_shares(stats),
         **energy_kpis(line, stats),
         **cost_kpis(line, stats, {"levers": lever_cost_per_period(line)}),
+    }
+
+
+def source_kpis(stats: RunStats) -> dict[str, float]:
+    """Lead time from reaching the source (= the wait there + lead time from release, over shipped
+    parts), and the source backlog: time-average and at the end of the window."""
+    from_arrival = _ratio(stats.lead_time_from_arrival_sum, stats.departed)
+    return {
+        "lead_time_from_arrival_min": from_arrival,
+        "source_wait_min": from_arrival - _ratio(stats.lead_time_sum, stats.departed),
+        "source_backlog": stats.backlog_area / stats.observed_min,
+        "source_backlog_end": float(stats.backlog_end),
     }
 
 
@@ -200,7 +259,7 @@ def _line_state_shares(stats: RunStats) -> dict[str, float]:
     total = stats.observed_min * sum(s.machines for s in stats.stations)
     setups = sum(s.setups for s in stats.stations)
     return {
-        "unplanned_downtime_share": minutes[DOWN] / total,
-        "changeover_share": (minutes[SETUP] + minutes[TOOL_CHANGE]) / total,
+        "unplanned_downtime_share": group_minutes(minutes, UNPLANNED_STOPS) / total,
+        "changeover_share": group_minutes(minutes, CHANGEOVER_STATES) / total,
         "changeover_min": sum(s.setup_minutes for s in stats.stations) / setups if setups else NAN,
     }

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from rich.table import Table
 
 from twin.display import markup
+from twin.engine.states import STATE_SHORT_LABELS, STATES
 
 if TYPE_CHECKING:
     from twin.experiment import Results
@@ -15,8 +16,12 @@ if TYPE_CHECKING:
 LABELS: dict[str, tuple[str, str, float]] = {
     # kpi: (label, unit, scale)
     "throughput_per_hour": ("Throughput (good parts)", "/h", 1.0),
-    "lead_time_min": ("Lead time", "min", 1.0),
+    "lead_time_min": ("Lead time (from release)", "min", 1.0),
     "wip": ("WIP (time average)", "parts", 1.0),
+    "lead_time_from_arrival_min": ("Lead time (from arrival)", "min", 1.0),
+    "source_wait_min": ("Wait at the source", "min", 1.0),
+    "source_backlog": ("Source backlog (time average)", "parts", 1.0),
+    "source_backlog_end": ("Source backlog at the end", "parts", 1.0),
     "availability": ("Availability (constraint)", "%", 100.0),
     "performance": ("Performance (constraint)", "%", 100.0),
     "quality_rate": ("Quality rate", "%", 100.0),
@@ -51,6 +56,9 @@ DETAIL_KPIS = frozenset(
 QUALITY_KPIS = frozenset({"first_pass_yield", "scrap_rate", "escaped_ppm", "false_reject_rate",
                           "cp", "cpk", "defect_ppm"})
 CHANGEOVER_KPIS = frozenset({"changeover_share", "changeover_min"})
+SOURCE_KPIS = frozenset({"lead_time_from_arrival_min", "source_wait_min", "source_backlog",
+                         "source_backlog_end"})
+"""Shown only when parts can wait at the source (arrivals, CONWIP); saturated lines have none."""
 
 
 def cost_table(summary, currency: str, title: str) -> Table:
@@ -88,9 +96,7 @@ def fmt(value: float, digits: int = 3) -> str:
     return f"{value:,.{max(0, digits - 1 - magnitude)}f}"
 
 
-STATE_COLUMNS = [("busy", "share_busy"), ("starved", "share_starved"), ("blocked", "share_blocked"),
-                 ("down", "share_down"), ("maint.", "share_maintenance"), ("setup", "share_setup"),
-                 ("tool", "share_tool_change"), ("wait op.", "share_waiting_operator"), ("off", "share_off")]
+STATE_COLUMNS = [(STATE_SHORT_LABELS[state], f"share_{state}") for state in STATES]
 RESULT_COLUMNS = [("avail.", "availability"), ("OEE", "oee"), ("buffer", "buffer_mean"),
                   ("parts/h", "throughput_per_hour")]
 _CELL = 10
@@ -104,8 +110,8 @@ def station_tables(results: Results, bottleneck: str, width: int | None = None) 
     line = results.line
     stations = results.station_summary()["mean"]
     names = [spec.name for spec in line.stations]
-    states = [(label, kpi) for label, kpi in STATE_COLUMNS
-              if any((n, kpi) in stations.index and float(stations.loc[(n, kpi)]) > 0 for n in names)]
+    states = [(label, kpi) for label, kpi in STATE_COLUMNS if kpi == "share_busy" or
+              any((n, kpi) in stations.index and float(stations.loc[(n, kpi)]) > 0 for n in names)]
     name_width = max(len(n) for n in names) + 6
     columns_wanted = states + RESULT_COLUMNS
     decimals, cell = 1, _CELL
@@ -144,11 +150,13 @@ def line_tables(results: Results, width: int | None = None) -> list[Table]:
     has_quality = any(spec.quality is not None for spec in line.stations)
     has_changeovers = any(spec.setup is not None or spec.setup_pairs or spec.quality is not None
                           for spec in line.stations)
+    saturated = line.source.kind == "saturated"
     for kpi, row in summary.iterrows():
         if not math.isfinite(row["mean"]) or str(kpi) in DETAIL_KPIS:
             continue  # undefined for this line (no costs, no characteristic) or detail only
         if (str(kpi) in QUALITY_KPIS and not has_quality) or (
-                str(kpi) in CHANGEOVER_KPIS and not has_changeovers):
+                str(kpi) in CHANGEOVER_KPIS and not has_changeovers) or (
+                str(kpi) in SOURCE_KPIS and saturated):
             continue  # the model has nothing to say about it for this line
         label, unit, scale = LABELS.get(str(kpi), (str(kpi), "", 1.0))
         ci = f"[{fmt(row['ci_low'] * scale)}, {fmt(row['ci_high'] * scale)}]"

@@ -28,7 +28,9 @@ class SetupPair(StrictModel):
 
 
 class Shift(StrictModel):
-    """One working shift of a day, from `start` to `end` (time of day; end may pass midnight)."""
+    """One working shift of a day, from `start` to `end` (time of day; end may pass midnight:
+    a night shift `{start: 22h, end: 30h}` runs to 6 h the next morning, and belongs to the day it
+    starts on)."""
 
     start: NonNegativeDuration = 0.0
     end: PositiveDuration
@@ -37,7 +39,9 @@ class Shift(StrictModel):
 class WorkCalendar(StrictModel):
     """Working time: shifts each working day; outside them machines are `off`.
 
-    Days run Monday to Sunday from time 0; the first `days_per_week` days of each week work.
+    Days run Monday to Sunday from time 0; the first `days_per_week` days of each week work. A
+    shift starts within its day and may run past midnight into the next (a night shift), as long
+    as it does not overlap the next day's first shift.
     """
 
     shifts: list[Shift] = Field(min_length=1)
@@ -48,16 +52,20 @@ class WorkCalendar(StrictModel):
         day = 24 * 60.0
         previous_end = 0.0
         for index, shift in enumerate(self.shifts):
+            if shift.start >= day:
+                raise field_error(f"shifts[{index}].start", f"must be a time of day (< 24h), "
+                                  f"got {shift.start:g} min")
             if shift.end <= shift.start:
                 raise field_error(f"shifts[{index}].end",
                                   f"must be after start ({shift.start:g} min), got {shift.end:g}")
-            if shift.end > day:
-                raise field_error(f"shifts[{index}].end", f"must be within the day (<= 24h), "
-                                  f"got {shift.end:g} min")
             if shift.start < previous_end:
                 raise field_error(f"shifts[{index}].start",
                                   f"shifts must be in order and not overlap, got {shift.start:g} min")
             previous_end = shift.end
+        last, first = len(self.shifts) - 1, self.shifts[0]
+        if previous_end > first.start + day:
+            raise field_error(f"shifts[{last}].end", f"runs into the next day's first shift (starting "
+                              f"{first.start + day:g} min), got {previous_end:g} min")
         return self
 
     def working_windows(self, horizon: float) -> list[tuple[float, float]]:

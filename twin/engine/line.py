@@ -34,11 +34,13 @@ deviation of the station's characteristic or None, outcome "passed" | "rejected"
 
 
 class Part:
-    __slots__ = ("id", "product", "q", "release", "reworks")
+    __slots__ = ("arrival", "id", "product", "q", "release", "reworks")
 
     def __init__(self, part_id: int, release: float, product: int) -> None:
         self.id = part_id
         self.release = release
+        self.arrival = release
+        """When the part reached the source (it may wait there before its release)."""
         self.product = product
         self.q: dict[int, float] | None = None
         """Deviation from nominal of each characteristic, by the number of the station shaping it."""
@@ -58,6 +60,8 @@ class LineSim:
         self.wip_area = 0.0
         self.wip_last = 0.0
         self.released_total = self.departed_total = self.scrapped_total = self.good_total = 0
+        self.backlog = 0
+        """Parts waiting at an arrival or CONWIP source: arrived, not yet released into the line."""
         self.conwip_first: StationSim | None = None
         self.limits: dict[int, tuple[float, float]] = {}
         """Spec limits as deviations, by station number (to tell good parts from escapes)."""
@@ -69,22 +73,35 @@ class LineSim:
 
     def reset_counters(self) -> None:
         """Start the observed window: counters restart, WIP integral from now."""
-        self.wip_last = self.env._now
-        self.wip_area = 0.0
+        self.wip_last = self.backlog_last = self.env._now
+        self.wip_area = self.backlog_area = 0.0
         self.released = self.departed = self.good = self.escaped = self.first_pass_good = 0
-        self.scrapped = self.reworks = 0
-        self.lead_sum = self.scrap_lead_sum = 0.0
+        self.scrapped = self.reworks = self.arrived = 0
+        self.lead_sum = self.scrap_lead_sum = self.arrival_lead_sum = 0.0
         self.good_by_product = [0] * self.n_products
         self.lead_by_product = [0.0] * self.n_products
         self.inspections.__dict__.update(InspectionCounts().__dict__)
 
+    def advance_backlog(self, now: float) -> None:
+        """Bring the backlog's time integral up to `now` (before it changes, and at the end)."""
+        self.backlog_area += self.backlog * (now - self.backlog_last)
+        self.backlog_last = now
+
     def new_part(self) -> Part:
+        """A part reaching an arrival or CONWIP source, to be released when the line takes it."""
         self.next_id += 1
         product = next(self.products) if self.products is not None else 0
-        return Part(self.next_id, -1.0, product)
+        part = Part(self.next_id, -1.0, product)
+        part.arrival = now = self.env._now
+        self.advance_backlog(now)
+        self.arrived += 1
+        self.backlog += 1
+        return part
 
     def release(self, part: Part) -> None:
         now = self.env._now
+        self.advance_backlog(now)
+        self.backlog -= 1
         self.wip_area += self.wip * (now - self.wip_last)
         self.wip_last = now
         self.wip += 1
@@ -119,6 +136,7 @@ class LineSim:
         """Shipped to the customer: good if every characteristic is in spec, else an escape."""
         lead = self._leave(part)
         self.lead_sum += lead
+        self.arrival_lead_sum += lead + (part.release - part.arrival)
         self.departed += 1
         self.departed_total += 1
         if part.q is not None and self._defective(part):
@@ -163,6 +181,8 @@ def build(env: simpy.Environment, line: Line, streams: Streams,
         station = StationSim(env, number, spec.name, spec.buffer,
                              streams.sampler(spec.process, number, Purpose.PROCESS), sim)
         station.draw_by_product = process_samplers(line, number, streams)
+        if station.draw_by_product is not None:
+            station.completed_by_product = [0] * len(line.products)
         station.setups = setup_times(line, number, streams)
         if spec.quality is not None:
             sim.limits[number] = spec.quality.characteristic.deviation_limits
@@ -251,6 +271,7 @@ def _warmup(env: simpy.Environment, warmup: float, sim: LineSim, stations: list[
     yield env.timeout(warmup)
     sim.reset_counters()
     start["wip"] = sim.wip
+    start["backlog"] = sim.backlog
     for station in stations:
         station.reset_counters()
 
@@ -272,7 +293,7 @@ def simulate(line: Line, replication: int = 0, *, seed: int | None = None,
     env = simpy.Environment()
     streams = Streams(line.seed if seed is None else seed, replication)
     sim, stations, _ = build(env, line, streams, log)
-    start = {"wip": 0}
+    start = {"wip": 0, "backlog": 0}
     if line.warmup > 0:
         env.process(_warmup(env, line.warmup, sim, stations, start))
     series: dict[str, list[float]] = {"time_min": [], "good": [], "wip": []}
@@ -280,6 +301,7 @@ def simulate(line: Line, replication: int = 0, *, seed: int | None = None,
     env.run(until=line.horizon)
 
     sim.wip_area += sim.wip * (env.now - sim.wip_last)
+    sim.advance_backlog(env.now)
     station_stats = []
     for station in stations:
         station.flush()
@@ -294,9 +316,10 @@ def simulate(line: Line, replication: int = 0, *, seed: int | None = None,
             characteristic=copy.copy(station.characteristic),
             repair_minutes=sum(m.repair_minutes for m in station.machines),
             planned_minutes=station.planned_minutes, setups=station.setups_done,
+            completed_by_product=list(station.completed_by_product),
             setup_minutes=station.setup_minutes,
         ))
-    backlog = len(stations[0].blocked) if isinstance(line.source, ArrivalSource) else 0
+    saturated = not isinstance(line.source, ArrivalSource | ConwipSource)
     return RunStats(
         replication=replication, warmup_min=line.warmup, horizon_min=line.horizon,
         stations=station_stats, released=sim.released, departed=sim.departed,
@@ -306,5 +329,7 @@ def simulate(line: Line, replication: int = 0, *, seed: int | None = None,
         first_pass_good=sim.first_pass_good, scrapped=sim.scrapped, reworks=sim.reworks,
         scrap_lead_time_sum=sim.scrap_lead_sum, inspection=copy.copy(sim.inspections),
         good_by_product=list(sim.good_by_product), lead_time_by_product=list(sim.lead_by_product),
-        backlog_end=backlog, series=series,
+        arrived=sim.released if saturated else sim.arrived, backlog_start=start["backlog"],
+        backlog_end=sim.backlog, backlog_area=sim.backlog_area,
+        lead_time_from_arrival_sum=sim.arrival_lead_sum, series=series,
     )

@@ -8,7 +8,8 @@ blocked. Everything else is switched on per machine only when the line asks for 
   only, so it can only expire during processing. On the `calendar` clock a separate process
   interrupts the machine wherever it waits (busy, starved or blocked).
 - Shifts: outside working time the machine is `off`; a part in progress pauses at the end of the
-  shift and resumes at the start of the next one; nothing is lost.
+  shift and resumes at the start of the next one; nothing is lost. A calendar failure that strikes
+  off shift is repaired at once (the crew works off shift): `down`, then `off` again.
 - Preventive maintenance is taken at the end of the part in progress once the operating age reaches
   the interval; it renews the machine (the operating failure clock restarts).
 """
@@ -122,8 +123,9 @@ class Machine:
     def run_lean(self):
         """The cycle of a machine with none of the optional features (the common case of a line
         model, and the benchmark's): take, process, hand on. Calendar failures still interrupt it.
-        Same results as `run`, with the state clock updated inline and nothing checked per part
-        that cannot apply."""
+        Same results as `run`, bit for bit (tests/test_engine_loops.py forces both on the same
+        lines), with the state clock updated inline and nothing checked per part that cannot
+        apply."""
         env = self.env
         station = self.station
         take = station.take
@@ -185,7 +187,8 @@ class Machine:
                 operator = yield from self.prepare(part)
                 if self.pending_failure:  # a calendar failure struck during setup or off shift
                     yield from self.breakdown()
-            to(BUSY)
+            if self.state != BUSY:  # as in `run_lean`: one busy stretch is one sum, bit for bit
+                to(BUSY)
             station.started += 1
             work = draw() if draws is None else draws[part.product]()
             start = env._now
@@ -198,6 +201,8 @@ class Machine:
                 yield from self.work(work)
             self.age += work
             station.completed += 1
+            if draws is not None:
+                station.completed_by_product[part.product] += 1
             end = env._now
             if operator_for_process:
                 self.operators.release(operator)
@@ -306,8 +311,18 @@ class Machine:
                 return
 
     def wait_for_shift(self):
+        """Off until the next shift starts. A calendar failure may strike meanwhile: the machine is
+        repaired when it strikes (repairs carry on off shift), then waits on if still off shift."""
         self.to(OFF)
-        yield self.shifts.next_start()
+        while True:
+            try:
+                yield self.shifts.next_start()
+                return
+            except Interrupt:
+                yield from self.breakdown()
+                if self.shifts.working:
+                    return
+                self.to(OFF)
 
     def work(self, duration: float):
         """Process for `duration` of busy time, pausing for operating failures and shift ends."""
@@ -438,8 +453,17 @@ class Machine:
                 self.detected = self.monitor.detects()
             yield env.timeout(self.life)
             self.repaired = env.event()
-            if self.state in (BUSY, STARVED, BLOCKED) and self.process.target is not None:
+            if self.interruptible() and self.process.target is not None:
                 self.process.interrupt()
             else:
                 self.pending_failure = True
             yield self.repaired
+
+    def interruptible(self) -> bool:
+        """Whether the machine waits where a failure can strike at once: processing, starved,
+        blocked, or off shift (idle, or with a part or a changeover paused). Elsewhere (a stop in
+        progress, waiting for an operator) the failure strikes when that is over."""
+        state = self.state
+        if state == OFF:
+            return self.off_saved != WAITING_OPERATOR
+        return state in (BUSY, STARVED, BLOCKED)

@@ -59,6 +59,8 @@ class StationSim:
         self.last = 0.0
         self.started = 0
         self.completed = 0
+        self.completed_by_product: list[int] = []
+        """Completions by product index, kept only where process times differ by product."""
         self.failures = 0
         self.planned_stops = 0
 
@@ -152,6 +154,7 @@ class StationSim:
         self.flush()
         self.area = 0.0
         self.started = self.completed = self.failures = self.planned_stops = self.setups_done = 0
+        self.completed_by_product = [0] * len(self.completed_by_product)
         self.setup_minutes = 0.0
         self.planned_minutes = 0.0
         if self.characteristic is not None:

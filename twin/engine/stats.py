@@ -19,6 +19,9 @@ class StationStats:
     """Shape (machines, len(STATES)): minutes each machine spent in each state."""
     started: int = 0
     completed: int = 0
+    completed_by_product: list[int] = field(default_factory=list)
+    """Completions by product index where process times differ by product (else empty): what
+    the station's ideal time is made of."""
     failures: int = 0
     planned_stops: int = 0
     buffer_area: float = 0.0
@@ -66,8 +69,18 @@ class RunStats:
     released_total: int = 0
     departed_total: int = 0
     scrapped_total: int = 0
+    arrived: int = 0
+    """Parts that reached the source during the window (= released on a saturated source)."""
+    backlog_start: int = 0
     backlog_end: int = 0
-    """Parts that arrived but still wait at the source (arrival sources only)."""
+    """Parts that reached the source but still wait there, at the start and the end of the window
+    (an arrival source with a full first buffer, or CONWIP parts the first buffer cannot hold):
+    arrived = released + backlog_end − backlog_start."""
+    backlog_area: float = 0.0
+    """Time integral of the source backlog over the window (part-minutes)."""
+    lead_time_from_arrival_sum: float = 0.0
+    """Sum over shipped parts of their time from reaching the source to shipping (lead_time_sum
+    plus their wait at the source)."""
     series: dict[str, list[float]] = field(default_factory=dict)
     """Coarse time series over the window (time, cumulative departures, WIP) for charts."""
 
