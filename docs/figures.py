@@ -14,10 +14,17 @@ The Markdown holds invisible markers around each generated piece (see MARKERS be
     <!-- table demo.compare --> | … | <!-- /table -->
 
 A `fig` names a run (a key of RUNS), a dotted path into that run's `--format json` output and a
-format (a key of FORMATS, default `g`: three significant figures as the CLI prints them). Lists of
-named records (stations, products) are indexed by name; the attribution's one-at-a-time records by
-lever, then KPI. `out` runs the real CLI at COLUMNS=100 and quotes what it prints; `file` quotes a
-file of the repository; `table` is a Markdown table built by a function of TABLES.
+format (a key of FORMATS, default `g`: three significant figures as the CLI prints them; a name, a
+seed or a count with no format is quoted as it is). Lists of named records (stations, products) are
+indexed by name, spaces written `_` (`stations.Placement_ICs`); the attribution's one-at-a-time
+records by lever, then KPI (`attribution.alone.quick_changeover.oee.alone_relative`); `derived`
+holds the few figures one arithmetic step away from the JSON (see derive). `out` runs the real CLI
+at COLUMNS=100 and quotes what it prints; `file` quotes a file of the repository; `table` is a
+Markdown table built by a function of TABLES.
+
+To add a figure: write the number in the Markdown wrapped in a `fig` marker with its path, run
+`make docs-figures`, and check the diff. A figure from a new command: add it to RUNS. Timings are
+machine-dependent and never generated: label them as measured, with the date.
 """
 
 from __future__ import annotations
