@@ -8,10 +8,10 @@ APP    := $(BIN)/streamlit run ui/app.py --server.port $(PORT) --browser.gatherU
           --server.maxUploadSize 1
 
 .DEFAULT_GOAL := help
-.PHONY: help run app cli-demo screenshots test lint bench fmt clean
+.PHONY: help run app cli-demo screenshots docs-figures test lint bench fmt clean
 
 help: ## List the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-12s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-13s %s\n", $$1, $$2}'
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,9 @@ cli-demo: $(BIN)/.installed ## The demo comparison in the terminal (twin compare
 
 screenshots: $(BIN)/.installed-dev ## Refresh docs/screenshots (needs /usr/bin/chromium)
 	$(BIN)/python -m ui.screenshots
+
+docs-figures: $(BIN)/.installed ## Regenerate the figures README.md and docs/*.md quote (--check: list stale)
+	$(BIN)/python docs/figures.py
 
 test: $(BIN)/.installed-dev ## Create .venv with dev extras and run the whole test suite
 	$(BIN)/pytest -n 2 --dist loadgroup
