@@ -44,8 +44,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from twin.cli_compare import comparison_row_shown
+from twin.io import load_study
+from twin.kpi_registry import fmt, line_kpi
 from twin.outputs import write_whole
-from twin.report import DETAIL_KPIS, LABELS, fmt
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ("README.md", "docs/levers.md", "docs/presets.md", "docs/precision.md", "docs/costs.md",
@@ -248,14 +250,16 @@ def figure(runs: dict[str, Any], name: str) -> str:
 def demo_compare_table(runs: dict[str, Any]) -> str:
     """`twin compare` of the demo as a Markdown table: the rows and labels the CLI prints."""
     demo = runs["demo"]
+    demo_line = load_study(ROOT / "configs/lighthouse_demo.yaml").line
     lines = ["| KPI | conventional | Industry 4.0 | difference (95 % CI) | change |",
              "| --- | ---: | ---: | ---: | ---: |"]
     for kpi, diff in demo["difference"].items():
         conventional = demo["conventional"]["kpis"][kpi]["mean"]
         industry40 = demo["industry40"]["kpis"][kpi]["mean"]
-        if kpi in DETAIL_KPIS or not (abs(conventional) > 0 or abs(industry40) > 0):
+        if not comparison_row_shown(demo_line, kpi, conventional, industry40):
             continue
-        label, unit, scale = LABELS.get(kpi, (kpi, "", 1.0))
+        entry = line_kpi(kpi)
+        label, unit, scale = entry.label, entry.unit_for(demo_line), entry.scale
         low, high = (fmt(x * scale) for x in diff["ci95"])
         cells = [f"{label} ({unit})" if unit else label, fmt(conventional * scale),
                  fmt(industry40 * scale), f"{fmt(diff['mean'] * scale)} [{low}, {high}]",

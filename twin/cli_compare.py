@@ -10,12 +10,14 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from twin.cli import Format, app, err, guarded, print_tables, progress_bar, say_note
+from twin import kpi_registry as registry
+from twin.cli import Format, app, err, guarded, print_tables, progress_bar, say_note, warn
+from twin.diagnostics import Notice
 from twin.display import markup, spreadsheet_safe
 from twin.errors import ConfigError
 from twin.io import config_hash, load_study
+from twin.kpi_registry import fmt
 from twin.levers import LEVER_LABELS
-from twin.report import DETAIL_KPIS, LABELS, fmt
 
 
 def _precision(value: str | None) -> float | None:
@@ -40,7 +42,7 @@ def precision_shortfall(result, asked: str | None) -> str | None:
         return None
     worst = worst_precision(result)
     widest = "" if worst is None else (
-        f"; the widest is {LABELS.get(worst[1], (worst[1],))[0]} "
+        f"; the widest is {registry.line_kpi(worst[1]).label} "
         f"({'Industry 4.0' if worst[0] == 'industry40' else 'conventional'}) at ±{worst[2]:.1%}")
     return (f"--precision {asked}: not met after {result.conventional.replications} replications "
             f"(the cap is {MAX_REPLICATIONS}){widest}")
@@ -87,6 +89,9 @@ def compare(
                                                    progress=tick, dask=dask))
     case = business_case(result)
     shortfall = precision_shortfall(result, precision)
+    notices = [Notice(f"{label} line: {n.field}", n.message) for label, results in
+               (("conventional", result.conventional), ("Industry 4.0", result.industry40))
+               for n in results.warnings()]
     if format is Format.json:
         document = result.to_json()
         document["business_case"] = case.to_json() if case is not None else None
@@ -96,6 +101,7 @@ def compare(
         sys.stdout.write(json.dumps(document, indent=2, allow_nan=False) + "\n")
         if shortfall:
             say_note(shortfall, "warning")
+        warn(notices)
         return
     if format is Format.csv:
         sys.stdout.write(spreadsheet_safe(result.difference()).to_csv())
@@ -108,8 +114,15 @@ def compare(
     print_tables(tables)
     if shortfall:
         say_note(shortfall, "warning")
+    warn(notices)
     if not result.levers:
         err.print("note: no lever is enabled in this study; both lines are the same.")
+
+
+def comparison_row_shown(line, name: str, conventional: float, industry40: float) -> bool:
+    """Whether `twin compare` prints a KPI's row: a headline KPI the line models, not zero in both."""
+    kpi = registry.line_kpi(name)
+    return not kpi.detail and registry.shown_for(line, kpi) and (abs(conventional) > 0 or abs(industry40) > 0)
 
 
 def comparison_table(result) -> Table:
@@ -121,13 +134,15 @@ def comparison_table(result) -> Table:
                   title_justify="left")
     for column in ("KPI", "conventional", "Industry 4.0", "difference (95% CI)", "change"):
         table.add_column(column, justify="left" if column == "KPI" else "right")
-    for kpi, row in result.difference().iterrows():
-        label, unit, scale = LABELS.get(str(kpi), (str(kpi), "", 1.0))
-        if str(kpi) in DETAIL_KPIS or not (abs(row["conventional"]) > 0 or abs(row["industry40"]) > 0):
+    line = result.study.line
+    for name, row in result.difference().iterrows():
+        if not comparison_row_shown(line, str(name), row["conventional"], row["industry40"]):
             continue
+        kpi = registry.line_kpi(str(name))
+        scale, unit = kpi.scale, markup(kpi.unit_for(line))
         change = f"{row['relative']:+.1%}" if abs(row["relative"]) < 1e6 else "–"
         table.add_row(
-            f"{label} ({unit})" if unit else label,
+            f"{kpi.label} ({unit})" if unit else kpi.label,
             fmt(row["conventional"] * scale), fmt(row["industry40"] * scale),
             f"{fmt(row['mean'] * scale)} [{fmt(row['ci_low'] * scale)}, {fmt(row['ci_high'] * scale)}]",
             change,
@@ -180,7 +195,7 @@ def attribution_table(attributed) -> Table:
     kpis = ["throughput_per_hour", "oee", "cpk", "scrap_rate", "cost_per_good_part"]
     table.add_column("Lever")
     for kpi in kpis:
-        table.add_column(LABELS.get(kpi, (kpi,))[0], justify="right")
+        table.add_column(registry.line_kpi(kpi).card_label, justify="right")
     for lever in attributed.levers:
         cells = [LEVER_LABELS[lever]]
         for kpi in kpis:

@@ -22,14 +22,11 @@ from twin.config.study import Study
 from twin.experiment import Progress, Results, run_scenarios
 from twin.io import config_hash
 from twin.kpi import LINE_KPIS
+from twin.kpi_registry import HEADLINE
 from twin.stats import estimate
 from twin.workload import checked_study, options_for
 
-HEADLINE_KPIS: tuple[str, ...] = (
-    "throughput_per_hour", "oee", "cpk", "scrap_rate", "lead_time_min",
-    "energy_kwh_per_good_part", "cost_per_good_part",
-)
-"""The KPIs a trainer reads first (and the ones `--precision` watches)."""
+HEADLINE_KPIS = HEADLINE
 
 MAX_REPLICATIONS = 200
 PER_CHARACTERISTIC = frozenset({"characteristic_mean", "characteristic_sigma"})

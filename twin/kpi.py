@@ -29,10 +29,11 @@ import math
 
 import numpy as np
 
+from twin import kpi_registry as registry
 from twin.config import Line, dist_mean
 from twin.config.costs import PERIOD_MINUTES
-from twin.costs import COST_KPIS, cost_kpis
-from twin.energy import ENERGY_KPIS, STATION_ENERGY_KPIS, energy_kpis, station_energy_kpis
+from twin.costs import cost_kpis
+from twin.energy import energy_kpis, station_energy_kpis
 from twin.engine.quality import CharacteristicStats
 from twin.engine.states import (
     ACTIVE_STATES,
@@ -49,23 +50,9 @@ from twin.engine.stats import RunStats, StationStats
 PRECISION_KPIS: tuple[str, ...] = (
     "cp", "cpk", "characteristic_mean", "characteristic_sigma", "defect_ppm",
 )
-SOURCE_KPIS: tuple[str, ...] = (
-    "lead_time_from_arrival_min", "source_wait_min", "source_backlog", "source_backlog_end",
-)
-"""What happens before the line: parts waiting at an arrival or CONWIP source (zero, and lead time
-from arrival = lead time, on a saturated source)."""
-LINE_KPIS: tuple[str, ...] = (
-    "throughput_per_hour", "lead_time_min", "wip", *SOURCE_KPIS, "availability", "performance",
-    "quality_rate", "oee", "bottleneck_share", "first_pass_yield", "scrap_rate", "escaped_ppm",
-    "false_reject_rate", *PRECISION_KPIS, "unplanned_downtime_share", "changeover_share",
-    "changeover_min", *ENERGY_KPIS, *COST_KPIS, "cost_levers_per_good_part",
-    "cost_levers_per_period",
-)
-STATION_KPIS: tuple[str, ...] = (
-    *(f"share_{state}" for state in STATES), "utilisation", "availability", "performance",
-    "quality_rate", "oee", "buffer_mean", "throughput_per_hour", "failures_per_day",
-    "tool_changes_per_day", *PRECISION_KPIS, *STATION_ENERGY_KPIS,
-)
+LINE_KPIS: tuple[str, ...] = tuple(registry.LINE)
+"""Every line KPI `line_kpis` computes, in the registry's order (labels and units live there)."""
+STATION_KPIS: tuple[str, ...] = tuple(registry.STATION)
 NAN = float("nan")
 
 

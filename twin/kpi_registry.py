@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Literal
 if TYPE_CHECKING:
     from twin.config import Line
 
-Needs = Literal["", "quality", "setups", "energy", "costs", "arrivals"]
+Needs = Literal["", "quality", "setups", "energy", "costs", "source"]
 """The part of the model a KPI is about; without it the KPI is left out of tables (it is NaN/null)."""
 
 
@@ -53,7 +53,10 @@ class KPI:
         """The unit with the line's currency and cost period filled in."""
         costs = getattr(line, "costs", None)
         currency = costs.currency if costs is not None else ""
-        period = costs.period if costs is not None else "week"
+        if costs is not None:
+            period = costs.period
+        else:
+            from twin.energy import DEFAULT_PERIOD as period
         return self.unit.format(currency=currency, period=period).strip().rstrip("/")
 
     def text(self, value: float | None, line: Line | None = None) -> str:
@@ -96,12 +99,16 @@ def _k(name: str, label: str, unit: str = "", scale: float = 1.0, better: bool |
     return KPI(name, label, unit, scale, better, **facts)  # type: ignore[arg-type]
 
 
-_COST_ITEMS = ("machine", "labour", "energy", "maintenance", "material", "scrap", "escapes", "levers")
+_COST_ITEMS = ("machine", "labour", "energy", "maintenance", "material", "scrap", "escapes")
 
 LINE: dict[str, KPI] = {k.name: k for k in [
     _k("throughput_per_hour", "Throughput (good parts)", "/h"),
-    _k("lead_time_min", "Lead time", "min", better=False),
+    _k("lead_time_min", "Lead time (from release)", "min", better=False, short_label="Lead time"),
     _k("wip", "WIP (time average)", "parts", better=False),
+    _k("lead_time_from_arrival_min", "Lead time (from arrival)", "min", better=False, needs="source"),
+    _k("source_wait_min", "Wait at the source", "min", better=False, needs="source"),
+    _k("source_backlog", "Source backlog (time average)", "parts", better=False, needs="source"),
+    _k("source_backlog_end", "Source backlog at the end", "parts", better=False, needs="source"),
     _k("availability", "Availability (constraint)", "%", 100.0),
     _k("performance", "Performance (constraint)", "%", 100.0),
     _k("quality_rate", "Quality rate", "%", 100.0),
@@ -136,8 +143,18 @@ LINE: dict[str, KPI] = {k.name: k for k in [
        computed_by="twin.costs"),
     *[_k(f"cost_{item}_per_period", f"Cost per period: {item}", "{currency}/{period}", better=False,
          needs="costs", computed_by="twin.costs", detail=True) for item in _COST_ITEMS],
+    _k("cost_levers_per_good_part", "Cost per good part: levers", "{currency}", better=False,
+       needs="costs", computed_by="twin.kpi", detail=True),
+    _k("cost_levers_per_period", "Cost per period: levers", "{currency}/{period}", better=False,
+       needs="costs", computed_by="twin.kpi", detail=True),
 ]}
-"""Line KPIs, in the order tables show them."""
+"""Line KPIs, in the order tables and the JSON show them."""
+
+HEADLINE: tuple[str, ...] = (
+    "throughput_per_hour", "oee", "cpk", "scrap_rate", "lead_time_min",
+    "energy_kwh_per_good_part", "cost_per_good_part",
+)
+"""The KPIs a trainer reads first: the app's cards, in reading order, and what `--precision` watches."""
 
 
 def _station_kpis() -> list[KPI]:
@@ -193,6 +210,6 @@ def shown_for(line: Line, kpi: KPI) -> bool:
             return any(s.energy is not None for s in line.stations)
         case "costs":
             return line.costs is not None
-        case "arrivals":
-            return getattr(line.source, "kind", "") == "arrivals"
+        case "source":  # parts can wait before the line only with arrivals or CONWIP
+            return getattr(line.source, "kind", "") != "saturated"
     return True

@@ -7,58 +7,17 @@ from typing import TYPE_CHECKING
 
 from rich.table import Table
 
+from twin import kpi_registry as registry
 from twin.display import markup
 from twin.engine.states import STATE_SHORT_LABELS, STATES
+from twin.kpi_registry import fmt
 
 if TYPE_CHECKING:
     from twin.experiment import Results
 
 LABELS: dict[str, tuple[str, str, float]] = {
-    # kpi: (label, unit, scale)
-    "throughput_per_hour": ("Throughput (good parts)", "/h", 1.0),
-    "lead_time_min": ("Lead time (from release)", "min", 1.0),
-    "wip": ("WIP (time average)", "parts", 1.0),
-    "lead_time_from_arrival_min": ("Lead time (from arrival)", "min", 1.0),
-    "source_wait_min": ("Wait at the source", "min", 1.0),
-    "source_backlog": ("Source backlog (time average)", "parts", 1.0),
-    "source_backlog_end": ("Source backlog at the end", "parts", 1.0),
-    "availability": ("Availability (constraint)", "%", 100.0),
-    "performance": ("Performance (constraint)", "%", 100.0),
-    "quality_rate": ("Quality rate", "%", 100.0),
-    "oee": ("OEE (line)", "%", 100.0),
-    "bottleneck_share": ("Bottleneck active share", "%", 100.0),
-    "first_pass_yield": ("First-pass yield", "%", 100.0),
-    "scrap_rate": ("Scrap rate", "%", 100.0),
-    "escaped_ppm": ("Escaped defects", "ppm", 1.0),
-    "false_reject_rate": ("False rejects (of good parts)", "%", 100.0),
-    "cp": ("Cp", "", 1.0),
-    "cpk": ("Cpk", "", 1.0),
-    "characteristic_mean": ("Characteristic mean", "", 1.0),
-    "characteristic_sigma": ("Characteristic sigma", "", 1.0),
-    "defect_ppm": ("Defects as produced", "ppm", 1.0),
-    "unplanned_downtime_share": ("Unplanned downtime", "% of machine time", 100.0),
-    "changeover_share": ("Changeovers and tool changes", "% of machine time", 100.0),
-    "changeover_min": ("Changeover time (per setup)", "min", 1.0),
-    "energy_kwh": ("Energy", "kWh/period", 1.0),
-    "energy_kwh_per_good_part": ("Energy per good part", "kWh", 1.0),
-    "co2_kg_per_good_part": ("CO2 per good part", "kg", 1.0),
-    "cost_per_good_part": ("Cost per good part", "", 1.0),
-    "cost_per_period": ("Cost per period", "", 1.0),
-}
-
-
-DETAIL_KPIS = frozenset(
-    [f"cost_{item}_per_{scope}" for item in ("machine", "labour", "energy", "maintenance", "material",
-                                             "scrap", "escapes", "levers")
-     for scope in ("good_part", "period")] + ["co2_kg", "characteristic_mean", "characteristic_sigma"]
-)
-"""KPIs kept out of the headline tables (they are in the JSON and CSV, and the breakdown table)."""
-QUALITY_KPIS = frozenset({"first_pass_yield", "scrap_rate", "escaped_ppm", "false_reject_rate",
-                          "cp", "cpk", "defect_ppm"})
-CHANGEOVER_KPIS = frozenset({"changeover_share", "changeover_min"})
-SOURCE_KPIS = frozenset({"lead_time_from_arrival_min", "source_wait_min", "source_backlog",
-                         "source_backlog_end"})
-"""Shown only when parts can wait at the source (arrivals, CONWIP); saturated lines have none."""
+    name: (kpi.label, kpi.unit_for(None), kpi.scale) for name, kpi in registry.LINE.items()}
+"""(label, unit, scale) per line KPI, read from the registry for callers that want a plain mapping."""
 
 
 def cost_table(summary, currency: str, title: str) -> Table:
@@ -82,18 +41,6 @@ def cost_table(summary, currency: str, title: str) -> Table:
                   f"[{fmt(total['ci_low'])}, {fmt(total['ci_high'])}]",
                   fmt(summary.loc["cost_per_period", "mean"]))
     return table
-
-
-def fmt(value: float, digits: int = 3) -> str:
-    """`value` to about `digits` significant figures, with thousands separators; – when undefined."""
-    if value is None or not math.isfinite(value):
-        return "–"
-    if value == 0:
-        return "0"
-    magnitude = math.floor(math.log10(abs(value)))
-    if magnitude < -2:
-        return f"{value:.{digits}g}"
-    return f"{value:,.{max(0, digits - 1 - magnitude)}f}"
 
 
 STATE_COLUMNS = [(STATE_SHORT_LABELS[state], f"share_{state}") for state in STATES]
@@ -147,20 +94,13 @@ def line_tables(results: Results, width: int | None = None) -> list[Table]:
     table = Table(title=title, title_justify="left")
     for column in ("KPI", "mean", "95% CI", "unit"):
         table.add_column(column, justify="left" if column in ("KPI", "unit") else "right")
-    has_quality = any(spec.quality is not None for spec in line.stations)
-    has_changeovers = any(spec.setup is not None or spec.setup_pairs or spec.quality is not None
-                          for spec in line.stations)
-    saturated = line.source.kind == "saturated"
-    for kpi, row in summary.iterrows():
-        if not math.isfinite(row["mean"]) or str(kpi) in DETAIL_KPIS:
-            continue  # undefined for this line (no costs, no characteristic) or detail only
-        if (str(kpi) in QUALITY_KPIS and not has_quality) or (
-                str(kpi) in CHANGEOVER_KPIS and not has_changeovers) or (
-                str(kpi) in SOURCE_KPIS and saturated):
-            continue  # the model has nothing to say about it for this line
-        label, unit, scale = LABELS.get(str(kpi), (str(kpi), "", 1.0))
+    for name, row in summary.iterrows():
+        kpi = registry.line_kpi(str(name))
+        if not math.isfinite(row["mean"]) or kpi.detail or not registry.shown_for(line, kpi):
+            continue  # undefined or unmodelled for this line (no costs, no characteristic), or detail
+        scale = kpi.scale
         ci = f"[{fmt(row['ci_low'] * scale)}, {fmt(row['ci_high'] * scale)}]"
-        table.add_row(label, fmt(row["mean"] * scale), ci, unit)
+        table.add_row(kpi.label, fmt(row["mean"] * scale), ci, markup(kpi.unit_for(line)))
     neck = results.bottleneck()
     table.caption = (f"Bottleneck: {markup(str(neck['station']))} "
                      f"(in {neck['frequency']:.0%} of replications). "
