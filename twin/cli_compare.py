@@ -11,7 +11,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from twin.cli import Format, app, err, guarded, out, progress_bar
+from twin.cli import ENGINE_HELP, Engine, Format, app, err, guarded, out, progress_bar
 from twin.errors import ConfigError
 from twin.io import load_study
 from twin.levers import LEVER_LABELS
@@ -47,6 +47,7 @@ def compare(
     workers: Annotated[int | None, typer.Option(min=1, help="Local processes (default: all cores).")] = None,
     dask: Annotated[str | None, typer.Option(help="Run replications on this Dask scheduler, "
                                              "e.g. tcp://10.0.0.5:8786.")] = None,
+    engine: Annotated[Engine, typer.Option(help=ENGINE_HELP)] = Engine.auto,
 ) -> None:
     """Compare the conventional line with the same line with Industry 4.0 levers."""
     from twin.attribution import attribute
@@ -65,12 +66,12 @@ def compare(
 
         result = guarded(lambda: run_comparison(study, replications=replications, seed=seed,
                                                 levers=names, workers=workers, precision=target,
-                                                progress=tick, dask=dask))
+                                                progress=tick, dask=dask, engine=engine.value))
         attributed = None
         if attribution:
             attributed = guarded(lambda: attribute(study, replications=result.conventional.replications,
                                                    seed=seed, levers=names, workers=workers,
-                                                   progress=tick, dask=dask))
+                                                   progress=tick, dask=dask, engine=engine.value))
     case = business_case(result)
     if format is Format.json:
         document = result.to_json()
@@ -96,7 +97,7 @@ def compare(
 def comparison_table(result) -> Table:
     table = Table(title=f"{escape(result.study.line.name)}: conventional vs Industry 4.0 "
                   f"({', '.join(LEVER_LABELS[n] for n in result.levers) or 'no levers'}) · "
-                  f"{result.conventional.replications} paired replications",
+                  f"{result.conventional.replications} paired replications · engine {result.engine}",
                   title_justify="left")
     for column in ("KPI", "conventional", "Industry 4.0", "difference (95% CI)", "change"):
         table.add_column(column, justify="left" if column == "KPI" else "right")

@@ -17,32 +17,31 @@ from twin.errors import ConfigError
 
 EngineName = Literal["auto", "simpy", "fast"]
 ENGINES: tuple[str, ...] = ("auto", "simpy", "fast")
-NEEDS_SIMPY = "needs the SimPy engine"
 
 
 def fast_scope_problem(line: Line) -> str | None:
     """The first feature of `line` the fast engine cannot run exactly, as `field: why`, or None."""
     if line.calendar is not None:
-        return f"calendar: shifts {NEEDS_SIMPY}"
+        return "calendar: shifts need the SimPy engine"
     for index, spec in enumerate(line.stations):
         where = f"stations[{index}]"
         stops = spec.failures is not None or isinstance(spec.maintenance, PreventiveMaintenance)
         if line.maintenance_crew is not None and stops:
-            return f"{where}: a limited maintenance_crew {NEEDS_SIMPY}"
+            return f"{where}: a limited maintenance_crew needs the SimPy engine"
         if spec.operator is not None and line.operators is not None:
-            return f"{where}.operator: the operator pool {NEEDS_SIMPY}"
+            return f"{where}.operator: the operator pool needs the SimPy engine"
         if spec.machines > 1:
-            return f"{where}.machines: parallel machines {NEEDS_SIMPY}"
+            return f"{where}.machines: parallel machines need the SimPy engine"
         if spec.failures is not None and spec.failures.mode == "calendar":
-            return f"{where}.failures: failures on the calendar clock {NEEDS_SIMPY}"
+            return f"{where}.failures: failures on the calendar clock need the SimPy engine"
         if spec.failures is not None and isinstance(spec.maintenance, PredictiveMaintenance):
-            return f"{where}.maintenance: predictive maintenance {NEEDS_SIMPY}"
+            return f"{where}.maintenance: predictive maintenance needs the SimPy engine"
         inspection = spec.inspection
         if inspection is not None and inspection.where != "none":
             if inspection.action == "rework":
-                return f"{where}.inspection: rework sends parts back and {NEEDS_SIMPY}"
+                return f"{where}.inspection: rework sends parts back and needs the SimPy engine"
             if isinstance(line.source, ConwipSource):
-                return f"{where}.inspection: scrap under a CONWIP source {NEEDS_SIMPY}"
+                return f"{where}.inspection: scrap under a CONWIP source needs the SimPy engine"
     return None
 
 
