@@ -45,7 +45,7 @@ class _Plan:
         n_products = max(1, len(names))
         self.blocks: list[Block] = []
         self.cfg_i = np.zeros(L.N_CFG_I, dtype=np.int64)
-        self.cfg_f = np.array([line.warmup, line.horizon], dtype=float)
+        self.cfg_f = np.array([line.warmup, line.horizon, line.observed_minutes / SERIES_POINTS])
         self.st_i = np.full((m, L.N_ST_I), -1, dtype=np.int64)
         self.st_f = np.zeros((m, L.N_ST_F))
         self.proc_s = np.zeros((m, n_products), dtype=np.int64)

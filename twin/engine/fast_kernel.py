@@ -36,6 +36,7 @@ from twin.engine.fast_layout import (
     END_OF_LINE,
     EWMA,
     F_HORIZON,
+    F_STEP,
     F_WARMUP,
     G_DEPARTURE,
     G_END,
@@ -57,6 +58,7 @@ from twin.engine.fast_layout import (
     M_FREE,
     M_PRODUCT,
     M_SINCE_CHANGE,
+    M_SLOT,
     M_TTF,
     NO_CONTROL,
     NO_INSPECTION,
@@ -150,6 +152,19 @@ def _overlap(a, b, low, high):
 
 
 @njit(cache=True, inline="always")
+def _sample_at_or_after(times, t, W, step):
+    """Index of the first series sample at or after t (len(times) if none): from the nominal step,
+    corrected against the actual sample instants."""
+    n = times.shape[0]
+    k = int(min(max(np.ceil((t - W) / step), 0.0), n))
+    while k > 0 and times[k - 1] >= t:
+        k -= 1
+    while k < n and times[k] < t:
+        k += 1
+    return k
+
+
+@njit(cache=True, inline="always")
 def _inside(t, low, high, from_zero):
     return (t > low or from_zero) and t < high
 
@@ -178,7 +193,7 @@ def _inspect(j, deviation, measured, has_measured, st_i, st_f, values, pos, line
 
 
 @njit(cache=True)
-def _leave(release, leave, scrapped, product, good, W, H, wz, line_i, line_f, lead_p, good_p,
+def _leave(release, leave, scrapped, product, good, W, H, step, wz, line_i, line_f, lead_p, good_p,
            series_t, wip_diff, good_diff, conwip, cap, part):
     """Book a part's stay in the line, [release, leave); leave is inf while it is still inside."""
     line_f[R_WIP_AREA] += _overlap(release, leave, W, H)
@@ -186,9 +201,9 @@ def _leave(release, leave, scrapped, product, good, W, H, wz, line_i, line_f, le
         line_i[R_WIP_START] += 1
     if release < H <= leave:
         line_i[R_WIP_END] += 1
-    wip_diff[np.searchsorted(series_t, release)] += 1
+    wip_diff[_sample_at_or_after(series_t, release, W, step)] += 1
     if leave < H:
-        wip_diff[np.searchsorted(series_t, leave)] -= 1
+        wip_diff[_sample_at_or_after(series_t, leave, W, step)] -= 1
     if cap > 0:
         conwip[part % cap] = leave
     if leave >= H:
@@ -202,7 +217,7 @@ def _leave(release, leave, scrapped, product, good, W, H, wz, line_i, line_f, le
         return
     line_i[R_DEPARTED_TOTAL] += 1
     if good and leave > W:
-        good_diff[np.searchsorted(series_t, leave)] += 1
+        good_diff[_sample_at_or_after(series_t, leave, W, step)] += 1
     if inside:
         line_i[R_DEPARTED] += 1
         line_f[R_LEAD] += leave - release
@@ -220,7 +235,7 @@ def run_parts(cfg_i, cfg_f, st_i, st_f, proc_s, setup_s, values, pos, margin, ri
               log_f, log_i, deviation):
     """Advance the line part by part until the horizon, a refill or a full log (see L_STATUS)."""
     m = cfg_i[C_STATIONS]
-    W, H = cfg_f[F_WARMUP], cfg_f[F_HORIZON]
+    W, H, step = cfg_f[F_WARMUP], cfg_f[F_HORIZON], cfg_f[F_STEP]
     wz = cfg_i[C_WARMUP_ZERO] == 1
     source = cfg_i[C_SOURCE]
     cap = cfg_i[C_CAP]
@@ -289,8 +304,10 @@ def run_parts(cfg_i, cfg_f, st_i, st_f, proc_s, setup_s, values, pos, margin, ri
             if not (j == 0 and source == SATURATED):
                 out_f[j, O_BUFFER_AREA] += _overlap(entry, take, W, H)
             b = st_i[j, S_BUFFER]
-            if b > 0:
-                ring[st_i[j, S_RING] + ms_i[j, M_ENTRIES] % (b + 1)] = take
+            if b > 0:  # ring of the last b + 1 takes; the slot after the write slot is b entries back
+                slot = ms_i[j, M_SLOT]
+                ring[st_i[j, S_RING] + slot] = take
+                ms_i[j, M_SLOT] = slot + 1 if slot < b else 0
             ms_i[j, M_ENTRIES] += 1
             t = take
             if st_i[j, S_SETUP] == 1:
@@ -380,7 +397,7 @@ def run_parts(cfg_i, cfg_f, st_i, st_f, proc_s, setup_s, values, pos, margin, ri
             for j in range(m):
                 if st_i[j, S_TOOL] == 1 and not (st_f[j, T_LOW] <= deviation[j] <= st_f[j, T_HIGH]):
                     good = False
-        _leave(release, leave, scrapped, product, good, W, H, wz, line_i, line_f, lead_p, good_p,
+        _leave(release, leave, scrapped, product, good, W, H, step, wz, line_i, line_f, lead_p, good_p,
                series_t, wip_diff, good_diff, conwip, cap, part)
         if status[0] == OVERRUN:
             ls_i[L_STATUS] = OVERRUN
@@ -399,10 +416,10 @@ def _entry(j, offered, saturated, st_i, ring, ms_f, ms_i):
         return offered
     if b == 0:
         return max(offered, ms_f[j, M_FREE])
-    ahead = ms_i[j, M_ENTRIES] - b
-    if ahead < 0:
+    if ms_i[j, M_ENTRIES] < b:
         return offered
-    return max(offered, ring[st_i[j, S_RING] + ahead % (b + 1)])
+    slot = ms_i[j, M_SLOT] + 1
+    return max(offered, ring[st_i[j, S_RING] + (slot if slot <= b else 0)])
 
 
 @njit(cache=True)

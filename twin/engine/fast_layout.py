@@ -11,8 +11,8 @@ C_STATIONS, C_SOURCE, C_CAP, C_PRODUCT_S, C_ARRIVAL_S, C_LOGGING, C_WARMUP_ZERO 
 N_CFG_I = 7
 SATURATED, ARRIVALS, CONWIP = 0, 1, 2
 # cfg_f
-F_WARMUP, F_HORIZON = range(2)
-N_CFG_F = 2
+F_WARMUP, F_HORIZON, F_STEP = range(3)
+N_CFG_F = 3
 
 # st_i: per station, integers (stream ids are rows of the draw table, -1 for none)
 (S_BUFFER, S_RING, S_FAIL, S_TTF_S, S_REPAIR_S, S_PM, S_PM_S, S_SETUP, S_TOOL, S_NOISE_S, S_GAUGE_S,
@@ -29,8 +29,8 @@ N_ST_F = 12
 # machine state (one machine per station)
 M_FREE, M_AGE, M_TTF, M_CORRECTION, M_EWMA = range(5)
 N_MS_F = 5
-M_ENTRIES, M_PRODUCT, M_SINCE_CHANGE = range(3)
-N_MS_I = 3
+M_ENTRIES, M_PRODUCT, M_SINCE_CHANGE, M_SLOT = range(4)
+N_MS_I = 4
 
 # line state
 L_ARRIVAL_CLOCK = 0
