@@ -313,13 +313,8 @@ def run_parts(cfg_i, cfg_f, st_i, st_f, proc_s, setup_s, values, pos, margin, ri
             if st_i[j, S_SETUP] == 1:
                 previous = ms_i[j, M_PRODUCT]
                 if previous >= 0 and previous != product:
-                    row = setup_s[j, previous, product]
-                    duration = _draw(values, pos, row, status) if row >= 0 else 0.0
-                    if _inside(t, W, H, wz):
-                        out_i[j, O_SETUPS] += 1
-                        out_f[j, O_SETUP_MINUTES] += duration
-                    out_f[j, SETUP] += _overlap(t, t + duration, W, H)
-                    t = t + duration
+                    t = _stop(j, t, setup_s[j, previous, product], SETUP, O_SETUPS, O_SETUP_MINUTES,
+                              values, pos, out_f, out_i, W, H, wz, status)
                 ms_i[j, M_PRODUCT] = product
             start = t
             if _inside(start, W, H, wz):
@@ -372,12 +367,8 @@ def run_parts(cfg_i, cfg_f, st_i, st_f, proc_s, setup_s, values, pos, margin, ri
                 if _inside(t, W, H, wz):
                     out_i[j, O_TOOL_CHANGES] += 1
             if st_i[j, S_PM] == 1 and ms_f[j, M_AGE] >= st_f[j, T_PM_INTERVAL]:
-                duration = _draw(values, pos, st_i[j, S_PM_S], status)
-                if _inside(t, W, H, wz):
-                    out_i[j, O_PLANNED_STOPS] += 1
-                    out_f[j, O_PLANNED] += duration
-                out_f[j, MAINTENANCE] += _overlap(t, t + duration, W, H)
-                t = t + duration
+                t = _stop(j, t, st_i[j, S_PM_S], MAINTENANCE, O_PLANNED_STOPS, O_PLANNED,
+                          values, pos, out_f, out_i, W, H, wz, status)
                 ms_f[j, M_AGE] = 0.0
                 if st_i[j, S_FAIL] == 1:
                     ms_f[j, M_TTF] = _draw(values, pos, st_i[j, S_TTF_S], status)
@@ -422,6 +413,19 @@ def _entry(j, offered, saturated, st_i, ring, ms_f, ms_i):
     return max(offered, ring[st_i[j, S_RING] + (slot if slot <= b else 0)])
 
 
+@njit(cache=True, inline="always")
+def _stop(j, t, row, state, count, minutes, values, pos, out_f, out_i, W, H, wz, status):
+    """A stop of a drawn duration from t (a repair, a preventive maintenance, a changeover; no
+    stream: zero): counted, with its full duration, when it starts inside the window, as the SimPy
+    engine counts it when it begins; its minutes in `state`. Returns when it ends."""
+    duration = _draw(values, pos, row, status) if row >= 0 else 0.0
+    if _inside(t, W, H, wz):
+        out_i[j, count] += 1
+        out_f[j, minutes] += duration
+    out_f[j, state] += _overlap(t, t + duration, W, H)
+    return t + duration
+
+
 @njit(cache=True)
 def _work_with_failures(j, t, work, st_i, values, pos, ms_f, out_f, out_i, W, H, wz, status):
     """Machine.work on the operating clock: busy chunks until the time to failure runs out, repair
@@ -439,12 +443,8 @@ def _work_with_failures(j, t, work, st_i, values, pos, ms_f, out_f, out_i, W, H,
         remaining -= chunk
         ttf -= chunk
         if failed or ttf <= EPSILON:
-            repair = _draw(values, pos, st_i[j, S_REPAIR_S], status)
-            if _inside(t, W, H, wz):
-                out_i[j, O_FAILURES] += 1
-                out_f[j, O_REPAIR] += repair
-            out_f[j, DOWN] += _overlap(t, t + repair, W, H)
-            t = t + repair
+            t = _stop(j, t, st_i[j, S_REPAIR_S], DOWN, O_FAILURES, O_REPAIR,
+                      values, pos, out_f, out_i, W, H, wz, status)
             ttf = _draw(values, pos, st_i[j, S_TTF_S], status)
     ms_f[j, M_TTF] = ttf
     return t
