@@ -139,9 +139,9 @@ EPSILON = 1e-9
 @njit(cache=True, inline="always")
 def _draw(values, pos, row, status):
     p = pos[row]
-    if p >= values.shape[1]:
+    if p >= values.shape[1]:  # the part needs more draws than the margin left: it will be run again
         status[0] = OVERRUN
-        return 0.0
+        return np.inf  # ends every loop of the part at once (a zero time to failure would not)
     pos[row] = p + 1
     return values[row, p]
 
