@@ -47,8 +47,9 @@ lint: $(BIN)/.installed-dev ## ruff check
 fmt: $(BIN)/.installed-dev ## ruff format and fix
 	$(BIN)/ruff check --fix .
 
-bench: $(BIN)/.installed-dev ## Engine benchmark against a minimal SimPy floor
+bench: $(BIN)/.installed-dev ## Engine benchmarks: SimPy floor, then fast vs SimPy engine
 	$(BIN)/python bench/engine_bench.py
+	$(BIN)/python bench/fast_bench.py
 
 clean: ## Remove the virtual environment and caches
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis

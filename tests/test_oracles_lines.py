@@ -33,7 +33,7 @@ from conftest import (
 )
 
 import twin
-from twin.engine import STATES, simulate
+from twin.engine import STATES, simulate_with
 
 SEED = 77
 
@@ -209,7 +209,8 @@ def test_one_repairer_shared_by_two_stations_costs_throughput():
     assert (unlimited > shared).mean() >= 0.8
 
 
-def test_preventive_maintenance_deterministic_schedule():
+@pytest.mark.parametrize("engine", ["simpy", "fast"])
+def test_preventive_maintenance_deterministic_schedule(engine):
     """p = 3, PM every 100 min of operating time, 10 min long, taken after the part in progress:
     34 parts (102 min) then 10 min of maintenance, repeated. Counts and minutes are exact."""
     process, interval, duration, horizon = 3.0, 100.0, 10.0, 10_000.0
@@ -232,7 +233,7 @@ def test_preventive_maintenance_deterministic_schedule():
             age = 0.0
             if t >= horizon:
                 break
-    stats = simulate(line, 0, seed=SEED)
+    stats = simulate_with(line, 0, seed=SEED, engine=engine)
     station = stats.stations[0]
     assert (parts, stops) == (3036, 89)
     assert stats.departed == parts
@@ -305,8 +306,9 @@ TRACE_CASES = {
 }
 
 
+@pytest.mark.parametrize("engine", ["simpy", "fast"])
 @pytest.mark.parametrize("case", list(TRACE_CASES))
-def test_trace_line_reproduces_max_plus_recursion(case):
+def test_trace_line_reproduces_max_plus_recursion(case, engine):
     """Every start, end and departure in the part log, and every counter of RunStats, equals the
     recursion to 1e-9. Times are multiples of 0.5 (so events tie often), the warm-up and horizon
     end in .25 so no event sits on a boundary."""
@@ -327,7 +329,7 @@ def test_trace_line_reproduces_max_plus_recursion(case):
     assert E[-1] > horizon, "simulate enough parts to pass the horizon"
 
     log: list = []
-    stats = simulate(line, 0, seed=SEED, log=log)
+    stats = simulate_with(line, 0, seed=SEED, log=log, engine=engine)
     logged = {(r[0], r[1]): r[2:5] for r in log}
     expected = {(i + 1, j + 1) for i in range(parts) for j in range(len(buffers)) if D[i, j] < horizon}
     assert set(logged) == expected

@@ -104,7 +104,7 @@ class Attribution:
 def attribute(study: Study, *, replications: int | None = None, seed: int | None = None,
               levers: Sequence[str] | None = None, workers: int | None = None,
               factorial: bool | None = None, progress: Progress | None = None,
-              dask: str | None = None) -> Attribution:
+              dask: str | None = None, engine: str = "auto") -> Attribution:
     """Run the scenarios attribution needs: none, each alone, all, all but each (and the full
     factorial when there are at most five levers, unless `factorial` is False)."""
     options = options_for(checked_study(study).line, replications, seed, workers, dask)
@@ -122,7 +122,8 @@ def attribute(study: Study, *, replications: int | None = None, seed: int | None
         ",".join(sorted(s)) or "-": lever_functions.apply(study.line, study.levers, s)
         for s in ordered
     }
-    runs = run_scenarios(lines, range(n), seed, workers=workers, progress=progress, dask=dask)
+    runs = run_scenarios(lines, range(n), seed, workers=workers, progress=progress, dask=dask,
+                         engine=engine)
     results = {}
     for subset, (key, line) in zip(ordered, lines.items(), strict=True):
         line = line.model_copy(update={"replications": n, "seed": seed})

@@ -48,6 +48,17 @@ class Format(str, Enum):
     csv = "csv"
 
 
+class Engine(str, Enum):
+    """`auto` runs the fast max-plus engine when the line is in its scope, SimPy otherwise."""
+
+    auto = "auto"
+    simpy = "simpy"
+    fast = "fast"
+
+
+ENGINE_HELP = "auto (fast engine when the line is in its scope), simpy or fast."
+
+
 def say_error(message: str) -> None:
     """One line on stderr. The message is printed as it is: a value like `[/]` is not rich markup."""
     line = " ".join(plain(message).split())
@@ -148,18 +159,22 @@ def run(
     workers: Annotated[int | None, typer.Option(min=1, help="Local processes (default: all cores).")] = None,
     dask: Annotated[str | None, typer.Option(help="Run replications on this Dask scheduler, "
                                              "e.g. tcp://10.0.0.5:8786.")] = None,
+    engine: Annotated[Engine, typer.Option(help=ENGINE_HELP)] = Engine.auto,
 ) -> None:
     """Simulate a line and report its KPIs with 95% confidence intervals."""
     line = guarded(lambda: load_with_overrides(file, horizon, warmup, replications, seed))
     if events_out is not None:
         guarded(lambda: check_output(events_out, "--events-out", inputs=[file]))
+    from twin.engine.scope import choose_engine
+
+    guarded(lambda: choose_engine(line, engine.value))  # refuse before any run, not after
     with progress_bar(line.replications, f"Simulating {line.name}") as bar:
         task = bar.add_task("run", total=line.replications)
         from twin.experiment import run as run_line  # pandas and the engine: only when running
 
         results = guarded(lambda: run_line(
             line, workers=workers, dask=dask, keep_part_log=events_out is not None,
-            progress=lambda done, total: bar.update(task, completed=done)))
+            progress=lambda done, total: bar.update(task, completed=done), engine=engine.value))
     if events_out is not None:
         write_csv(results.part_records(), events_out, "--events-out", inputs=[file])
     emit(results, format)

@@ -11,7 +11,18 @@ import typer
 from rich.table import Table
 
 from twin import kpi_registry as registry
-from twin.cli import Format, app, err, guarded, print_tables, progress_bar, say_note, warn
+from twin.cli import (
+    ENGINE_HELP,
+    Engine,
+    Format,
+    app,
+    err,
+    guarded,
+    print_tables,
+    progress_bar,
+    say_note,
+    warn,
+)
 from twin.diagnostics import Notice
 from twin.display import markup, spreadsheet_safe
 from twin.errors import ConfigError
@@ -63,6 +74,7 @@ def compare(
     workers: Annotated[int | None, typer.Option(min=1, help="Local processes (default: all cores).")] = None,
     dask: Annotated[str | None, typer.Option(help="Run replications on this Dask scheduler, "
                                              "e.g. tcp://10.0.0.5:8786.")] = None,
+    engine: Annotated[Engine, typer.Option(help=ENGINE_HELP)] = Engine.auto,
 ) -> None:
     """Compare the conventional line with the same line with Industry 4.0 levers."""
     from twin.attribution import attribute
@@ -81,12 +93,12 @@ def compare(
 
         result = guarded(lambda: run_comparison(study, replications=replications, seed=seed,
                                                 levers=names, workers=workers, precision=target,
-                                                progress=tick, dask=dask))
+                                                progress=tick, dask=dask, engine=engine.value))
         attributed = None
         if attribution:
             attributed = guarded(lambda: attribute(study, replications=result.conventional.replications,
                                                    seed=seed, levers=names, workers=workers,
-                                                   progress=tick, dask=dask))
+                                                   progress=tick, dask=dask, engine=engine.value))
     case = business_case(result)
     shortfall = precision_shortfall(result, precision)
     notices = [Notice(f"{label} line: {n.field}", n.message) for label, results in
@@ -128,9 +140,9 @@ def comparison_row_shown(line, name: str, conventional: float, industry40: float
 def comparison_table(result) -> Table:
     table = Table(title=f"{markup(result.study.line.name)}: conventional vs Industry 4.0 "
                   f"({', '.join(LEVER_LABELS[n] for n in result.levers) or 'no levers'}) · "
-                  f"{result.conventional.replications} paired replications · study "
-                  f"{config_hash(result.study)} · lines {result.conventional.config_hash} (conventional), "
-                  f"{result.industry40.config_hash} (Industry 4.0)",
+                  f"{result.conventional.replications} paired replications · engine {result.engine} · "
+                  f"study {config_hash(result.study)} · lines {result.conventional.config_hash} "
+                  f"(conventional), {result.industry40.config_hash} (Industry 4.0)",
                   title_justify="left")
     for column in ("KPI", "conventional", "Industry 4.0", "difference (95% CI)", "change"):
         table.add_column(column, justify="left" if column == "KPI" else "right")

@@ -19,6 +19,8 @@ import pandas as pd
 from twin import levers as lever_functions
 from twin.config import Line
 from twin.config.study import Study
+from twin.engine.scope import choose_engine
+from twin.errors import ConfigError
 from twin.experiment import Progress, Results, run_scenarios
 from twin.io import config_hash
 from twin.kpi import LINE_KPIS
@@ -74,6 +76,13 @@ class Comparison:
             })
         return pd.DataFrame(rows).set_index("kpi")
 
+    @property
+    def engine(self) -> str:
+        """The engine both lines ran on, or "fast+simpy" when the levers took one out of the fast
+        engine's scope (the numbers are the same either way)."""
+        engines = {self.conventional.engine, self.industry40.engine}
+        return engines.pop() if len(engines) == 1 else "fast+simpy"
+
     def to_json(self) -> dict[str, object]:
         table = self.difference()
         difference = {}
@@ -92,6 +101,7 @@ class Comparison:
             "levers": self.levers,
             "replications": self.conventional.replications,
             "seed": self.conventional.seed,
+            "engine": self.engine,
             "precision_met": self.precision_met,
             "precision": None if self.precision_target is None else {
                 "target": self.precision_target, "max_replications": MAX_REPLICATIONS,
@@ -128,7 +138,7 @@ def scenario_lines(study: Study, names: Sequence[str]) -> tuple[Line, Line]:
 def compare(study: Study, *, replications: int | None = None, seed: int | None = None,
             levers: Sequence[str] | None = None, workers: int | None = None,
             precision: float | None = None, progress: Progress | None = None,
-            dask: str | None = None) -> Comparison:
+            dask: str | None = None, engine: str = "auto") -> Comparison:
     """Run conventional and Industry 4.0 on common random numbers.
 
     With `precision` (a relative half-width such as 0.01), replications are added in batches until
@@ -140,31 +150,44 @@ def compare(study: Study, *, replications: int | None = None, seed: int | None =
     n, seed, workers, dask = options.replications, options.seed, options.workers, options.dask
     names = lever_functions.enabled(study.levers, levers)
     conventional, industry40 = scenario_lines(study, names)
+    engines = {name: _engine_for(line, engine, name)
+               for name, line in (("conventional", conventional), ("industry40", industry40))}
     runs = run_scenarios({"conventional": conventional, "industry40": industry40}, range(n), seed,
-                         workers=workers, progress=progress, dask=dask)
-    comparison = _assemble(study, names, conventional, industry40, runs, seed)
+                         workers=workers, progress=progress, dask=dask, engine=engine)
+    comparison = _assemble(study, names, conventional, industry40, runs, seed, engines)
     while precision is not None and n < MAX_REPLICATIONS and not _precise(comparison, precision):
         extra = min(max(2, n // 2), MAX_REPLICATIONS - n)
         more = run_scenarios({"conventional": conventional, "industry40": industry40},
                              range(n, n + extra), seed, workers=workers, progress=progress,
-                             dask=dask)
+                             dask=dask, engine=engine)
         for key in runs:
             runs[key].extend(more[key])
         n += extra
-        comparison = _assemble(study, names, conventional, industry40, runs, seed)
+        comparison = _assemble(study, names, conventional, industry40, runs, seed, engines)
     comparison.precision_target = precision
     return comparison
 
 
+def _engine_for(line: Line, engine: str, name: str) -> str:
+    """The engine of one scenario; a refusal names the scenario (a lever may have taken the line out
+    of the fast engine's scope)."""
+    try:
+        return choose_engine(line, engine)
+    except ConfigError as exc:
+        raise ConfigError(f"{name} line: {exc}", field=exc.field) from None
+
+
 def _assemble(study: Study, names: list[str], conventional: Line, industry40: Line,
-              runs: dict, seed: int) -> Comparison:
+              runs: dict, seed: int, engines: dict[str, str]) -> Comparison:
     n = len(runs["conventional"])
     conventional = conventional.model_copy(update={"replications": n, "seed": seed})
     industry40 = industry40.model_copy(update={"replications": n, "seed": seed})
     return Comparison(
         study=study, levers=names,
-        conventional=Results(line=conventional, seed=seed, runs=runs["conventional"]),
-        industry40=Results(line=industry40, seed=seed, runs=runs["industry40"]),
+        conventional=Results(line=conventional, seed=seed, runs=runs["conventional"],
+                             engine=engines["conventional"]),
+        industry40=Results(line=industry40, seed=seed, runs=runs["industry40"],
+                           engine=engines["industry40"]),
     )
 
 

@@ -20,7 +20,7 @@ import pandas as pd
 from twin import __version__
 from twin.config import Line
 from twin.diagnostics import Notice, line_notices, run_notices
-from twin.engine import PartRecord, RunStats, simulate
+from twin.engine import PartRecord, RunStats, choose_engine, simulate_with
 from twin.engine.states import ACTIVE_STATES, share_columns
 from twin.errors import ConfigError, RunError
 from twin.io import config_hash
@@ -48,6 +48,8 @@ class Results:
     part_log: list[list[PartRecord]] | None = None
     config_hash: str = ""
     version: str = __version__
+    engine: str = "simpy"
+    """The engine that ran the replications: "fast" or "simpy" (same numbers either way)."""
     kpis: pd.DataFrame = field(init=False)
     """One row per replication, one column per line KPI (plus `bottleneck`, a station name)."""
     stations: pd.DataFrame = field(init=False)
@@ -149,6 +151,7 @@ class Results:
             "config_hash": self.config_hash,
             "seed": self.seed,
             "version": self.version,
+            "engine": self.engine,
             "replications": self.replications,
             "horizon_min": self.line.horizon,
             "warmup_min": self.line.warmup,
@@ -185,9 +188,10 @@ def _estimates_json(summary: pd.DataFrame) -> dict[str, dict[str, object]]:
     }
 
 
-def _one(line: Line, replication: int, seed: int, keep_log: bool) -> tuple[RunStats, list | None]:
+def _one(line: Line, replication: int, seed: int, keep_log: bool,
+         engine: str = "simpy") -> tuple[RunStats, list | None]:
     log: list[PartRecord] | None = [] if keep_log else None
-    return simulate(line, replication, seed=seed, log=log), log
+    return simulate_with(line, replication, seed=seed, log=log, engine=engine), log
 
 
 def _pool(workers: int) -> ProcessPoolExecutor:
@@ -197,13 +201,13 @@ def _pool(workers: int) -> ProcessPoolExecutor:
                                initializer=worker_setup, initargs=(os.getpid(),))
 
 
-def _run_on_pool(tasks: list[tuple[Line, int]], seed: int, workers: int, keep_part_log: bool,
+def _run_on_pool(tasks: list[tuple[Line, int, str]], seed: int, workers: int, keep_part_log: bool,
                  progress: Progress | None) -> list[tuple[RunStats, list | None]]:
     """The tasks on a process pool. Interrupted (Ctrl-C, SIGTERM) or failing, the workers are killed
     at once rather than left to finish their queue: no orphan process outlives the run."""
     pool = _pool(workers)
     try:
-        futures = [pool.submit(_one, line, rep, seed, keep_part_log) for line, rep in tasks]
+        futures = [pool.submit(_one, line, rep, seed, keep_part_log, name) for line, rep, name in tasks]
         results = []
         for done, future in enumerate(futures, start=1):
             results.append(future.result())
@@ -222,25 +226,28 @@ def _run_on_pool(tasks: list[tuple[Line, int]], seed: int, workers: int, keep_pa
 
 def run_tasks(tasks: list[tuple[Line, int]], seed: int, *, workers: int | None = None,
               keep_part_log: bool = False, progress: Progress | None = None,
-              dask: str | None = None) -> list[tuple[RunStats, list | None]]:
+              dask: str | None = None, engine: str = "auto") -> list[tuple[RunStats, list | None]]:
     """Simulate (line, replication) tasks, in order: on `workers` local processes when more than
     one, or on the Dask cluster whose scheduler address is `dask`. Results do not depend on where a
-    task ran: each replication has its own streams."""
+    task ran: each replication has its own streams. The engine is chosen per line, before any run
+    (`--engine fast` on a line out of its scope fails at once)."""
     check_tasks([line for line, _ in tasks])
+    chosen = {id(line): choose_engine(line, engine) for line, _ in tasks}
+    named = [(line, rep, chosen[id(line)]) for line, rep in tasks]
     if dask is not None:
-        return _run_on_dask(tasks, seed, dask, keep_part_log, progress)
+        return _run_on_dask(named, seed, dask, keep_part_log, progress)
     workers = worker_count(workers, len(tasks))
     if workers > 1 and len(tasks) > 1:
-        return _run_on_pool(tasks, seed, workers, keep_part_log, progress)
+        return _run_on_pool(named, seed, workers, keep_part_log, progress)
     results: list[tuple[RunStats, list | None]] = []
-    for done, (line, rep) in enumerate(tasks, start=1):
-        results.append(_one(line, rep, seed, keep_part_log))
+    for done, (line, rep, name) in enumerate(named, start=1):
+        results.append(_one(line, rep, seed, keep_part_log, name))
         if progress:
             progress(done, len(tasks))
     return results
 
 
-def _run_on_dask(tasks: list[tuple[Line, int]], seed: int, address: str, keep_part_log: bool,
+def _run_on_dask(tasks: list[tuple[Line, int, str]], seed: int, address: str, keep_part_log: bool,
                  progress: Progress | None) -> list[tuple[RunStats, list | None]]:
     try:
         from distributed import Client
@@ -255,8 +262,8 @@ def _run_on_dask(tasks: list[tuple[Line, int]], seed: int, address: str, keep_pa
     faults: tuple[type[BaseException], ...] = (OSError, TimeoutError, asyncio.CancelledError, *dask_faults())
     try:
         with client:
-            futures = [client.submit(_one, line, rep, seed, keep_part_log, pure=False)
-                       for line, rep in tasks]
+            futures = [client.submit(_one, line, rep, seed, keep_part_log, name, pure=False)
+                       for line, rep, name in tasks]
             results = []
             for done, future in enumerate(futures, start=1):
                 results.append(future.result())
@@ -270,23 +277,26 @@ def _run_on_dask(tasks: list[tuple[Line, int]], seed: int, address: str, keep_pa
 
 def run_scenarios(lines: dict[str, Line], replications: Iterable[int], seed: int, *,
                   workers: int | None = None, progress: Progress | None = None,
-                  dask: str | None = None) -> dict[str, list[RunStats]]:
+                  dask: str | None = None, engine: str = "auto") -> dict[str, list[RunStats]]:
     """Run several lines on the same replications (common random numbers) in one pool."""
     reps = list(replications)
     tasks = [(line, rep) for line in lines.values() for rep in reps]
-    stats = [s for s, _ in run_tasks(tasks, seed, workers=workers, progress=progress, dask=dask)]
+    stats = [s for s, _ in run_tasks(tasks, seed, workers=workers, progress=progress, dask=dask,
+                                     engine=engine)]
     return {name: stats[i * len(reps):(i + 1) * len(reps)] for i, name in enumerate(lines)}
 
 
 def run(line: Line, *, replications: int | None = None, seed: int | None = None,
         workers: int | None = None, keep_part_log: bool = False,
-        progress: Progress | None = None, dask: str | None = None) -> Results:
-    """Run `line` for its replications (or the ones given) and return all KPIs."""
+        progress: Progress | None = None, dask: str | None = None, engine: str = "auto") -> Results:
+    """Run `line` for its replications (or the ones given) and return all KPIs; `engine` is auto
+    (the fast engine when the line is in its scope), simpy or fast."""
     options = options_for(line, replications, seed, workers, dask)
     n, seed, workers, dask = options.replications, options.seed, options.workers, options.dask
     line = line.model_copy(update={"replications": n, "seed": seed})
+    chosen = choose_engine(line, engine)
     pairs = run_tasks([(line, rep) for rep in range(n)], seed, workers=workers,
-                      keep_part_log=keep_part_log, progress=progress, dask=dask)
+                      keep_part_log=keep_part_log, progress=progress, dask=dask, engine=chosen)
     runs = [stats for stats, _ in pairs]
     logs = [log or [] for _, log in pairs] if keep_part_log else None
-    return Results(line=line, seed=seed, runs=runs, part_log=logs)
+    return Results(line=line, seed=seed, runs=runs, part_log=logs, engine=chosen)

@@ -90,7 +90,8 @@ def line_tables(results: Results, width: int | None = None) -> list[Table]:
     line = results.line
     summary = results.summary()
     title = (f"{markup(line.name)} · {results.replications} replications × {line.observed_minutes:g} min "
-             f"observed (warm-up {line.warmup:g}) · seed {results.seed} · line {results.config_hash}")
+             f"observed (warm-up {line.warmup:g}) · seed {results.seed} · line {results.config_hash} "
+             f"· engine {results.engine}")
     table = Table(title=title, title_justify="left")
     for column in ("KPI", "mean", "95% CI", "unit"):
         table.add_column(column, justify="left" if column in ("KPI", "unit") else "right")

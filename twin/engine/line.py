@@ -28,6 +28,24 @@ from twin.engine.stats import RunStats, StationStats
 SERIES_POINTS = 200
 """Samples of the coarse time series (throughput and WIP over time) per run."""
 
+LATE = 2
+"""Event priority below SimPy's NORMAL (1): processed after every other event of its instant."""
+
+
+class LateTimeout(simpy.events.Timeout):
+    """A timeout processed after every other event at its instant, so the warm-up cut and the series
+    samples see the line once everything at that instant has happened, whatever order the events
+    were scheduled in. The tie rule both engines follow (docs/model.md): an event at exactly the end
+    of the warm-up belongs to the warm-up."""
+
+    def __init__(self, env: simpy.Environment, delay: float) -> None:
+        self.env = env
+        self.callbacks = []
+        self._value = None
+        self._delay = delay
+        self._ok = True
+        env.schedule(self, LATE, delay)
+
 PartRecord = tuple[int, int, float, float, float, float | None, str]
 """(part id, station number from 1, processing start, processing end, departure from the machine,
 deviation of the station's characteristic or None, outcome "passed" | "rejected")."""
@@ -268,7 +286,7 @@ def _arrivals(env: simpy.Environment, first: StationSim, sim: LineSim, draw):
 
 def _warmup(env: simpy.Environment, warmup: float, sim: LineSim, stations: list[StationSim],
             start: dict[str, int]):
-    yield env.timeout(warmup)
+    yield LateTimeout(env, warmup)
     sim.reset_counters()
     start["wip"] = sim.wip
     start["backlog"] = sim.backlog
@@ -278,13 +296,13 @@ def _warmup(env: simpy.Environment, warmup: float, sim: LineSim, stations: list[
 
 def _series(env: simpy.Environment, warmup: float, step: float, sim: LineSim,
             series: dict[str, list[float]]):
-    yield env.timeout(warmup)
+    yield LateTimeout(env, warmup)
     base = sim.good_total
     while True:
         series["time_min"].append(env.now)
         series["good"].append(float(sim.good_total - base))
         series["wip"].append(float(sim.wip))
-        yield env.timeout(step)
+        yield LateTimeout(env, step)
 
 
 def simulate(line: Line, replication: int = 0, *, seed: int | None = None,

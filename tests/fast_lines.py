@@ -1,0 +1,139 @@
+"""Lines inside the fast engine's scope, drawn by hypothesis, and a part-by-part comparison of the
+two engines on them (shared by the agreement tests)."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import fields, is_dataclass
+from typing import Any
+
+import numpy as np
+from hypothesis import strategies as st
+
+import twin
+from twin.engine import simulate
+from twin.engine.fast import simulate_fast
+
+REL = 1e-9
+"""Relative (and absolute, near zero) tolerance of every number the engines are compared on."""
+
+SHAPES = ("deterministic", "exponential", "normal", "lognormal", "gamma", "weibull", "uniform",
+          "triangular", "empirical", "trace")
+
+
+@st.composite
+def distributions(draw: st.DrawFn, mean: float) -> Any:
+    """Any processing-time distribution about `mean` (including zero-prone and tie-prone ones)."""
+    shape = draw(st.sampled_from(SHAPES))
+    if shape == "deterministic":
+        return mean
+    if shape == "exponential":
+        return {"dist": shape, "mean": mean}
+    if shape == "normal":
+        return {"dist": shape, "mean": mean, "cv": draw(st.sampled_from([0.0, 0.2, 0.5]))}
+    if shape in ("lognormal", "gamma"):
+        return {"dist": shape, "mean": mean, "cv": draw(st.sampled_from([0.0, 0.3, 1.0, 2.0]))}
+    if shape == "weibull":
+        return {"dist": shape, "mean": mean, "shape": draw(st.sampled_from([0.7, 1.5, 3.0]))}
+    if shape == "uniform":
+        return {"dist": shape, "min": 0.5 * mean, "max": 1.5 * mean}
+    if shape == "triangular":
+        return {"dist": shape, "min": 0.5 * mean, "mode": mean, "max": 2 * mean}
+    values = draw(st.lists(st.sampled_from([0.5, 1.0, 1.5, 2.0]), min_size=1, max_size=6))
+    return {"dist": shape, "values": [round(v * mean, 3) for v in values]}
+
+
+@st.composite
+def fast_lines(draw: st.DrawFn) -> twin.Line:
+    """A line the fast engine runs: every source, buffers 0 to unbounded, every distribution,
+    operating-clock failures, preventive maintenance, product mix with setups and setup pairs,
+    tool wear with SPC or closed-loop control, inline, sampling and end-of-line scrap."""
+    mix = draw(st.booleans())
+    products = ([{"name": f"p{i}", "share": draw(st.sampled_from([1, 2])),
+                  "lot_size": draw(st.integers(1, 4))} for i in range(draw(st.integers(2, 3)))]
+                if mix else [])
+    source = draw(st.sampled_from(["saturated", "arrivals", "conwip"]))
+    stations = []
+    for i in range(draw(st.integers(1, 4))):
+        mean = draw(st.sampled_from([0.8, 1.0, 1.3]))
+        spec: dict[str, Any] = {"name": f"s{i}", "process": draw(distributions(mean)),
+                                "buffer": draw(st.sampled_from([None, 0, 1, 2, 5]))}
+        if draw(st.integers(0, 3)) == 0:
+            spec["failures"] = {"mtbf": draw(distributions(draw(st.sampled_from([20.0, 60.0])))),
+                                "mttr": draw(distributions(draw(st.sampled_from([2.0, 5.0]))))}
+        if draw(st.integers(0, 3)) == 0:
+            spec["maintenance"] = {"policy": "preventive", "interval": draw(st.sampled_from([30, 100])),
+                                   "duration": draw(distributions(4.0))}
+        if mix and draw(st.booleans()):
+            spec["setup"] = draw(distributions(3.0))
+            if draw(st.booleans()):
+                spec["setup_pairs"] = [{"from": "p0", "to": "p1", "time": draw(distributions(6.0))}]
+        if mix and draw(st.booleans()):
+            spec["process_by_product"] = {"p1": draw(distributions(1.5))}
+        if draw(st.integers(0, 2)) == 0:
+            spec["quality"] = {
+                "characteristic": {"name": "d", "nominal": 10, "lsl": 9.9, "usl": 10.1},
+                "sigma": 0.03, "bias": draw(st.sampled_from([0.0, 0.02])),
+                "drift_per_part": draw(st.sampled_from([0.0, 0.001])),
+                "tool_life": draw(st.sampled_from([None, 50])), "tool_change": draw(st.sampled_from([0, 5])),
+                "measurement_sigma": draw(st.sampled_from([0.0, 0.01])),
+                "control": draw(st.sampled_from([
+                    {"policy": "none"}, {"policy": "spc", "chart": "shewhart", "k": 2.5},
+                    {"policy": "spc", "chart": "ewma"}, {"policy": "closed_loop", "gain": 0.3}])),
+            }
+            if source != "conwip" and draw(st.booleans()):
+                spec["inspection"] = {"where": draw(st.sampled_from(["inline", "sampling", "end_of_line"])),
+                                      "fraction": draw(st.sampled_from([0.3, 1.0]))}
+        stations.append(spec)
+    settings: dict[str, Any] = {
+        "stations": stations, "horizon": draw(st.sampled_from([400.0, 777.7, 1000.0])),
+        "warmup": draw(st.sampled_from([0.0, 50.0, 100.5])), "seed": draw(st.integers(0, 1000)),
+        "source": {"kind": "saturated"},
+    }
+    if source == "arrivals":
+        settings["source"] = {"kind": "arrivals", "interarrival": draw(distributions(1.6))}
+    elif source == "conwip":
+        settings["source"] = {"kind": "conwip", "wip_cap": draw(st.integers(1, 8))}
+    if mix:
+        settings["products"] = products
+        if draw(st.booleans()):
+            settings["release_sequence"] = ["p1", "p0"]
+    return twin.Line.model_validate(settings)
+
+
+def assert_close(a: Any, b: Any, where: str = "run") -> None:
+    """Two results agree field by field: counts exactly, times and sums to REL."""
+    if is_dataclass(a) and not isinstance(a, type):
+        for f in fields(a):
+            assert_close(getattr(a, f.name), getattr(b, f.name), f"{where}.{f.name}")
+    elif isinstance(a, np.ndarray):
+        assert a.shape == b.shape, where
+        assert np.allclose(a, b, rtol=REL, atol=REL), f"{where}: {a} != {b}"
+    elif isinstance(a, dict):
+        assert a.keys() == b.keys(), where
+        for key in a:
+            assert_close(a[key], b[key], f"{where}[{key!r}]")
+    elif isinstance(a, list | tuple):
+        assert len(a) == len(b), f"{where}: {len(a)} != {len(b)} entries"
+        for i, (x, y) in enumerate(zip(a, b, strict=True)):
+            assert_close(x, y, f"{where}[{i}]")
+    elif isinstance(a, float) or isinstance(b, float):
+        assert a is not None and b is not None and math.isclose(a, b, rel_tol=REL, abs_tol=REL), (
+            f"{where}: {a!r} != {b!r}")
+    else:
+        assert a == b, f"{where}: {a!r} != {b!r}"
+
+
+def assert_engines_agree(line: twin.Line, replication: int = 0) -> tuple[twin.RunStats, list]:
+    """Both engines on the same line and replication: every RunStats field, and every part's start,
+    end and departure at every station (the per-part log), to REL."""
+    log_simpy: list = []
+    log_fast: list = []
+    simpy_stats = simulate(line, replication, log=log_simpy)
+    fast_stats = simulate_fast(line, replication, log=log_fast)
+    assert_close(simpy_stats, fast_stats)
+    by_key = {(r[0], r[1]): r for r in log_simpy}
+    assert len(by_key) == len(log_simpy) == len(log_fast)
+    for record in log_fast:
+        assert_close(by_key[(record[0], record[1])], record, f"part {record[0]} at station {record[1]}")
+    return fast_stats, log_fast

@@ -1,0 +1,223 @@
+"""The fast max-plus engine: the same numbers as the SimPy engine, part by part, and the choice of
+engine (scope check, `--engine`, the JSON `engine` field).
+
+Agreement is exact up to rounding: both engines draw every random number from the same keyed
+streams in the same order, so every start, end and departure of every part, every state minute and
+every counter of `RunStats` must agree to 1e-9 on any line in the fast engine's scope.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from conftest import make_line
+from fast_lines import assert_close, assert_engines_agree, fast_lines
+from hypothesis import HealthCheck, given, settings
+from typer.testing import CliRunner
+
+import twin
+from twin.cli import app
+from twin.engine import choose_engine, fast_scope_problem
+from twin.errors import ConfigError
+
+ROOT = Path(__file__).resolve().parents[1]
+REFERENCE = str(ROOT / "configs" / "reference_line.yaml")
+
+
+def exponential(mean: float) -> dict:
+    return {"dist": "exponential", "mean": mean}
+
+
+QUALITY = {"characteristic": {"name": "d", "nominal": 10, "lsl": 9.9, "usl": 10.1}, "sigma": 0.03,
+           "drift_per_part": 0.0005, "measurement_sigma": 0.01}
+
+FIXED_CASES = {
+    "reference": ([{"name": f"s{i}", "buffer": 5, "process": exponential(m)}
+                   for i, m in enumerate([1.0, 1.1, 0.9, 1.2, 1.0])], {}),
+    "buffers-0-and-unbounded": (
+        [{"name": "a", "process": exponential(1.0)},
+         {"name": "b", "buffer": 0, "process": {"dist": "gamma", "mean": 1.1, "cv": 0.5}},
+         {"name": "c", "process": {"dist": "weibull", "mean": 0.9, "shape": 2.0}}], {}),
+    "arrivals-backlog": ([{"name": "a", "buffer": 1,
+                           "process": {"dist": "lognormal", "mean": 1.2, "cv": 0.8}},
+                          {"name": "b", "buffer": 0, "process": {"dist": "triangular", "min": 0.5, "mode": 1,
+                                                                  "max": 1.5}}],
+                         {"source": {"kind": "arrivals", "interarrival": exponential(1.0)}}),
+    "conwip": ([{"name": "a", "buffer": 2, "process": {"dist": "uniform", "min": 0.5, "max": 1.5}},
+                {"name": "b", "buffer": 1, "process": {"dist": "empirical", "values": [0.5, 1, 2]}}],
+               {"source": {"kind": "conwip", "wip_cap": 4}}),
+    "deterministic-ties": ([{"name": "a", "process": 1.0}, {"name": "b", "buffer": 0, "process": 1.0},
+                            {"name": "c", "buffer": 1, "process": 2.0}], {"warmup": 100.0, "horizon": 600.0}),
+    "failures-and-preventive-maintenance": (
+        [{"name": "a", "buffer": 3, "process": exponential(1.0),
+          "failures": {"mtbf": exponential(30.0), "mttr": {"dist": "gamma", "mean": 4.0, "cv": 0.7}},
+          "maintenance": {"policy": "preventive", "interval": 120, "duration": 10}},
+         {"name": "b", "buffer": 0, "process": {"dist": "normal", "mean": 0.9, "cv": 0.5},
+          "failures": {"mtbf": {"dist": "weibull", "mean": 50.0, "shape": 1.5}, "mttr": 3.0}}], {}),
+    "product-mix-setups": (
+        [{"name": "a", "buffer": 2, "process": exponential(1.0), "setup": 5.0,
+          "setup_pairs": [{"from": "x", "to": "y", "time": exponential(8.0)}],
+          "process_by_product": {"y": {"dist": "gamma", "mean": 1.5, "cv": 0.4}}},
+         {"name": "b", "buffer": 1, "process": exponential(0.8), "setup": exponential(2.0)}],
+        {"products": [{"name": "x", "share": 2, "lot_size": 5}, {"name": "y", "share": 1, "lot_size": 3}]}),
+    "inline-scrap-spc": (
+        [{"name": "a", "buffer": 2, "process": exponential(1.0),
+          "quality": {**QUALITY, "tool_life": 80, "tool_change": 6,
+                      "control": {"policy": "spc", "chart": "ewma"}},
+          "inspection": {"where": "inline"}},
+         {"name": "b", "buffer": 2, "process": exponential(0.9),
+          "quality": {**QUALITY, "bias": 0.05, "control": {"policy": "closed_loop", "gain": 0.4}},
+          "inspection": {"where": "sampling", "fraction": 0.5}}], {}),
+    "end-of-line-scrap": (
+        [{"name": "a", "buffer": 1, "process": exponential(1.0),
+          "quality": {**QUALITY, "bias": 0.06, "control": {"policy": "spc", "chart": "shewhart", "k": 2.0},
+                      "tool_change": 3}, "inspection": {"where": "end_of_line"}},
+         {"name": "b", "buffer": 0, "process": exponential(1.0)}], {}),
+}
+
+
+@pytest.mark.parametrize("case", list(FIXED_CASES))
+def test_fast_engine_agrees_with_simpy_part_by_part(case):
+    stations, settings_ = FIXED_CASES[case]
+    line = make_line(stations, **{"horizon": 2_000.0, "warmup": 200.0, **settings_})
+    assert choose_engine(line) == "fast"
+    for replication in (0, 1):
+        stats, log = assert_engines_agree(line, replication)
+        assert stats.departed > 50 and log, "the case must exercise the line"
+
+
+def test_a_part_needing_more_draws_than_the_margin_is_run_again_and_still_agrees(monkeypatch):
+    """About 150 failures during each 30-minute part: more failure draws than the draw table keeps
+    in reserve per part, so the first pass overruns and the replication is run again with a wider
+    margin; the result is still the SimPy engine's."""
+    import twin.engine.fast as fast
+
+    margins: list[tuple[int, bool]] = []
+    run = fast._run
+
+    def spy(*args):
+        stats = run(*args)
+        margins.append((args[-1], stats is None))
+        return stats
+
+    monkeypatch.setattr(fast, "_run", spy)
+    line = make_line([{"name": "a", "process": 30.0,
+                       "failures": {"mtbf": exponential(0.2), "mttr": 0.01}},
+                      {"name": "b", "buffer": 0, "process": exponential(1.0)}], horizon=3000.0, warmup=100.0)
+    stats, _ = assert_engines_agree(line)
+    assert margins == [(fast.MARGIN, True), (16 * fast.MARGIN, False)]
+    assert stats.stations[0].failures > 10_000
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(line=fast_lines())
+def test_fast_engine_agrees_with_simpy_on_generated_lines(line):
+    assert fast_scope_problem(line) is None
+    assert_engines_agree(line)
+
+
+def test_reference_line_throughput_is_exact_on_the_fast_engine():
+    """The reference line's exact throughput (its Markov chain: 0.743375/min, README) lies in the
+    99% interval of the fast engine's replications, an interval tight enough (±0.4%) to tell it
+    from the same line with buffers of 4 (0.720237/min) or 6 (0.760955/min)."""
+    from conftest import assert_covers, per_minute
+
+    line = twin.load(REFERENCE).model_copy(update={"horizon": 60_000.0, "warmup": 1_000.0})
+    results = twin.run(line, replications=12, workers=1, engine="fast")
+    assert results.engine == "fast"
+    ci = assert_covers(per_minute(results, "throughput_per_hour"), 0.743375, max_rel_half_width=0.004,
+                       what="reference line on the fast engine")
+    assert 0.720237 not in ci and 0.760955 not in ci
+
+
+# --- the scope: every feature out of it is refused under --engine fast, run on SimPy under auto -----
+
+OUT_OF_SCOPE = {
+    "crew": ([{"name": "a", "process": 1.0}, {"name": "b", "process": 1.0},
+              {"name": "c", "process": 1.0, "failures": {"mtbf": 50.0, "mttr": 5.0}}],
+             {"maintenance_crew": 1}, "stations[2]: a limited maintenance_crew needs the SimPy engine"),
+    "shifts": ([{"name": "a", "process": 1.0}], {"calendar": {"shifts": [{"start": 0, "end": "8h"}]}},
+               "calendar: shifts need the SimPy engine"),
+    "operators": ([{"name": "a", "process": 1.0, "operator": {}}], {"operators": {"count": 1}},
+                  "stations[0].operator: the operator pool needs the SimPy engine"),
+    "parallel": ([{"name": "a", "process": 1.0}, {"name": "b", "machines": 2, "process": 1.0}], {},
+                 "stations[1].machines: parallel machines need the SimPy engine"),
+    "calendar-failures": ([{"name": "a", "process": 1.0,
+                            "failures": {"mtbf": 50.0, "mttr": 5.0, "mode": "calendar"}}], {},
+                          "stations[0].failures: failures on the calendar clock need the SimPy engine"),
+    "predictive": ([{"name": "a", "process": 1.0, "failures": {"mtbf": 50.0, "mttr": 5.0},
+                     "maintenance": {"policy": "predictive"}}], {},
+                   "stations[0].maintenance: predictive maintenance needs the SimPy engine"),
+    "rework": ([{"name": "a", "process": 1.0, "quality": QUALITY,
+                 "inspection": {"where": "inline", "action": "rework", "to": "a"}}], {},
+               "stations[0].inspection: rework sends parts back and needs the SimPy engine"),
+    "conwip-scrap": ([{"name": "a", "process": 1.0, "quality": QUALITY, "inspection": {"where": "inline"}}],
+                     {"source": {"kind": "conwip", "wip_cap": 3}},
+                     "stations[0].inspection: scrap under a CONWIP source needs the SimPy engine"),
+}
+
+
+@pytest.mark.parametrize("case", list(OUT_OF_SCOPE))
+def test_out_of_scope_features_are_refused_by_name_and_run_on_simpy(case):
+    stations, settings_, message = OUT_OF_SCOPE[case]
+    line = make_line(stations, horizon=300.0, **settings_)
+    assert fast_scope_problem(line) == message
+    with pytest.raises(ConfigError, match="^" + message.replace("[", r"\[").replace("]", r"\]") + "$"):
+        choose_engine(line, "fast")
+    assert choose_engine(line, "auto") == choose_engine(line, "simpy") == "simpy"
+    assert twin.run(line, replications=1, workers=1).engine == "simpy"
+
+
+def test_an_unknown_engine_is_a_config_error():
+    with pytest.raises(ConfigError, match="engine: must be one of auto, simpy, fast, got 'quick'"):
+        choose_engine(make_line([{"name": "a", "process": 1.0}]), "quick")
+
+
+# --- the CLI: --engine, the JSON field, the header, the refusal -----------------------------------
+
+SHORT = ["--replications", "2", "--horizon", "1d", "--warmup", "1h", "--workers", "1"]
+
+
+def run_json(*args: str) -> dict:
+    result = CliRunner().invoke(app, ["run", *args, "--format", "json"])
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+def test_json_says_which_engine_ran_and_both_give_the_same_kpis():
+    auto = run_json(REFERENCE, *SHORT)
+    simpy = run_json(REFERENCE, *SHORT, "--engine", "simpy")
+    assert auto["engine"] == "fast" and simpy["engine"] == "simpy"
+    assert_close({k: v for k, v in auto.items() if k != "engine"},
+                 {k: v for k, v in simpy.items() if k != "engine"})
+
+
+def test_table_header_names_the_engine():
+    result = CliRunner().invoke(app, ["run", REFERENCE, *SHORT])
+    assert result.exit_code == 0, result.output
+    assert "engine fast" in " ".join(result.stdout.split())
+
+
+def test_engine_fast_on_a_line_out_of_scope_exits_2_with_one_line(tmp_path, monkeypatch, capsys):
+    from twin.cli import main
+
+    path = tmp_path / "crew.yaml"
+    path.write_text("maintenance_crew: 1\nstations:\n  - {name: a, process: 1}\n"
+                    "  - {name: b, process: 1, failures: {mtbf: 50, mttr: 5}}\n")
+    monkeypatch.setattr("sys.argv", ["twin", "run", str(path), "--engine", "fast"])
+    with pytest.raises(SystemExit) as info:
+        main()
+    err = capsys.readouterr().err
+    assert info.value.code == 2
+    assert err.strip() == "error: stations[1]: a limited maintenance_crew needs the SimPy engine"
+
+
+def test_compare_json_names_the_engine():
+    result = CliRunner().invoke(app, ["compare", str(ROOT / "configs" / "lighthouse_demo.yaml"),
+                                      "--replications", "2", "--workers", "1", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    document = json.loads(result.stdout)
+    assert document["engine"] in ("simpy", "fast", "fast+simpy")
+    assert document["conventional"]["engine"] in ("simpy", "fast")

@@ -1,0 +1,23 @@
+"""One entry point for both engines: the same line, replication and streams in, `RunStats` out.
+
+Callers name an engine (`auto`, `simpy` or `fast`) and never branch on it themselves; `auto` takes
+the fast engine whenever the line is in its scope (`twin.engine.scope`), since both give the same
+numbers.
+"""
+
+from __future__ import annotations
+
+from twin.config import Line
+from twin.engine.line import PartRecord, simulate
+from twin.engine.scope import choose_engine
+from twin.engine.stats import RunStats
+
+
+def simulate_with(line: Line, replication: int = 0, *, seed: int | None = None,
+                  log: list[PartRecord] | None = None, engine: str = "auto") -> RunStats:
+    """Run one replication of `line` on `engine` (resolved by `choose_engine`)."""
+    if choose_engine(line, engine) == "fast":
+        from twin.engine.fast import simulate_fast  # numba: loaded only when the fast engine runs
+
+        return simulate_fast(line, replication, seed=seed, log=log)
+    return simulate(line, replication, seed=seed, log=log)

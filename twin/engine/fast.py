@@ -1,0 +1,285 @@
+"""The fast engine: one replication of a line in its scope, by the max-plus recursion, into `RunStats`.
+
+Same contract as `twin.engine.line.simulate` (a line, a replication and a seed in; the same
+`RunStats` and per-part log out), same streams drawn in the same order, so the numbers agree with
+the SimPy engine to rounding. `twin.engine.scope` says which lines it runs; the kernel is in
+`fast_kernel`, the streams in `fast_streams`.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from twin.config import ArrivalSource, ConwipSource, Line, PreventiveMaintenance
+from twin.config.quality import ClosedLoopControl, SpcControl
+from twin.engine import fast_layout as L
+from twin.engine.fast_kernel import run_parts
+from twin.engine.fast_streams import (
+    Block,
+    DrawTable,
+    dist_block,
+    normal_block,
+    product_block,
+    uniform_block,
+)
+from twin.engine.line import SERIES_POINTS, PartRecord
+from twin.engine.quality import CharacteristicStats, InspectionCounts
+from twin.engine.sampling import Purpose, Streams
+from twin.engine.scope import choose_engine
+from twin.engine.states import STATES
+from twin.engine.stats import RunStats, StationStats
+
+MARGIN = 64
+"""Draws each stream must have left before a part starts; a part that needs more (many failures
+during one part) overruns, and the replication is run again with a wider margin."""
+
+
+class _Plan:
+    """The line turned into the kernel's arrays, and the streams behind the draw table."""
+
+    def __init__(self, line: Line, streams: Streams) -> None:
+        m = len(line.stations)
+        names = [p.name for p in line.products]
+        n_products = max(1, len(names))
+        self.blocks: list[Block] = []
+        self.cfg_i = np.zeros(L.N_CFG_I, dtype=np.int64)
+        self.cfg_f = np.array([line.warmup, line.horizon, line.observed_minutes / SERIES_POINTS])
+        self.st_i = np.full((m, L.N_ST_I), -1, dtype=np.int64)
+        self.st_f = np.zeros((m, L.N_ST_F))
+        self.proc_s = np.zeros((m, n_products), dtype=np.int64)
+        self.setup_s = np.full((m, n_products, n_products), -1, dtype=np.int64)
+        self.first_ttf: dict[int, int] = {}
+        cfg = self.cfg_i
+        cfg[L.C_STATIONS] = m
+        cfg[L.C_WARMUP_ZERO] = 1 if line.warmup == 0 else 0
+        cfg[L.C_PRODUCT_S] = self._add(product_block(line, streams)) if line.products else -1
+        source = line.source
+        cfg[L.C_SOURCE] = L.SATURATED
+        if isinstance(source, ArrivalSource):
+            cfg[L.C_SOURCE] = L.ARRIVALS
+            cfg[L.C_ARRIVAL_S] = self._add(dist_block(source.interarrival, streams, 0, Purpose.ARRIVAL))
+        elif isinstance(source, ConwipSource):
+            cfg[L.C_SOURCE] = L.CONWIP
+            cfg[L.C_CAP] = source.wip_cap
+        ring = 0
+        for j, spec in enumerate(line.stations):
+            self._station(line, j, spec, streams, names)
+            row = self.st_i[j]
+            row[L.S_BUFFER] = L.UNBOUNDED if spec.buffer is None else spec.buffer
+            row[L.S_RING] = ring
+            ring += spec.buffer + 1 if spec.buffer else 0
+        self.ring_size = max(1, ring)
+
+    def _add(self, block: Block) -> int:
+        self.blocks.append(block)
+        return len(self.blocks) - 1
+
+    def _station(self, line: Line, j: int, spec, streams: Streams, names: list[str]) -> None:
+        number = j + 1
+        row, values = self.st_i[j], self.st_f[j]
+        if line.products and spec.process_by_product:
+            for p, name in enumerate(names):
+                self.proc_s[j, p] = self._add(dist_block(spec.process_by_product.get(name, spec.process),
+                                                         streams, number, Purpose.PROCESS, p))
+        else:
+            self.proc_s[j, :] = self._add(dist_block(spec.process, streams, number, Purpose.PROCESS))
+        row[L.S_SETUP] = 1 if spec.setup is not None or spec.setup_pairs else 0
+        if row[L.S_SETUP]:
+            labels = names or ["default"]
+            if spec.setup is not None:
+                self.setup_s[j, :, :] = self._add(dist_block(spec.setup, streams, number, Purpose.SETUP, 0))
+            for k, pair in enumerate(spec.setup_pairs):
+                self.setup_s[j, labels.index(pair.from_), labels.index(pair.to)] = self._add(
+                    dist_block(pair.time, streams, number, Purpose.SETUP, k + 1))
+        row[L.S_FAIL] = 1 if spec.failures is not None else 0
+        if spec.failures is not None:
+            row[L.S_TTF_S] = self._add(dist_block(spec.failures.mtbf, streams, number, Purpose.FAILURE, 0))
+            row[L.S_REPAIR_S] = self._add(dist_block(spec.failures.mttr, streams, number, Purpose.REPAIR, 0))
+        pm = spec.maintenance if isinstance(spec.maintenance, PreventiveMaintenance) else None
+        row[L.S_PM] = 1 if pm is not None else 0
+        if pm is not None:
+            values[L.T_PM_INTERVAL] = pm.interval
+            row[L.S_PM_S] = self._add(dist_block(pm.duration, streams, number, Purpose.MAINTENANCE, 0))
+        quality = spec.quality
+        row[L.S_TOOL] = 1 if quality is not None else 0
+        row[L.S_INSPECT] = L.NO_INSPECTION
+        if quality is None:
+            return
+        values[L.T_LOW], values[L.T_HIGH] = quality.characteristic.deviation_limits
+        values[L.T_BIAS], values[L.T_DRIFT] = quality.bias, quality.drift_per_part
+        values[L.T_SIGMA] = quality.sigma
+        values[L.T_GAUGE_SIGMA] = quality.measurement_sigma
+        values[L.T_TOOL_CHANGE] = quality.tool_change
+        row[L.S_TOOL_LIFE] = quality.tool_life or 0
+        row[L.S_NOISE_S] = self._add(normal_block(streams, number, Purpose.QUALITY, 0))
+        control = quality.control
+        row[L.S_CONTROL] = L.NO_CONTROL
+        in_control_sd = math.hypot(quality.sigma, quality.measurement_sigma)
+        if isinstance(control, ClosedLoopControl):
+            row[L.S_CONTROL] = L.CLOSED_LOOP
+            values[L.T_GAIN] = control.gain
+        elif isinstance(control, SpcControl):
+            if control.chart == "ewma":
+                row[L.S_CONTROL] = L.EWMA
+                lam = control.lambda_
+                values[L.T_LAMBDA] = lam
+                values[L.T_LIMIT] = control.L * in_control_sd * math.sqrt(lam / (2 - lam))
+            else:
+                row[L.S_CONTROL] = L.SHEWHART
+                values[L.T_LIMIT] = control.k * in_control_sd
+        if row[L.S_CONTROL] != L.NO_CONTROL:
+            row[L.S_GAUGE_S] = self._add(normal_block(streams, number, Purpose.MEASUREMENT, 0))
+        inspection = spec.inspection
+        if inspection is None or inspection.where == "none":
+            return
+        row[L.S_INSPECT] = {"inline": L.INLINE, "sampling": L.SAMPLING,
+                            "end_of_line": L.END_OF_LINE}[inspection.where]
+        values[L.T_FRACTION] = inspection.fraction
+        row[L.S_INSPECT_GAUGE_S] = self._add(normal_block(streams, number, Purpose.INSPECTION, 0))
+        if inspection.where == "sampling":
+            row[L.S_INSPECT_SAMPLE_S] = self._add(uniform_block(streams, number, Purpose.ROUTING, 0))
+
+
+def series_times(line: Line) -> np.ndarray:
+    """The instants the SimPy engine samples the series at: from the warm-up, step by step (the
+    same float additions), while before the horizon."""
+    step = line.observed_minutes / SERIES_POINTS
+    times, t = [], line.warmup
+    while t < line.horizon:
+        times.append(t)
+        t = t + step
+    return np.asarray(times, dtype=float)
+
+
+def simulate_fast(line: Line, replication: int = 0, *, seed: int | None = None,
+                  log: list[PartRecord] | None = None) -> RunStats:
+    """Run one replication of `line` (which must be in the fast engine's scope) on the fast engine."""
+    choose_engine(line, "fast")
+    margin = MARGIN
+    while True:
+        stats = _run(line, replication, line.seed if seed is None else seed, log, margin)
+        if stats is not None:
+            return stats
+        margin *= 16  # a part needed more draws than the margin: again, with room for them
+
+
+def _run(line: Line, replication: int, seed: int, log: list[PartRecord] | None,
+         margin: int) -> RunStats | None:
+    streams = Streams(seed, replication)
+    plan = _Plan(line, streams)
+    m = len(line.stations)
+    n_products = max(1, len(line.products))
+    table = DrawTable(plan.blocks, width=max(4096, 4 * margin))
+    ms_f = np.zeros((m, L.N_MS_F))
+    ms_i = np.zeros((m, L.N_MS_I), dtype=np.int64)
+    ms_i[:, L.M_PRODUCT] = -1
+    for j in range(m):
+        ms_f[j, L.M_TTF] = math.inf
+        if plan.st_i[j, L.S_FAIL]:
+            row = plan.st_i[j, L.S_TTF_S]  # the machine draws its first time to failure when built
+            ms_f[j, L.M_TTF] = table.values[row, 0]
+            table.pos[row] = 1
+    cap = int(plan.cfg_i[L.C_CAP])
+    plan.cfg_i[L.C_LOGGING] = 1 if log is not None else 0
+    ls_f = np.zeros(L.N_LS_F)
+    ls_i = np.zeros(L.N_LS_I, dtype=np.int64)
+    conwip = np.zeros(max(1, cap))
+    out_f = np.zeros((m, L.N_OUT_F))
+    out_i = np.zeros((m, L.N_OUT_I), dtype=np.int64)
+    line_f = np.zeros(L.N_LINE_F)
+    line_i = np.zeros(L.N_LINE_I, dtype=np.int64)
+    lead_p = np.zeros(n_products)
+    good_p = np.zeros(n_products, dtype=np.int64)
+    done_p = np.zeros((m, n_products), dtype=np.int64)
+    times = series_times(line)
+    wip_diff = np.zeros(len(times) + 1, dtype=np.int64)
+    good_diff = np.zeros(len(times) + 1, dtype=np.int64)
+    log_rows = 4096 if log is not None else 1
+    log_f = np.zeros((log_rows, 4))
+    log_i = np.zeros((log_rows, 3), dtype=np.int64)
+    ring = np.zeros(plan.ring_size)
+    deviation = np.zeros(m)
+    while True:
+        run_parts(plan.cfg_i, plan.cfg_f, plan.st_i, plan.st_f, plan.proc_s, plan.setup_s, table.values,
+                  table.pos, margin, ring, ms_f, ms_i, ls_f, ls_i, conwip, out_f, out_i, line_f, line_i,
+                  lead_p, good_p, times, wip_diff, good_diff, log_f, log_i, deviation, done_p)
+        status = ls_i[L.L_STATUS]
+        if status == L.DONE:
+            break
+        if status == L.OVERRUN:
+            return None
+        if status == L.REFILL:
+            table.refill()
+        elif status == L.LOG_FULL:
+            log_f = np.concatenate([log_f, np.zeros_like(log_f)])
+            log_i = np.concatenate([log_i, np.zeros_like(log_i)])
+    # every machine is starved from its last free instant to the horizon
+    for j in range(m):
+        out_f[j, STATES.index("starved")] += max(0.0, line.horizon - max(ms_f[j, L.M_FREE], line.warmup))
+    if log is not None:
+        log.extend(_records(log_f[:ls_i[L.L_LOG_N]], log_i[:ls_i[L.L_LOG_N]]))
+    return _stats(line, replication, plan, out_f, out_i, line_f, line_i, lead_p, good_p, times,
+                  wip_diff, good_diff, done_p)
+
+
+def _records(log_f: np.ndarray, log_i: np.ndarray) -> list[PartRecord]:
+    """The log as the SimPy engine keeps it, ordered by departure (then part, then station)."""
+    order = np.lexsort((log_i[:, L.G_STATION], log_i[:, L.G_PART], log_f[:, L.G_DEPARTURE]))
+    records: list[PartRecord] = []
+    for k in order:
+        value = float(log_f[k, L.G_VALUE])
+        records.append((int(log_i[k, L.G_PART]), int(log_i[k, L.G_STATION]), float(log_f[k, L.G_START]),
+                        float(log_f[k, L.G_END]), float(log_f[k, L.G_DEPARTURE]),
+                        None if math.isnan(value) else value,
+                        "rejected" if log_i[k, L.G_REJECTED] else "passed"))
+    return records
+
+
+def _stats(line: Line, replication: int, plan: _Plan, out_f, out_i, line_f, line_i, lead_p, good_p,
+           times, wip_diff, good_diff, done_p) -> RunStats:
+    stations = []
+    n_states = len(STATES)
+    for j, spec in enumerate(line.stations):
+        characteristic = None
+        if spec.quality is not None:
+            characteristic = CharacteristicStats(
+                produced=int(out_i[j, L.O_PRODUCED]), total=float(out_f[j, L.O_CHAR_TOTAL]),
+                total_sq=float(out_f[j, L.O_CHAR_SQ]), defects=int(out_i[j, L.O_DEFECTS]),
+                tool_changes=int(out_i[j, L.O_TOOL_CHANGES]), signals=int(out_i[j, L.O_SIGNALS]))
+        stations.append(StationStats(
+            name=spec.name, machines=1, state_minutes=out_f[j:j + 1, :n_states].copy(),
+            started=int(out_i[j, L.O_STARTED]), completed=int(out_i[j, L.O_COMPLETED]),
+            failures=int(out_i[j, L.O_FAILURES]), planned_stops=int(out_i[j, L.O_PLANNED_STOPS]),
+            buffer_area=float(out_f[j, L.O_BUFFER_AREA]), characteristic=characteristic,
+            repair_minutes=float(out_f[j, L.O_REPAIR]), planned_minutes=float(out_f[j, L.O_PLANNED]),
+            setups=int(out_i[j, L.O_SETUPS]), setup_minutes=float(out_f[j, L.O_SETUP_MINUTES]),
+            completed_by_product=[int(c) for c in done_p[j, :len(line.products)]]
+            if spec.process_by_product else [],
+        ))
+    n = len(times)
+    series = {"time_min": times.tolist(),
+              "good": np.cumsum(good_diff[:n]).astype(float).tolist(),
+              "wip": np.cumsum(wip_diff[:n]).astype(float).tolist()}
+    inspection = InspectionCounts(
+        inspected_conforming=int(line_i[L.R_INSPECTED_CONFORMING]),
+        false_rejects=int(line_i[L.R_FALSE_REJECTS]),
+        inspected_defective=int(line_i[L.R_INSPECTED_DEFECTIVE]), caught=int(line_i[L.R_CAUGHT]))
+    n_products = len(line.products) or 1
+    return RunStats(
+        replication=replication, warmup_min=line.warmup, horizon_min=line.horizon, stations=stations,
+        released=int(line_i[L.R_RELEASED]), departed=int(line_i[L.R_DEPARTED]),
+        lead_time_sum=float(line_f[L.R_LEAD]), wip_area=float(line_f[L.R_WIP_AREA]),
+        wip_start=int(line_i[L.R_WIP_START]), wip_end=int(line_i[L.R_WIP_END]),
+        released_total=int(line_i[L.R_RELEASED_TOTAL]), departed_total=int(line_i[L.R_DEPARTED_TOTAL]),
+        scrapped_total=int(line_i[L.R_SCRAPPED_TOTAL]), good=int(line_i[L.R_GOOD]),
+        escaped=int(line_i[L.R_ESCAPED]), first_pass_good=int(line_i[L.R_GOOD]),
+        scrapped=int(line_i[L.R_SCRAPPED]), reworks=0, scrap_lead_time_sum=float(line_f[L.R_SCRAP_LEAD]),
+        inspection=inspection, good_by_product=[int(g) for g in good_p[:n_products]],
+        lead_time_by_product=[float(v) for v in lead_p[:n_products]],
+        backlog_end=int(line_i[L.R_BACKLOG]), series=series,
+        arrived=int(line_i[L.R_RELEASED] if plan.cfg_i[L.C_SOURCE] == L.SATURATED else line_i[L.R_ARRIVED]),
+        backlog_start=int(line_i[L.R_BACKLOG_START]), backlog_area=float(line_f[L.R_BACKLOG_AREA]),
+        lead_time_from_arrival_sum=float(line_f[L.R_LEAD_ARRIVAL]),
+    )

@@ -1,0 +1,517 @@
+"""The fast engine's compiled core: the departure-time (max-plus) recursion, part by part.
+
+For a serial line of single machines with FIFO buffers and blocking after service, every part keeps
+its order, so each part's instants at station j follow from the previous part's and from the part
+`buffer` places ahead at station j + 1:
+
+    take  T = max(entry E, machine free F)             (saturated first station: T = F)
+    start S = T + changeover (when the product changes)
+    end   C = S + work, with operating-clock failures and repairs inside
+    leave D = max(C, take at j + 1 of the entry `buffer` places earlier)   (buffer 0: max(C, F at j + 1))
+    free  F = D + tool change + preventive maintenance (when due)
+
+State minutes are the overlaps of these intervals with the window; counters count the instants
+inside it. Ties follow the rule both engines share (docs/model.md): an instant t is in the window
+when warm-up < t < horizon; samples of the series see the line after every event at their instant.
+All state lives in arrays, so the kernel can stop to have its draw table refilled and resume.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from twin.engine.fast_layout import (
+    ARRIVALS,
+    C_ARRIVAL_S,
+    C_CAP,
+    C_LOGGING,
+    C_PRODUCT_S,
+    C_SOURCE,
+    C_STATIONS,
+    C_WARMUP_ZERO,
+    CLOSED_LOOP,
+    CONWIP,
+    DONE,
+    END_OF_LINE,
+    EWMA,
+    F_HORIZON,
+    F_STEP,
+    F_WARMUP,
+    G_DEPARTURE,
+    G_END,
+    G_PART,
+    G_REJECTED,
+    G_START,
+    G_STATION,
+    G_VALUE,
+    L_ARRIVAL_CLOCK,
+    L_LOG_N,
+    L_NEXT_ID,
+    L_PHASE,
+    L_STATUS,
+    LOG_FULL,
+    M_AGE,
+    M_CORRECTION,
+    M_ENTRIES,
+    M_EWMA,
+    M_FREE,
+    M_PRODUCT,
+    M_SINCE_CHANGE,
+    M_SLOT,
+    M_TTF,
+    NO_CONTROL,
+    NO_INSPECTION,
+    O_BUFFER_AREA,
+    O_CHAR_SQ,
+    O_CHAR_TOTAL,
+    O_COMPLETED,
+    O_DEFECTS,
+    O_FAILURES,
+    O_PLANNED,
+    O_PLANNED_STOPS,
+    O_PRODUCED,
+    O_REPAIR,
+    O_SETUP_MINUTES,
+    O_SETUPS,
+    O_SIGNALS,
+    O_STARTED,
+    O_TOOL_CHANGES,
+    OVERRUN,
+    PHASE_BACKLOG,
+    PHASE_DONE,
+    R_ARRIVED,
+    R_BACKLOG,
+    R_BACKLOG_AREA,
+    R_BACKLOG_START,
+    R_CAUGHT,
+    R_DEPARTED,
+    R_DEPARTED_TOTAL,
+    R_ESCAPED,
+    R_FALSE_REJECTS,
+    R_GOOD,
+    R_INSPECTED_CONFORMING,
+    R_INSPECTED_DEFECTIVE,
+    R_LEAD,
+    R_LEAD_ARRIVAL,
+    R_RELEASED,
+    R_RELEASED_TOTAL,
+    R_SCRAP_LEAD,
+    R_SCRAPPED,
+    R_SCRAPPED_TOTAL,
+    R_WIP_AREA,
+    R_WIP_END,
+    R_WIP_START,
+    REFILL,
+    S_BUFFER,
+    S_CONTROL,
+    S_FAIL,
+    S_GAUGE_S,
+    S_INSPECT,
+    S_INSPECT_GAUGE_S,
+    S_INSPECT_SAMPLE_S,
+    S_NOISE_S,
+    S_PM,
+    S_PM_S,
+    S_REPAIR_S,
+    S_RING,
+    S_SETUP,
+    S_TOOL,
+    S_TOOL_LIFE,
+    S_TTF_S,
+    SATURATED,
+    T_BIAS,
+    T_DRIFT,
+    T_FRACTION,
+    T_GAIN,
+    T_GAUGE_SIGMA,
+    T_HIGH,
+    T_LAMBDA,
+    T_LIMIT,
+    T_LOW,
+    T_PM_INTERVAL,
+    T_SIGMA,
+    T_TOOL_CHANGE,
+    UNBOUNDED,
+)
+from twin.engine.states import BLOCKED, BUSY, DOWN, MAINTENANCE, SETUP, STARVED, TOOL_CHANGE
+
+EPSILON = 1e-9
+"""The SimPy engine's tolerance on remaining work (machine.EPSILON): the same float steps here."""
+
+
+@njit(cache=True, inline="always")
+def _draw(values, pos, row, status):
+    p = pos[row]
+    if p >= values.shape[1]:  # the part needs more draws than the margin left: it will be run again
+        status[0] = OVERRUN
+        return np.inf  # ends every loop of the part at once (a zero time to failure would not)
+    pos[row] = p + 1
+    return values[row, p]
+
+
+@njit(cache=True, inline="always")
+def _overlap(a, b, low, high):
+    return max(0.0, min(b, high) - max(a, low))
+
+
+@njit(cache=True, inline="always")
+def _sample_at_or_after(times, t, W, step):
+    """Index of the first series sample at or after t (len(times) if none): from the nominal step,
+    corrected against the actual sample instants."""
+    n = times.shape[0]
+    k = int(min(max(np.ceil((t - W) / step), 0.0), n))
+    while k > 0 and times[k - 1] >= t:
+        k -= 1
+    while k < n and times[k] < t:
+        k += 1
+    return k
+
+
+@njit(cache=True, inline="always")
+def _inside(t, low, high, from_zero):
+    return (t > low or from_zero) and t < high
+
+
+@njit(cache=True)
+def _inspect(j, deviation, measured, has_measured, st_i, st_f, values, pos, line_i, counted, status):
+    """Inspector.rejects: sample (sampling), measure unless measured, sort; counts when `counted`."""
+    if st_i[j, S_INSPECT_SAMPLE_S] >= 0 and _draw(values, pos, st_i[j, S_INSPECT_SAMPLE_S],
+                                                   status) >= st_f[j, T_FRACTION]:
+        return False
+    if not has_measured:
+        measured = deviation + st_f[j, T_GAUGE_SIGMA] * _draw(values, pos, st_i[j, S_INSPECT_GAUGE_S], status)
+    low, high = st_f[j, T_LOW], st_f[j, T_HIGH]
+    conforming = low <= deviation <= high
+    rejected = not (low <= measured <= high)
+    if counted:
+        if conforming:
+            line_i[R_INSPECTED_CONFORMING] += 1
+            if rejected:
+                line_i[R_FALSE_REJECTS] += 1
+        else:
+            line_i[R_INSPECTED_DEFECTIVE] += 1
+            if rejected:
+                line_i[R_CAUGHT] += 1
+    return rejected
+
+
+@njit(cache=True)
+def _wait_at_source(arrival, release, W, H, wz, line_i, line_f):
+    """Book a part's wait at the source, [arrival, release); release is inf for one still waiting at
+    the horizon (the warm-up cut and the horizon come after every event at their instant)."""
+    if _inside(arrival, W, H, wz):
+        line_i[R_ARRIVED] += 1
+    line_f[R_BACKLOG_AREA] += _overlap(arrival, release, W, H)
+    if not wz and arrival <= W < release:
+        line_i[R_BACKLOG_START] += 1
+    if arrival < H <= release:
+        line_i[R_BACKLOG] += 1
+
+
+@njit(cache=True)
+def _leave(release, leave, scrapped, product, good, W, H, step, wz, line_i, line_f, lead_p, good_p,
+           series_t, wip_diff, good_diff, conwip, cap, part, arrival):
+    """Book a part's stay in the line, [release, leave); leave is inf while it is still inside."""
+    line_f[R_WIP_AREA] += _overlap(release, leave, W, H)
+    if not wz and release <= W < leave:
+        line_i[R_WIP_START] += 1
+    if release < H <= leave:
+        line_i[R_WIP_END] += 1
+    wip_diff[_sample_at_or_after(series_t, release, W, step)] += 1
+    if leave < H:
+        wip_diff[_sample_at_or_after(series_t, leave, W, step)] -= 1
+    if cap > 0:
+        conwip[part % cap] = leave
+    if leave >= H:
+        return
+    inside = leave > W or wz
+    if scrapped:
+        line_i[R_SCRAPPED_TOTAL] += 1
+        if inside:
+            line_i[R_SCRAPPED] += 1
+            line_f[R_SCRAP_LEAD] += leave - release
+        return
+    line_i[R_DEPARTED_TOTAL] += 1
+    if good and leave > W:
+        good_diff[_sample_at_or_after(series_t, leave, W, step)] += 1
+    if inside:
+        line_i[R_DEPARTED] += 1
+        line_f[R_LEAD] += leave - release
+        line_f[R_LEAD_ARRIVAL] += leave - arrival
+        if good:
+            line_i[R_GOOD] += 1
+            good_p[product] += 1
+            lead_p[product] += leave - release
+        else:
+            line_i[R_ESCAPED] += 1
+
+
+@njit(cache=True)
+def run_parts(cfg_i, cfg_f, st_i, st_f, proc_s, setup_s, values, pos, margin, ring, ms_f, ms_i, ls_f,
+              ls_i, conwip, out_f, out_i, line_f, line_i, lead_p, good_p, series_t, wip_diff, good_diff,
+              log_f, log_i, deviation, done_p):
+    """Advance the line part by part until the horizon, a refill or a full log (see L_STATUS)."""
+    m = cfg_i[C_STATIONS]
+    W, H, step = cfg_f[F_WARMUP], cfg_f[F_HORIZON], cfg_f[F_STEP]
+    wz = cfg_i[C_WARMUP_ZERO] == 1
+    source = cfg_i[C_SOURCE]
+    cap = cfg_i[C_CAP]
+    product_s = cfg_i[C_PRODUCT_S]
+    logging = cfg_i[C_LOGGING] == 1
+    status = np.zeros(1, dtype=np.int64)
+    n_rows = pos.shape[0]
+    width = values.shape[1]
+    while True:
+        for row in range(n_rows):
+            if width - pos[row] < margin:
+                ls_i[L_STATUS] = REFILL
+                return
+        if ls_i[L_PHASE] == PHASE_BACKLOG:
+            # parts that arrived before the horizon but still wait at the source
+            clock = ls_f[L_ARRIVAL_CLOCK]
+            while clock < H and pos[cfg_i[C_ARRIVAL_S]] < width:
+                _wait_at_source(clock, np.inf, W, H, wz, line_i, line_f)
+                clock = clock + _draw(values, pos, cfg_i[C_ARRIVAL_S], status)
+            ls_f[L_ARRIVAL_CLOCK] = clock
+            if clock < H:
+                ls_i[L_STATUS] = REFILL
+                return
+            ls_i[L_PHASE] = PHASE_DONE
+        if ls_i[L_PHASE] == PHASE_DONE:
+            ls_i[L_STATUS] = DONE
+            return
+        if logging and ls_i[L_LOG_N] + m > log_f.shape[0]:
+            ls_i[L_STATUS] = LOG_FULL
+            return
+
+        part = ls_i[L_NEXT_ID]  # 0-based here, 1-based in the log and in SimPy
+        product = int(_draw(values, pos, product_s, status)) if product_s >= 0 else 0
+        # --- the source: when the part is offered to station 1 ---------------------------------
+        if source == ARRIVALS:
+            offered = ls_f[L_ARRIVAL_CLOCK] + _draw(values, pos, cfg_i[C_ARRIVAL_S], status)
+            if offered >= H:
+                ls_i[L_PHASE] = PHASE_DONE
+                continue
+        elif source == CONWIP:
+            offered = 0.0 if part < cap else conwip[part % cap]
+        else:
+            offered = 0.0
+        entry = _entry(0, offered, source == SATURATED, st_i, ring, ms_f, ms_i)
+        if entry >= H:
+            if source == ARRIVALS:
+                ls_f[L_ARRIVAL_CLOCK] = offered
+                ls_i[L_PHASE] = PHASE_BACKLOG
+            else:
+                if source == CONWIP:  # this part and the next ones whose slot freed before the horizon
+                    for later in range(part, part + cap):
+                        waiting = 0.0 if later < cap else conwip[later % cap]
+                        _wait_at_source(waiting, np.inf, W, H, wz, line_i, line_f)
+                ls_i[L_PHASE] = PHASE_DONE
+            continue
+        if source == ARRIVALS:
+            ls_f[L_ARRIVAL_CLOCK] = offered
+        ls_i[L_NEXT_ID] = part + 1
+        release = entry
+        arrival = release if source == SATURATED else offered
+        if source != SATURATED:
+            _wait_at_source(arrival, release, W, H, wz, line_i, line_f)
+        if _inside(release, W, H, wz):
+            line_i[R_RELEASED] += 1
+        line_i[R_RELEASED_TOTAL] += 1
+        leave = np.inf
+        scrapped = False
+        for j in range(m):
+            deviation[j] = np.nan
+        for j in range(m):
+            take = entry if j == 0 and source == SATURATED else max(entry, ms_f[j, M_FREE])
+            out_f[j, STARVED] += _overlap(ms_f[j, M_FREE], take, W, H)
+            if not (j == 0 and source == SATURATED):
+                out_f[j, O_BUFFER_AREA] += _overlap(entry, take, W, H)
+            b = st_i[j, S_BUFFER]
+            if b > 0:  # ring of the last b + 1 takes; the slot after the write slot is b entries back
+                slot = ms_i[j, M_SLOT]
+                ring[st_i[j, S_RING] + slot] = take
+                ms_i[j, M_SLOT] = slot + 1 if slot < b else 0
+            ms_i[j, M_ENTRIES] += 1
+            t = take
+            if st_i[j, S_SETUP] == 1:
+                previous = ms_i[j, M_PRODUCT]
+                if previous >= 0 and previous != product:
+                    t = _stop(j, t, setup_s[j, previous, product], SETUP, O_SETUPS, O_SETUP_MINUTES,
+                              values, pos, out_f, out_i, W, H, wz, status)
+                ms_i[j, M_PRODUCT] = product
+            start = t
+            if _inside(start, W, H, wz):
+                out_i[j, O_STARTED] += 1
+            work = _draw(values, pos, proc_s[j, product], status)
+            if st_i[j, S_FAIL] == 1:
+                t = _work_with_failures(j, t, work, st_i, values, pos, ms_f, out_f, out_i, W, H, wz, status)
+            else:
+                out_f[j, BUSY] += _overlap(t, t + work, W, H)
+                t = t + work
+            end = t
+            ms_f[j, M_AGE] += work
+            if _inside(end, W, H, wz):
+                out_i[j, O_COMPLETED] += 1
+                done_p[j, product] += 1
+            stop = False
+            rejected = False
+            if st_i[j, S_TOOL] == 1:
+                counted = _inside(end, W, H, wz)
+                dev, stop, measured, has_measured = _produce(j, st_i, st_f, values, pos, ms_f, ms_i,
+                                                             out_f, out_i, counted, status)
+                deviation[j] = dev
+                kind = st_i[j, S_INSPECT]
+                if kind != NO_INSPECTION and kind != END_OF_LINE:
+                    rejected = _inspect(j, dev, measured, has_measured, st_i, st_f, values, pos, line_i,
+                                        counted, status)
+            if rejected:
+                departure = end
+                scrapped = True
+                leave = end
+            elif j == m - 1:
+                departure = end
+            else:
+                departure = _entry(j + 1, end, False, st_i, ring, ms_f, ms_i)
+                out_f[j, BLOCKED] += _overlap(end, departure, W, H)
+            if logging and departure < H:
+                n = ls_i[L_LOG_N]
+                log_f[n, G_START], log_f[n, G_END], log_f[n, G_DEPARTURE] = start, end, departure
+                log_f[n, G_VALUE] = deviation[j]
+                log_i[n, G_PART], log_i[n, G_STATION] = part + 1, j + 1
+                log_i[n, G_REJECTED] = 1 if rejected else 0
+                ls_i[L_LOG_N] = n + 1
+            t = departure
+            if stop:
+                change = st_f[j, T_TOOL_CHANGE]
+                out_f[j, TOOL_CHANGE] += _overlap(t, t + change, W, H)
+                t = t + change
+                ms_i[j, M_SINCE_CHANGE] = 0
+                ms_f[j, M_EWMA] = 0.0
+                ms_f[j, M_CORRECTION] = 0.0
+                if _inside(t, W, H, wz):
+                    out_i[j, O_TOOL_CHANGES] += 1
+            if st_i[j, S_PM] == 1 and ms_f[j, M_AGE] >= st_f[j, T_PM_INTERVAL]:
+                t = _stop(j, t, st_i[j, S_PM_S], MAINTENANCE, O_PLANNED_STOPS, O_PLANNED,
+                          values, pos, out_f, out_i, W, H, wz, status)
+                ms_f[j, M_AGE] = 0.0
+                if st_i[j, S_FAIL] == 1:
+                    ms_f[j, M_TTF] = _draw(values, pos, st_i[j, S_TTF_S], status)
+            ms_f[j, M_FREE] = t
+            if scrapped:
+                break
+            entry = departure
+        good = True
+        if not scrapped:
+            leave = entry
+            for j in range(m):  # end-of-line inspections, in station order
+                if st_i[j, S_INSPECT] == END_OF_LINE and _inspect(
+                        j, deviation[j], 0.0, False, st_i, st_f, values, pos, line_i,
+                        _inside(leave, W, H, wz), status):
+                    scrapped = True
+                    break
+            for j in range(m):
+                if st_i[j, S_TOOL] == 1 and not (st_f[j, T_LOW] <= deviation[j] <= st_f[j, T_HIGH]):
+                    good = False
+        _leave(release, leave, scrapped, product, good, W, H, step, wz, line_i, line_f, lead_p, good_p,
+               series_t, wip_diff, good_diff, conwip, cap, part, arrival)
+        if status[0] == OVERRUN:
+            ls_i[L_STATUS] = OVERRUN
+            return
+
+
+@njit(cache=True, inline="always")
+def _entry(j, offered, saturated, st_i, ring, ms_f, ms_i):
+    """When a part offered at `offered` gets into station j: at once into an unbounded buffer;
+    behind a full buffer of b places, when the entry b places earlier has been taken; with no
+    buffer, when the machine is free. A saturated first station takes when its machine is free."""
+    if saturated:
+        return ms_f[j, M_FREE]
+    b = st_i[j, S_BUFFER]
+    if b == UNBOUNDED:
+        return offered
+    if b == 0:
+        return max(offered, ms_f[j, M_FREE])
+    if ms_i[j, M_ENTRIES] < b:
+        return offered
+    slot = ms_i[j, M_SLOT] + 1
+    return max(offered, ring[st_i[j, S_RING] + (slot if slot <= b else 0)])
+
+
+@njit(cache=True, inline="always")
+def _stop(j, t, row, state, count, minutes, values, pos, out_f, out_i, W, H, wz, status):
+    """A stop of a drawn duration from t (a repair, a preventive maintenance, a changeover; no
+    stream: zero): counted, with its full duration, when it starts inside the window, as the SimPy
+    engine counts it when it begins; its minutes in `state`. Returns when it ends."""
+    duration = _draw(values, pos, row, status) if row >= 0 else 0.0
+    if _inside(t, W, H, wz):
+        out_i[j, count] += 1
+        out_f[j, minutes] += duration
+    out_f[j, state] += _overlap(t, t + duration, W, H)
+    return t + duration
+
+
+@njit(cache=True)
+def _work_with_failures(j, t, work, st_i, values, pos, ms_f, out_f, out_i, W, H, wz, status):
+    """Machine.work on the operating clock: busy chunks until the time to failure runs out, repair
+    (down), a new time to failure, resume; the same float steps as the SimPy engine."""
+    remaining = work
+    ttf = ms_f[j, M_TTF]
+    while remaining > EPSILON:
+        chunk = remaining
+        failed = False
+        if ttf < chunk:
+            chunk = ttf
+            failed = True
+        out_f[j, BUSY] += _overlap(t, t + chunk, W, H)
+        t = t + chunk
+        remaining -= chunk
+        ttf -= chunk
+        if failed or ttf <= EPSILON:
+            t = _stop(j, t, st_i[j, S_REPAIR_S], DOWN, O_FAILURES, O_REPAIR,
+                      values, pos, out_f, out_i, W, H, wz, status)
+            ttf = _draw(values, pos, st_i[j, S_TTF_S], status)
+    ms_f[j, M_TTF] = ttf
+    return t
+
+
+@njit(cache=True)
+def _produce(j, st_i, st_f, values, pos, ms_f, ms_i, out_f, out_i, counted, status):
+    """Tool.produce: the part's deviation (bias + wear + noise + correction), the controller's
+    measurement and whether the machine must stop for a tool change after the part."""
+    since = ms_i[j, M_SINCE_CHANGE]
+    noise = _draw(values, pos, st_i[j, S_NOISE_S], status)
+    # the order of the SimPy engine's sum, so the floats agree exactly
+    dev = st_f[j, T_BIAS] + st_f[j, T_DRIFT] * since + st_f[j, T_SIGMA] * noise + ms_f[j, M_CORRECTION]
+    ms_i[j, M_SINCE_CHANGE] = since + 1
+    if counted:
+        out_i[j, O_PRODUCED] += 1
+        out_f[j, O_CHAR_TOTAL] += dev
+        out_f[j, O_CHAR_SQ] += dev * dev
+        if not (st_f[j, T_LOW] <= dev <= st_f[j, T_HIGH]):
+            out_i[j, O_DEFECTS] += 1
+    stop = False
+    measured = 0.0
+    has_measured = False
+    control = st_i[j, S_CONTROL]
+    if control != NO_CONTROL:
+        measured = dev + st_f[j, T_GAUGE_SIGMA] * _draw(values, pos, st_i[j, S_GAUGE_S], status)
+        has_measured = True
+        if control == CLOSED_LOOP:
+            ms_f[j, M_CORRECTION] -= st_f[j, T_GAIN] * measured
+        else:
+            if control == EWMA:
+                lam = st_f[j, T_LAMBDA]
+                ms_f[j, M_EWMA] = lam * measured + (1 - lam) * ms_f[j, M_EWMA]
+                signal = abs(ms_f[j, M_EWMA]) > st_f[j, T_LIMIT]
+            else:
+                signal = abs(measured) > st_f[j, T_LIMIT]
+            if signal and counted:
+                out_i[j, O_SIGNALS] += 1
+            stop = signal
+    life = st_i[j, S_TOOL_LIFE]
+    if life > 0 and since + 1 >= life:
+        stop = True
+    return dev, stop, measured, has_measured
+

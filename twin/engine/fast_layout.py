@@ -1,0 +1,60 @@
+"""Column indices of the arrays the fast engine's kernel reads and writes (one place for both sides).
+
+The kernel is compiled, so its inputs, state and outputs are plain numpy arrays; these names say
+what each column holds. `fast_kernel` reads them, `fast` fills and unpacks them.
+"""
+
+from __future__ import annotations
+
+# cfg_i: the line
+C_STATIONS, C_SOURCE, C_CAP, C_PRODUCT_S, C_ARRIVAL_S, C_LOGGING, C_WARMUP_ZERO = range(7)
+N_CFG_I = 7
+SATURATED, ARRIVALS, CONWIP = 0, 1, 2
+# cfg_f
+F_WARMUP, F_HORIZON, F_STEP = range(3)
+N_CFG_F = 3
+
+# st_i: per station, integers (stream ids are rows of the draw table, -1 for none)
+(S_BUFFER, S_RING, S_FAIL, S_TTF_S, S_REPAIR_S, S_PM, S_PM_S, S_SETUP, S_TOOL, S_NOISE_S, S_GAUGE_S,
+ S_CONTROL, S_TOOL_LIFE, S_INSPECT, S_INSPECT_GAUGE_S, S_INSPECT_SAMPLE_S) = range(16)
+N_ST_I = 16
+UNBOUNDED = -1
+NO_CONTROL, SHEWHART, EWMA, CLOSED_LOOP = range(4)
+NO_INSPECTION, INLINE, SAMPLING, END_OF_LINE = range(4)
+# st_f: per station, floats
+(T_PM_INTERVAL, T_BIAS, T_DRIFT, T_SIGMA, T_GAUGE_SIGMA, T_LIMIT, T_LAMBDA, T_GAIN, T_TOOL_CHANGE,
+ T_LOW, T_HIGH, T_FRACTION) = range(12)
+N_ST_F = 12
+
+# machine state (one machine per station)
+M_FREE, M_AGE, M_TTF, M_CORRECTION, M_EWMA = range(5)
+N_MS_F = 5
+M_ENTRIES, M_PRODUCT, M_SINCE_CHANGE, M_SLOT = range(4)
+N_MS_I = 4
+
+# line state
+L_ARRIVAL_CLOCK = 0
+N_LS_F = 1
+L_NEXT_ID, L_PHASE, L_LOG_N, L_STATUS = range(4)
+N_LS_I = 4
+PHASE_PARTS, PHASE_BACKLOG, PHASE_DONE = range(3)
+DONE, REFILL, LOG_FULL, OVERRUN = range(4)
+
+# out_f: per station floats; the first columns are the state minutes in STATES order
+O_BUFFER_AREA, O_REPAIR, O_PLANNED, O_SETUP_MINUTES, O_CHAR_TOTAL, O_CHAR_SQ = range(9, 15)
+N_OUT_F = 15
+(O_STARTED, O_COMPLETED, O_FAILURES, O_PLANNED_STOPS, O_SETUPS, O_PRODUCED, O_DEFECTS,
+ O_TOOL_CHANGES, O_SIGNALS) = range(9)
+N_OUT_I = 9
+
+# line_f, line_i
+R_LEAD, R_SCRAP_LEAD, R_WIP_AREA, R_LEAD_ARRIVAL, R_BACKLOG_AREA = range(5)
+N_LINE_F = 5
+(R_RELEASED, R_DEPARTED, R_GOOD, R_ESCAPED, R_SCRAPPED, R_RELEASED_TOTAL, R_DEPARTED_TOTAL,
+ R_SCRAPPED_TOTAL, R_WIP_START, R_WIP_END, R_BACKLOG, R_INSPECTED_CONFORMING, R_FALSE_REJECTS,
+ R_INSPECTED_DEFECTIVE, R_CAUGHT, R_ARRIVED, R_BACKLOG_START) = range(17)
+N_LINE_I = 17
+
+# the part log
+G_START, G_END, G_DEPARTURE, G_VALUE = range(4)
+G_PART, G_STATION, G_REJECTED = range(3)

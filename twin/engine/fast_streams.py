@@ -1,0 +1,106 @@
+"""The SimPy engine's random streams, drawn in blocks for the fast engine.
+
+Each source yields exactly the sequence the SimPy engine's sampler for the same key yields (same
+generator, same uniforms, same inverse CDF), only many values at a time, so both engines see the
+same numbers in the same order: `Generator.random(n)` gives the same uniforms as n/1024 batches of
+1,024, and the inverse CDFs are elementwise.
+
+`DrawTable` holds one row per stream for the compiled kernel, which reads a row from its position
+and asks for a refill when any row runs low; the memory is flat in the number of parts.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable
+
+import numpy as np
+from scipy import special
+
+from twin.config import Line
+from twin.config.dists import Deterministic, DistSpec, Lognormal, Normal, Trace
+from twin.engine.sampling import Purpose, Streams, inverse_cdf
+
+Block = Callable[[int], np.ndarray]
+"""Called with n, returns the next n values of one stream."""
+
+
+def dist_block(spec: DistSpec, streams: Streams, station: int, purpose: Purpose, machine: int = 0) -> Block:
+    """Blocks of the sampler `Streams.sampler(spec, station, purpose, machine)` would return."""
+    if isinstance(spec, Deterministic) or (isinstance(spec, Normal | Lognormal) and spec.cv == 0):
+        mean = float(spec.mean)
+        return lambda n: np.full(n, mean)
+    if isinstance(spec, Trace):
+        values = np.asarray(spec.values, dtype=float)
+        offset = [0]
+
+        def trace(n: int) -> np.ndarray:
+            index = (offset[0] + np.arange(n)) % len(values)
+            offset[0] = int((offset[0] + n) % len(values))
+            return values[index]
+
+        return trace
+    rng = streams.generator(station, purpose, machine)
+    transform = inverse_cdf(spec)
+    return lambda n: np.asarray(transform(rng.random(n)), dtype=float)
+
+
+def uniform_block(streams: Streams, station: int, purpose: Purpose, machine: int = 0) -> Block:
+    rng = streams.generator(station, purpose, machine)
+    return rng.random
+
+
+def normal_block(streams: Streams, station: int, purpose: Purpose, machine: int = 0) -> Block:
+    """Standard normals as `engine.quality.standard_normals` draws them (ndtri of uniforms)."""
+    rng = streams.generator(station, purpose, machine)
+    return lambda n: special.ndtri(rng.random(n))
+
+
+def product_block(line: Line, streams: Streams) -> Block:
+    """Product index of each released part in release order, as `products.product_sequence`."""
+    products = line.products
+    if line.release_sequence:
+        index = {p.name: i for i, p in enumerate(products)}
+        cycle = [index[name] for name in line.release_sequence for _ in range(products[index[name]].lot_size)]
+        endless = itertools.cycle(cycle)
+        return lambda n: np.fromiter(itertools.islice(endless, n), dtype=float, count=n)
+    rng = streams.generator(0, Purpose.PRODUCT)
+    total = sum(p.share for p in products)
+    bounds = np.cumsum([p.share / total for p in products])
+    sizes = np.array([p.lot_size for p in products])
+    pending = np.empty(0)
+
+    def lots(n: int) -> np.ndarray:
+        nonlocal pending
+        while len(pending) < n:
+            u = rng.random(max(64, n // int(sizes.min())))
+            # the first bound above u (u < bound), else the last product, as product_sequence does
+            chosen = np.minimum(np.searchsorted(bounds, u, side="right"), len(products) - 1)
+            pending = np.concatenate([pending, np.repeat(chosen, sizes[chosen]).astype(float)])
+        out, pending = pending[:n], pending[n:]
+        return out
+
+    return lots
+
+
+class DrawTable:
+    """One row of upcoming draws per stream, refilled in place when the kernel runs low."""
+
+    def __init__(self, blocks: list[Block], width: int = 4096) -> None:
+        self.blocks = blocks
+        self.width = width
+        self.values = np.zeros((max(1, len(blocks)), width))
+        self.pos = np.zeros(max(1, len(blocks)), dtype=np.int64)
+        for row, block in enumerate(blocks):
+            self.values[row] = block(width)
+
+    def refill(self) -> None:
+        """Keep each row's unread tail, append fresh draws behind it."""
+        for row, block in enumerate(self.blocks):
+            used = int(self.pos[row])
+            if used == 0:
+                continue
+            tail = self.values[row, used:].copy()
+            self.values[row, :len(tail)] = tail
+            self.values[row, len(tail):] = block(used)
+            self.pos[row] = 0

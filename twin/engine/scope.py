@@ -1,0 +1,60 @@
+"""Which engine runs a line: the fast max-plus engine where its recursion is exact, SimPy otherwise.
+
+The fast engine computes every part's start, end and departure from a departure-time recursion,
+which is exact only while each machine's future depends on its own history and on the parts handed
+to it in order. Whatever couples machines through a shared resource (a limited repair crew, the
+operator pool), sends parts backwards (rework), or needs an event order the recursion does not
+track is out of its scope; `fast_scope_problem` names the first such feature, so `--engine fast`
+can refuse it in one line and `auto` can run the line on SimPy instead.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from twin.config import ConwipSource, Line, PredictiveMaintenance, PreventiveMaintenance
+from twin.errors import ConfigError
+
+EngineName = Literal["auto", "simpy", "fast"]
+ENGINES: tuple[str, ...] = ("auto", "simpy", "fast")
+
+
+def fast_scope_problem(line: Line) -> str | None:
+    """The first feature of `line` the fast engine cannot run exactly, as `field: why`, or None."""
+    if line.calendar is not None:
+        return "calendar: shifts need the SimPy engine"
+    for index, spec in enumerate(line.stations):
+        where = f"stations[{index}]"
+        stops = spec.failures is not None or isinstance(spec.maintenance, PreventiveMaintenance)
+        if line.maintenance_crew is not None and stops:
+            return f"{where}: a limited maintenance_crew needs the SimPy engine"
+        if spec.operator is not None and line.operators is not None:
+            return f"{where}.operator: the operator pool needs the SimPy engine"
+        if spec.machines > 1:
+            return f"{where}.machines: parallel machines need the SimPy engine"
+        if spec.failures is not None and spec.failures.mode == "calendar":
+            return f"{where}.failures: failures on the calendar clock need the SimPy engine"
+        if spec.failures is not None and isinstance(spec.maintenance, PredictiveMaintenance):
+            return f"{where}.maintenance: predictive maintenance needs the SimPy engine"
+        inspection = spec.inspection
+        if inspection is not None and inspection.where != "none":
+            if inspection.action == "rework":
+                return f"{where}.inspection: rework sends parts back and needs the SimPy engine"
+            if isinstance(line.source, ConwipSource):
+                return f"{where}.inspection: scrap under a CONWIP source needs the SimPy engine"
+    return None
+
+
+def choose_engine(line: Line, engine: str = "auto") -> Literal["simpy", "fast"]:
+    """The engine that runs `line`: `auto` takes the fast one when the line is in its scope; asking
+    for `fast` on a line out of scope is a ConfigError naming the feature, never a fallback."""
+    if engine not in ENGINES:
+        raise ConfigError(f"engine: must be one of {', '.join(ENGINES)}, got {engine!r}", field="engine")
+    if engine == "simpy":
+        return "simpy"
+    problem = fast_scope_problem(line)
+    if problem is None:
+        return "fast"
+    if engine == "fast":
+        raise ConfigError(problem, field=problem.split(":", 1)[0])
+    return "simpy"
