@@ -1,0 +1,205 @@
+"""Shared helpers of the hostile-input suites (issue 9): run the CLI in-process or as the real `twin`
+script, and check the one promise every interface makes about bad input: one line on stderr starting
+`error: ` that names the field, a non-zero exit, no traceback, quickly and in bounded memory.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+import twin
+from twin.cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
+CONFIGS = ROOT / "configs"
+TWIN = Path(sys.executable).with_name("twin")
+"""The installed `twin` entry point of this venv (what a user runs)."""
+
+ONE_STATION = {"name": "hostile", "horizon": "1d", "replications": 2,
+               "stations": [{"name": "A", "process": 1}]}
+
+
+@dataclass
+class Outcome:
+    code: int
+    stdout: str
+    stderr: str
+    seconds: float
+    max_rss_mb: float = 0.0
+    """Peak resident memory of the process (subprocess runs only)."""
+
+
+def line_text(stations: list[dict[str, Any]] | None = None, **top: Any) -> str:
+    """YAML of a small valid line, with top-level keys and stations replaced as given."""
+    data = {**ONE_STATION, **top}
+    if stations is not None:
+        data["stations"] = stations
+    return yaml.safe_dump(data, sort_keys=False)
+
+
+def write(folder: Path, name: str, text: str | bytes) -> Path:
+    path = folder / name
+    if isinstance(text, bytes):
+        path.write_bytes(text)
+    else:
+        path.write_text(text)
+    return path
+
+
+@contextlib.contextmanager
+def kept_signal_handlers() -> Iterator[None]:
+    """`twin.cli.main` installs SIGINT/SIGTERM handlers for the process: put pytest's back after."""
+    saved = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for sig, handler in saved.items():
+            signal.signal(sig, handler)
+
+
+def cli(*args: str | Path) -> Outcome:
+    """`twin ARGS` in this process through `twin.cli.main` (usage errors included), exit code and
+    both streams captured: the bulk of the CLI cases, without an interpreter start each."""
+    stdout, stderr = io.StringIO(), io.StringIO()
+    start = time.perf_counter()
+    code = 0
+    with kept_signal_handlers(), contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr), \
+            pytest.MonkeyPatch.context() as patch:
+        patch.setattr(sys, "argv", ["twin", *map(str, args)])
+        try:
+            main()
+        except SystemExit as exc:
+            code = exc.code if isinstance(exc.code, int) else 1
+    return Outcome(code, stdout.getvalue(), stderr.getvalue(), time.perf_counter() - start)
+
+
+def twin_process(*args: str | Path, env: dict[str, str] | None = None, cwd: Path | None = None,
+                 **popen: Any) -> tuple[subprocess.Popen, Any, Any]:
+    """Start the real `twin` script with stdout and stderr going to temporary files (a pipe that
+    nobody reads could block the child and fake a hang)."""
+    out, err = tempfile.TemporaryFile("w+"), tempfile.TemporaryFile("w+")  # noqa: SIM115 (closed by GC)
+    process = subprocess.Popen([str(TWIN), *map(str, args)], stdout=out, stderr=err, stdin=subprocess.DEVNULL,
+                               env={**os.environ, **(env or {})}, cwd=cwd, **popen)
+    return process, out, err
+
+
+def finish(process: subprocess.Popen, out: Any, err: Any, timeout: float, start: float) -> Outcome:
+    """Wait for `process` (killing it past `timeout`, which fails the test) and collect its outcome,
+    with its own peak memory from `wait4` (not the maximum over every child this test ever had)."""
+    deadline = start + timeout
+    while True:
+        pid, status, usage = os.wait4(process.pid, os.WNOHANG)
+        if pid:
+            break
+        if time.monotonic() > deadline:
+            process.kill()
+            os.wait4(process.pid, 0)
+            pytest.fail(f"twin did not finish within {timeout} s")
+        time.sleep(0.02)
+    process.returncode = os.waitstatus_to_exitcode(status)
+    seconds = time.monotonic() - start
+    out.seek(0)
+    err.seek(0)
+    return Outcome(process.returncode, out.read(), err.read(), seconds, usage.ru_maxrss / 1024)
+
+
+def run_twin(*args: str | Path, timeout: float = 60, env: dict[str, str] | None = None,
+             cwd: Path | None = None) -> Outcome:
+    """The real `twin` script as a user runs it, under a timeout (a FIFO or a hang fails the test)."""
+    start = time.monotonic()
+    process, out, err = twin_process(*args, env=env, cwd=cwd)
+    return finish(process, out, err, timeout, start)
+
+
+STARTUP_SECONDS = 8.0
+"""Generous bound on starting the `twin` script here (the interpreter, typer, pydantic): what a
+subprocess case may take when the refusal itself is instant (this machine is slow and shared)."""
+
+MAX_RSS_MB = 250.0
+"""Peak memory of a refused `twin` process: the interpreter and its imports (~40-150 MB), far from
+what reading a 50 MB file, expanding an alias bomb or allocating a huge buffer would take."""
+
+
+def assert_one_line_error(outcome: Outcome, *mentions: str, code: int = 2) -> str:
+    """The promise for bad input: exit `code`, exactly one line on stderr, starting `error: `,
+    naming each of `mentions` (the field, the value), short, and no traceback anywhere."""
+    everything = outcome.stdout + outcome.stderr
+    assert "Traceback" not in everything, everything
+    assert outcome.code == code, f"exit {outcome.code}, wanted {code}: {everything}"
+    lines = [line for line in outcome.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, outcome.stderr
+    line = lines[0]
+    assert line.startswith("error: "), line
+    for mention in mentions:
+        assert mention in line, f"{mention!r} not in {line!r}"
+    assert len(line) < 400, line
+    return line
+
+
+def assert_config_error(call: Callable[[], Any], *mentions: str,
+                        kind: type[twin.ConfigError] = twin.ConfigError) -> str:
+    """The same promise for the Python API: a `ConfigError` (not any other exception) whose message
+    is one short line naming each of `mentions`."""
+    try:
+        call()
+    except kind as exc:
+        message = str(exc)
+    else:
+        pytest.fail(f"accepted, wanted a {kind.__name__} naming {mentions}")
+    assert "\n" not in message and len(message) < 400, message
+    for mention in mentions:
+        assert mention in message, f"{mention!r} not in {message!r}"
+    return message
+
+
+def free_port() -> int:
+    """A loopback TCP port nobody listens on (just released by the kernel)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def children_of(pid: int) -> list[int]:
+    """Living (non-zombie) processes whose parent is `pid`, from /proc."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError):
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+                if int(fields[1]) == pid and fields[0] != "Z":
+                    found.append(int(entry.name))
+    return found
+
+
+def alive(pid: int) -> bool:
+    """Whether `pid` runs (a zombie nobody reaps counts as dead: it runs nothing)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+def wait_until(condition: Callable[[], Any], timeout: float, step: float = 0.05) -> Any:
+    """Poll `condition` until it is truthy or `timeout` passes; returns its last value."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = condition()
+        if value or time.monotonic() > deadline:
+            return value
+        time.sleep(step)
