@@ -89,41 +89,51 @@ def cli(*args: str | Path) -> Outcome:
 
 
 def twin_process(*args: str | Path, env: dict[str, str] | None = None, cwd: Path | None = None,
-                 **popen: Any) -> tuple[subprocess.Popen, Any, Any]:
+                 rss_file: Path | None = None, **popen: Any) -> tuple[subprocess.Popen, Any, Any]:
     """Start the real `twin` script with stdout and stderr going to temporary files (a pipe that
-    nobody reads could block the child and fake a hang)."""
+    nobody reads could block the child and fake a hang). With `rss_file`, it runs under GNU time,
+    which writes the script's peak memory there: a child forked from pytest itself would report
+    pytest's own peak (Linux keeps the high-water mark across exec)."""
     out, err = tempfile.TemporaryFile("w+"), tempfile.TemporaryFile("w+")  # noqa: SIM115 (closed by GC)
-    process = subprocess.Popen([str(TWIN), *map(str, args)], stdout=out, stderr=err, stdin=subprocess.DEVNULL,
+    command = [str(TWIN), *map(str, args)]
+    if rss_file is not None:
+        command = [GNU_TIME, "-q", "-o", str(rss_file), "-f", "%M", *command]
+    process = subprocess.Popen(command, stdout=out, stderr=err, stdin=subprocess.DEVNULL,
                                env={**os.environ, **(env or {})}, cwd=cwd, **popen)
     return process, out, err
 
 
-def finish(process: subprocess.Popen, out: Any, err: Any, timeout: float, start: float) -> Outcome:
-    """Wait for `process` (killing it past `timeout`, which fails the test) and collect its outcome,
-    with its own peak memory from `wait4` (not the maximum over every child this test ever had)."""
-    deadline = start + timeout
-    while True:
-        pid, status, usage = os.wait4(process.pid, os.WNOHANG)
-        if pid:
-            break
-        if time.monotonic() > deadline:
-            process.kill()
-            os.wait4(process.pid, 0)
-            pytest.fail(f"twin did not finish within {timeout} s")
-        time.sleep(0.02)
-    process.returncode = os.waitstatus_to_exitcode(status)
+GNU_TIME = "/usr/bin/time"
+
+
+def finish(process: subprocess.Popen, out: Any, err: Any, timeout: float, start: float,
+           rss_file: Path | None = None) -> Outcome:
+    """Wait for `process` (killing it past `timeout`, which fails the test) and collect its outcome."""
+    try:
+        process.wait(timeout=max(0.0, start + timeout - time.monotonic()))
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+        pytest.fail(f"twin did not finish within {timeout} s")
     seconds = time.monotonic() - start
     out.seek(0)
     err.seek(0)
-    return Outcome(process.returncode, out.read(), err.read(), seconds, usage.ru_maxrss / 1024)
+    rss = 0.0
+    if rss_file is not None:
+        rss = float(rss_file.read_text().split()[-1]) / 1024
+        rss_file.unlink()
+    return Outcome(process.returncode, out.read(), err.read(), seconds, rss)
 
 
 def run_twin(*args: str | Path, timeout: float = 60, env: dict[str, str] | None = None,
              cwd: Path | None = None) -> Outcome:
-    """The real `twin` script as a user runs it, under a timeout (a FIFO or a hang fails the test)."""
+    """The real `twin` script as a user runs it, under a timeout (a FIFO or a hang fails the test),
+    with its peak memory measured."""
     start = time.monotonic()
-    process, out, err = twin_process(*args, env=env, cwd=cwd)
-    return finish(process, out, err, timeout, start)
+    fd, name = tempfile.mkstemp(suffix=".rss")
+    os.close(fd)
+    process, out, err = twin_process(*args, env=env, cwd=cwd, rss_file=Path(name))
+    return finish(process, out, err, timeout, start, Path(name))
 
 
 STARTUP_SECONDS = 8.0
