@@ -197,6 +197,9 @@ def parse_yaml(text: str, source: str = "") -> Any:
 
     A syntax error names the line and column: `file:3:7: ...`, or `line 3, column 7: ...` for text.
     """
+    if not isinstance(text, str):  # the API's callers: a list or None must not reach PyYAML
+        raise ConfigError(f"{source or 'YAML'}: expected YAML text, got {type(text).__name__}",
+                          source=source or None)
     if len(text) > MAX_FILE_BYTES:
         raise ConfigError(f"{source or 'YAML'}: too large ({len(text):,} characters; the limit is "
                           f"{MAX_FILE_BYTES:,}, see docs/security.md)", source=source or None)
