@@ -205,6 +205,17 @@ def alive(pid: int) -> bool:
     return state != "Z"
 
 
+def catches(pid: int, sig: signal.Signals) -> bool:
+    """Whether process `pid` has installed a handler for `sig` (its SigCgt mask in /proc): the
+    moment `twin.cli.main` has started, so a signal sent now tests the twin, not Python's start."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return False
+    mask = next(int(row.split()[1], 16) for row in status.splitlines() if row.startswith("SigCgt:"))
+    return bool(mask >> (sig - 1) & 1)
+
+
 def wait_until(condition: Callable[[], Any], timeout: float, step: float = 0.05) -> Any:
     """Poll `condition` until it is truthy or `timeout` passes; returns its last value."""
     deadline = time.monotonic() + timeout
