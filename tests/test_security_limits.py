@@ -3,7 +3,6 @@ Each is refused before the work starts, fast, in bounded memory, naming the fiel
 
 from __future__ import annotations
 
-import importlib
 import itertools
 import time
 import tracemalloc
@@ -18,6 +17,7 @@ from tests.hostile import (
     assert_config_error,
     assert_one_line_error,
     cli,
+    import_run_modules,
     line_text,
     run_twin,
     write,
@@ -26,9 +26,7 @@ from tests.hostile import (
 
 @pytest.fixture(autouse=True, scope="module")
 def _run_modules_imported() -> None:
-    """Import pandas and the engine first: their import time is not the refusal's."""
-    for module in ("twin.experiment", "twin.comparison", "twin.attribution"):
-        importlib.import_module(module)
+    import_run_modules()
 
 
 def billion_laughs(levels: int = 9) -> str:
