@@ -95,6 +95,14 @@ def cluster():
                 process.wait(timeout=10)
 
 
+def tasks_running(address: str) -> bool:
+    """Whether the scheduler is processing a task (asked with a client of our own, closed again)."""
+    from distributed import Client
+
+    with Client(address, timeout=20, set_as_default=False) as client:
+        return any(client.processing().values())
+
+
 def test_a_scheduler_killed_mid_run_is_a_run_error(tmp_path, cluster) -> None:
     """The run is under way on the cluster when its scheduler dies: exit 1, one line naming the
     scheduler, no traceback (distributed's own error log included), nothing written."""
@@ -103,7 +111,7 @@ def test_a_scheduler_killed_mid_run_is_a_run_error(tmp_path, cluster) -> None:
     start = time.monotonic()
     process, out, err = twin_process("run", long_line(tmp_path, 6, "10d"), "--dask", address,
                                      "--events-out", events)
-    time.sleep(8.0)  # connected and running (one task takes seconds)
+    assert wait_until(lambda: tasks_running(address), 60), "the run never reached the cluster"
     assert process.poll() is None, "the run ended before the scheduler could be killed"
     os.killpg(scheduler.pid, signal.SIGKILL)
     outcome = finish(process, out, err, 60, start)
