@@ -40,6 +40,9 @@ class Outcome:
     stdout: str
     stderr: str
     seconds: float
+    """Wall time (bounds a hang; on a loaded machine it says little about cost)."""
+    cpu: float = 0.0
+    """CPU seconds the work took (user + system): the cost bound, robust to a busy machine."""
     max_rss_mb: float = 0.0
     """Peak resident memory of the process (subprocess runs only)."""
 
@@ -76,7 +79,7 @@ def cli(*args: str | Path) -> Outcome:
     """`twin ARGS` in this process through `twin.cli.main` (usage errors included), exit code and
     both streams captured: the bulk of the CLI cases, without an interpreter start each."""
     stdout, stderr = io.StringIO(), io.StringIO()
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     code = 0
     with kept_signal_handlers(), contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr), \
             pytest.MonkeyPatch.context() as patch:
@@ -85,7 +88,8 @@ def cli(*args: str | Path) -> Outcome:
             main()
         except SystemExit as exc:
             code = exc.code if isinstance(exc.code, int) else 1
-    return Outcome(code, stdout.getvalue(), stderr.getvalue(), time.perf_counter() - start)
+    return Outcome(code, stdout.getvalue(), stderr.getvalue(), time.perf_counter() - start,
+                   time.process_time() - cpu)
 
 
 def twin_process(*args: str | Path, env: dict[str, str] | None = None, cwd: Path | None = None,
@@ -97,7 +101,7 @@ def twin_process(*args: str | Path, env: dict[str, str] | None = None, cwd: Path
     out, err = tempfile.TemporaryFile("w+"), tempfile.TemporaryFile("w+")  # noqa: SIM115 (closed by GC)
     command = [str(TWIN), *map(str, args)]
     if rss_file is not None:
-        command = [GNU_TIME, "-q", "-o", str(rss_file), "-f", "%M", *command]
+        command = [GNU_TIME, "-q", "-o", str(rss_file), "-f", "%M %U %S", *command]
     process = subprocess.Popen(command, stdout=out, stderr=err, stdin=subprocess.DEVNULL,
                                env={**os.environ, **(env or {})}, cwd=cwd, **popen)
     return process, out, err
@@ -118,11 +122,12 @@ def finish(process: subprocess.Popen, out: Any, err: Any, timeout: float, start:
     seconds = time.monotonic() - start
     out.seek(0)
     err.seek(0)
-    rss = 0.0
+    rss = cpu = 0.0
     if rss_file is not None:
-        rss = float(rss_file.read_text().split()[-1]) / 1024
+        kilobytes, user, system = rss_file.read_text().split()[-3:]
+        rss, cpu = float(kilobytes) / 1024, float(user) + float(system)
         rss_file.unlink()
-    return Outcome(process.returncode, out.read(), err.read(), seconds, rss)
+    return Outcome(process.returncode, out.read(), err.read(), seconds, cpu, rss)
 
 
 def run_twin(*args: str | Path, timeout: float = 60, env: dict[str, str] | None = None,
@@ -136,9 +141,9 @@ def run_twin(*args: str | Path, timeout: float = 60, env: dict[str, str] | None 
     return finish(process, out, err, timeout, start, Path(name))
 
 
-STARTUP_SECONDS = 8.0
-"""Generous bound on starting the `twin` script here (the interpreter, typer, pydantic): what a
-subprocess case may take when the refusal itself is instant (this machine is slow and shared)."""
+STARTUP_SECONDS = 5.0
+"""Bound on the CPU time of a `twin` script whose refusal is instant: starting the interpreter,
+typer and pydantic (~1 s here), far from reading /dev/zero or expanding a bomb (which never end)."""
 
 MAX_RSS_MB = 250.0
 """Peak memory of a refused `twin` process: the interpreter and its imports (~40-150 MB), far from

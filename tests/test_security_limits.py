@@ -39,12 +39,12 @@ def billion_laughs(levels: int = 9) -> str:
 
 
 def refused_fast(text: str, *mentions: str, seconds: float = 2.0, max_mb: float = 50) -> str:
-    """`twin.line_from_text(text)` is a one-line ConfigError within `seconds` (timed alone: this
-    machine is shared, hence the margin) and within `max_mb` of Python allocations (traced in a
+    """`twin.line_from_text(text)` is a one-line ConfigError within `seconds` of CPU time (not
+    wall time: the machine is shared) and within `max_mb` of Python allocations (traced in a
     second pass, tracemalloc slows allocation tenfold): bounded before any expansion happens."""
-    start = time.perf_counter()
+    start = time.process_time()
     message = assert_config_error(lambda: twin.line_from_text(text), *mentions)
-    elapsed = time.perf_counter() - start
+    elapsed = time.process_time() - start
     assert elapsed < seconds, f"{elapsed:.2f} s: {message}"
     tracemalloc.start()
     try:
@@ -62,7 +62,7 @@ def test_billion_laughs_is_refused_in_bounded_time_and_memory(tmp_path) -> None:
     refused_fast(bomb, "expands to more than")
     outcome = run_twin("validate", write(tmp_path, "bomb.yaml", bomb), timeout=30)
     assert_one_line_error(outcome, "bomb.yaml", "expands to more than")
-    assert outcome.seconds < STARTUP_SECONDS and outcome.max_rss_mb < MAX_RSS_MB
+    assert outcome.cpu < STARTUP_SECONDS and outcome.max_rss_mb < MAX_RSS_MB
 
 
 def test_a_study_bomb_is_refused_too() -> None:
@@ -96,15 +96,15 @@ def test_a_50_mb_yaml_is_refused_at_once(tmp_path) -> None:
     with big.open("w") as handle:
         handle.write(line_text())
         handle.write("x: '" + "a" * (50 << 20) + "'\n")
-    start = time.perf_counter()
+    start = time.process_time()
     assert_config_error(lambda: twin.load(big), "file too large")
-    assert time.perf_counter() - start < 0.5
+    assert time.process_time() - start < 0.5
     outcome = run_twin("validate", big, timeout=30)
     assert_one_line_error(outcome, "file too large")
-    assert outcome.seconds < STARTUP_SECONDS and outcome.max_rss_mb < MAX_RSS_MB
-    start = time.perf_counter()
+    assert outcome.cpu < STARTUP_SECONDS and outcome.max_rss_mb < MAX_RSS_MB
+    start = time.process_time()
     assert_config_error(lambda: twin.line_from_text("a" * (50 << 20)), "too large")
-    assert time.perf_counter() - start < 0.5
+    assert time.process_time() - start < 0.5
 
 
 def test_a_5000_digit_seed_is_refused_naming_seed(tmp_path) -> None:
@@ -124,7 +124,7 @@ def test_a_billion_replications_are_refused_everywhere(tmp_path) -> None:
     for args in (["run", line], ["compare", study]):
         outcome = cli(*args, "--replications", REPLICATIONS)
         assert_one_line_error(outcome, "replications", "100000", REPLICATIONS)
-        assert outcome.seconds < 2
+        assert outcome.cpu < 2
     outcome = run_twin("run", line, "--replications", REPLICATIONS, timeout=30)
     assert_one_line_error(outcome, "--replications")
     assert outcome.max_rss_mb < MAX_RSS_MB
@@ -138,9 +138,9 @@ def test_a_billion_replications_are_refused_everywhere(tmp_path) -> None:
 def test_many_replications_within_the_bound_are_refused_by_the_request_limit(tmp_path) -> None:
     """100,000 replications of a week each: valid alone, too much for one request."""
     line = twin.line_from_text(line_text(horizon="4w"))
-    start = time.perf_counter()
+    start = time.process_time()
     assert_config_error(lambda: twin.run(line, replications=100_000), "replications:", "for one request")
-    assert time.perf_counter() - start < 2
+    assert time.process_time() - start < 2
 
 
 @pytest.mark.parametrize(("change", "field"), [
@@ -179,15 +179,15 @@ def test_an_impossible_run_is_refused_naming_the_costly_field(tmp_path, change, 
     them in well under a second (no replication starts) and names the field that costs."""
     text = line_text(**change)
     line = twin.line_from_text(text)
-    start = time.perf_counter()
+    start = time.process_time()
     assert_config_error(lambda: twin.run(line, workers=1), f"{field}:", "engine events per replication")
     study = twin.study_from_text("line:\n" + "".join(f"  {row}\n" for row in text.splitlines()))
     assert_config_error(lambda: twin.compare(study, workers=1), f"{field}:")
     assert_config_error(lambda: twin.attribute(study, workers=1), f"{field}:")
-    assert time.perf_counter() - start < 1.0
+    assert time.process_time() - start < 1.0
     outcome = cli("run", write(tmp_path, "line.yaml", text))
     assert_one_line_error(outcome, f"{field}:", "engine events")
-    assert outcome.seconds < 2
+    assert outcome.cpu < 2
 
 
 def test_a_huge_mttr_alone_is_not_refused() -> None:
@@ -226,11 +226,9 @@ def test_the_event_limit_can_be_raised_or_lowered_from_the_environment(tmp_path)
     path = write(tmp_path, "line.yaml", line_text())
     lowered = run_twin("run", path, "--workers", "1", env={"TWIN_MAX_EVENTS_PER_REPLICATION": "1000"})
     assert_one_line_error(lowered, "stations[0].process:", "over the limit of 1e+03")
-    normal = run_twin("run", path, "--workers", "1", "--format", "json")
-    assert normal.code == 0, normal.stderr
     bad = run_twin("run", path, "--workers", "1", "--format", "json",
                    env={"TWIN_MAX_EVENTS_PER_REPLICATION": "-5"})
-    assert bad.code == 0, "a bad value falls back to the default"
+    assert bad.code == 0, f"a bad value falls back to the default: {bad.stderr}"
 
 
 def test_limits_are_positive_and_documented() -> None:

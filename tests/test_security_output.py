@@ -223,6 +223,7 @@ def test_sigterm_during_a_run_keeps_the_old_output(tmp_path) -> None:
     assert sorted(p.name for p in tmp_path.iterdir()) == ["events.csv", "long.yaml"]
 
 
+@pytest.mark.slow
 def test_two_runs_writing_one_file_leave_one_whole_csv(tmp_path) -> None:
     """Both rename a complete temporary file over the target: whichever wins, the file is one of
     the two whole logs, never an interleaving (the seeds differ, so the logs do)."""
