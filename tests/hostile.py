@@ -55,6 +55,14 @@ def line_text(stations: list[dict[str, Any]] | None = None, **top: Any) -> str:
     return yaml.safe_dump(data, sort_keys=False)
 
 
+def long_line(folder: Path, replications: int, horizon: str) -> Path:
+    """Three fast stations (a part every ~1.2 s of simulated time): about 2 s of engine time per
+    simulated day and replication here, long enough to signal or kill a run while it works."""
+    return write(folder, "long.yaml", line_text(
+        horizon=horizon, replications=replications,
+        stations=[{"name": n, "process": {"dist": "exponential", "mean": 0.02}, "buffer": 5} for n in "ABC"]))
+
+
 def write(folder: Path, name: str, text: str | bytes) -> Path:
     path = folder / name
     if isinstance(text, bytes):

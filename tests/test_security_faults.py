@@ -23,6 +23,7 @@ from tests.hostile import (
     free_port,
     import_run_modules,
     line_text,
+    long_line,
     twin_process,
     wait_until,
     write,
@@ -32,14 +33,6 @@ from tests.hostile import (
 @pytest.fixture(autouse=True, scope="module")
 def _run_modules_imported() -> None:
     import_run_modules()
-
-
-def long_line(tmp_path: Path, replications: int, horizon: str) -> Path:
-    """Three fast stations (a part every ~1.2 s of simulated time): about 2 s of engine time per
-    simulated day and replication on this machine."""
-    return write(tmp_path, "long.yaml", line_text(
-        horizon=horizon, replications=replications,
-        stations=[{"name": n, "process": {"dist": "exponential", "mean": 0.02}, "buffer": 5} for n in "ABC"]))
 
 
 @pytest.fixture

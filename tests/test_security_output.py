@@ -18,6 +18,7 @@ from tests.hostile import (
     catches,
     cli,
     line_text,
+    long_line,
     twin_process,
     wait_until,
     write,
@@ -197,16 +198,8 @@ def test_an_interrupted_write_leaves_the_old_file_and_no_temporary(tmp_path, int
     assert [p.name for p in tmp_path.iterdir()] == ["out.csv"]
 
 
-def long_line(tmp_path: Path, name: str = "long.yaml") -> Path:
-    """A line of about a part a second for ten simulated days and 4 replications: a few seconds
-    of engine time, long enough to signal the run while it works."""
-    return write(tmp_path, name, line_text(
-        horizon="10d", replications=4,
-        stations=[{"name": n, "process": {"dist": "exponential", "mean": 0.02}, "buffer": 5} for n in "ABC"]))
-
-
 def test_sigterm_during_a_run_keeps_the_old_output(tmp_path) -> None:
-    line = long_line(tmp_path)
+    line = long_line(tmp_path, 4, "10d")
     events = write(tmp_path, "events.csv", "old\n")
     start = time.monotonic()
     process, _, err = twin_process("run", line, "--workers", "1", "--events-out", events)
