@@ -26,7 +26,7 @@ from twin.errors import ConfigError, RunError
 from twin.io import config_hash
 from twin.kpi import LINE_KPIS, bottleneck, line_kpis, station_kpis
 from twin.stats import estimate
-from twin.workers import dask_faults, ignoring_interrupts, stop_pool, worker_setup
+from twin.workers import dask_faults, ignoring_interrupts, quiet_dask_logs, stop_pool, worker_setup
 from twin.workload import check_tasks, options_for, worker_count
 
 Progress = Callable[[int, int], None]
@@ -253,6 +253,12 @@ def _run_on_dask(tasks: list[tuple[Line, int, str]], seed: int, address: str, ke
         from distributed import Client
     except ImportError:
         raise ConfigError("--dask: Dask is not installed (pip install 'lighthouse-twin[dask]')") from None
+    with quiet_dask_logs():
+        return _run_on_client(Client, tasks, seed, address, keep_part_log, progress)
+
+
+def _run_on_client(Client: type, tasks: list[tuple[Line, int]], seed: int, address: str,
+                   keep_part_log: bool, progress: Progress | None) -> list[tuple[RunStats, list | None]]:
     try:
         client = Client(address, timeout=5, set_as_default=False)
     except (OSError, TimeoutError, ValueError) as exc:

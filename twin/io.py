@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import json
 import os
@@ -139,6 +140,15 @@ class _BoundedLoader(_StrictLoader):
         _check_expanded_size(node)
         return super().construct_document(node)
 
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        for key_node, value_node in node.value:  # name the key of an over-long number
+            if value_node.tag == "tag:yaml.org,2002:int" and len(str(value_node.value)) > _MAX_DIGITS:
+                key = str(key_node.value) if isinstance(key_node, yaml.ScalarNode) else "?"
+                key = key if re.fullmatch(r"[A-Za-z0-9_]{1,40}", key) else show(key[:40])
+                raise _TooLarge(None, None, f"{key}: a number with more than {_MAX_DIGITS} "
+                                            f"digits", value_node.start_mark)
+        return super().construct_mapping(node, deep=deep)
+
 
 class _TooLarge(yaml.constructor.ConstructorError):
     pass
@@ -198,6 +208,9 @@ def parse_yaml(text: str, source: str = "") -> Any:
 
     A syntax error names the line and column: `file:3:7: ...`, or `line 3, column 7: ...` for text.
     """
+    if not isinstance(text, str):  # the API's callers: a list or None must not reach PyYAML
+        raise ConfigError(f"{source or 'YAML'}: expected YAML text, got {type(text).__name__}",
+                          source=source or None)
     if len(text) > MAX_FILE_BYTES:
         raise ConfigError(f"{source or 'YAML'}: too large ({len(text):,} characters; the limit is "
                           f"{MAX_FILE_BYTES:,}, see docs/security.md)", source=source or None)
@@ -240,10 +253,23 @@ def validate_as(model: type[M], data: Any, source: str = "") -> M:
         prefix = f"{source}: " if source else ""
         raise ConfigError(f"{prefix}{TOP_LEVEL}: expected a mapping of keys such as 'stations:', got {got}",
                           field=TOP_LEVEL, source=source or None)
+    if data and not any(_near_a_key(key, model) for key in data):
+        # a mapping with nothing of a line in it (/etc/shadow reads as one): its keys are its content
+        prefix = f"{source}: " if source else ""
+        raise ConfigError(f"{prefix}{TOP_LEVEL}: expected a mapping of keys such as 'stations:', got a "
+                          f"mapping of {len(data)} keys, none of them a key of a "
+                          f"{model.__name__.lower()}", field=TOP_LEVEL, source=source or None)
     try:
         return model.model_validate(data)
     except ValidationError as exc:
         raise from_validation_error(exc, model, source) from None
+
+
+def _near_a_key(key: Any, model: type[BaseModel]) -> bool:
+    """Whether `key` is a key of `model` or close enough to one to be a typo of it."""
+    keys = [info.alias or name for name, info in model.model_fields.items()]
+    return isinstance(key, str) and (key in keys or bool(difflib.get_close_matches(key, keys, n=1,
+                                                                                   cutoff=0.6)))
 
 
 def load_line(path: str | Path) -> Line:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import logging
 import os
 import signal
 import sys
@@ -64,6 +65,24 @@ def ignoring_interrupts() -> Iterator[None]:
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
+
+
+@contextlib.contextmanager
+def quiet_dask_logs() -> Iterator[None]:
+    """Hold back distributed's own log records (below CRITICAL) while a run uses the cluster: when
+    the scheduler goes away, its client logs an ERROR with a full traceback on stderr before the
+    twin can say in one line what happened (the RunError says it)."""
+    loggers = [logging.getLogger(name) for name in list(logging.root.manager.loggerDict)
+               if name == "distributed" or name.startswith("distributed.")]
+    loggers.append(logging.getLogger("distributed"))
+    levels = {logger: logger.level for logger in loggers}
+    for logger in levels:
+        logger.setLevel(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        for logger, level in levels.items():
+            logger.setLevel(level)
 
 
 def dask_faults() -> tuple[type[BaseException], ...]:

@@ -50,6 +50,17 @@ class StrictModel(BaseModel):
                     raise field_error(str(key), f"must be at most {MAX_MAGNITUDE:g} in size, got {value!r}")
         return data
 
+    @model_validator(mode="after")
+    def _numbers_within_magnitude(self) -> Any:
+        """The size bound once more on the converted values: a number written as text (`share: "1e308"`,
+        or a bare `1e308`, which YAML 1.1 reads as text) only becomes a float after the check above."""
+        for name, info in type(self).model_fields.items():
+            value = getattr(self, name)
+            if isinstance(value, float) and abs(value) > MAX_MAGNITUDE:
+                raise field_error(info.alias or name, f"must be at most {MAX_MAGNITUDE:g} in size, "
+                                                      f"got {value!r}")
+        return self
+
 
 def _field_takes_bool(model: type[BaseModel], key: Any) -> bool:
     """Whether the field `key` of `model` may be a boolean; a type with its own parser (a duration)
