@@ -151,7 +151,7 @@ FIELD_CASES = [
     ("uniform-max-below-min-in-seconds", station("process: {dist: uniform, min: 2min, max: 30s}"),
      "stations[0].process.max", ["got 30s"]),
     ("weibull-shape-zero", station("process: {dist: weibull, mean: 1, shape: 0}"),
-     "stations[0].process.shape", ["must be > 0, got 0"]),
+     "stations[0].process.shape", ["must be >= 0.3, got 0"]),
     # choices
     ("unknown-failure-mode", station("process: 1, failures: {mtbf: 1h, mttr: 5min, mode: always}"),
      "stations[0].failures.mode", ["'operating' or 'calendar'", "got 'always'"]),

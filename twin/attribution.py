@@ -19,6 +19,7 @@ from twin.config import Line
 from twin.config.study import Study
 from twin.experiment import Progress, Results, run_scenarios
 from twin.stats import estimate
+from twin.workload import checked_study, options_for
 
 MAX_FACTORIAL_LEVERS = 5
 ATTRIBUTION_KPIS: tuple[str, ...] = (
@@ -105,9 +106,9 @@ def attribute(study: Study, *, replications: int | None = None, seed: int | None
               dask: str | None = None) -> Attribution:
     """Run the scenarios attribution needs: none, each alone, all, all but each (and the full
     factorial when there are at most five levers, unless `factorial` is False)."""
+    options = options_for(checked_study(study).line, replications, seed, workers, dask)
+    n, seed, workers, dask = options.replications, options.seed, options.workers, options.dask
     names = lever_functions.enabled(study.levers, levers)
-    n = study.line.replications if replications is None else replications
-    seed = study.line.seed if seed is None else seed
     full_design = (len(names) <= MAX_FACTORIAL_LEVERS) if factorial is None else factorial
     if full_design:
         subsets = {frozenset(c) for k in range(len(names) + 1)

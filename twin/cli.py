@@ -7,9 +7,9 @@ field and the value on stderr, and exits with status 2.
 from __future__ import annotations
 
 import json
-import os
+import signal
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, TypeVar
@@ -21,8 +21,10 @@ from rich.text import Text
 
 from twin import __version__
 from twin.config import Line
-from twin.errors import ConfigError, describe_problem
+from twin.display import plain, spreadsheet_safe
+from twin.errors import ConfigError, RunError, describe_problem
 from twin.io import config_hash, load_study, read_yaml, validate_as
+from twin.outputs import check_output, write_whole
 
 if TYPE_CHECKING:
     from twin.experiment import Results
@@ -47,8 +49,15 @@ class Format(str, Enum):
 
 def say_error(message: str) -> None:
     """One line on stderr. The message is printed as it is: a value like `[/]` is not rich markup."""
-    line = " ".join(message.split())
+    line = " ".join(plain(message).split())
     err.print(Text.assemble(("error:", "bold red"), " ", line), highlight=False, soft_wrap=True)
+
+
+def say_note(message: str, label: str = "note") -> None:
+    """A remark on stderr that does not fail the command (`note: replaced parts.csv`, or with
+    label "warning", `warning: --precision 1%: not met ...`)."""
+    err.print(Text.assemble((f"{label}:", "bold yellow" if label == "warning" else "bold"), " ",
+                            " ".join(plain(message).split())), highlight=False, soft_wrap=True)
 
 
 def fail(message: str, code: int = 2) -> typer.Exit:
@@ -60,8 +69,16 @@ def guarded(action: Callable[[], T]) -> T:
     """Run `action`, turning bad input into one line on stderr and exit status 2."""
     try:
         return action()
+    except RunError as exc:
+        raise fail(str(exc), code=1) from None
     except ConfigError as exc:
         raise fail(str(exc)) from None
+
+
+def _is_study(path: Path) -> bool:
+    """Whether a file is a study (it has `line:`) rather than a plain line."""
+    data = read_yaml(path)
+    return isinstance(data, dict) and "line" in data and "stations" not in data
 
 
 def load_with_overrides(path: Path, horizon: str | None = None, warmup: str | None = None,
@@ -91,17 +108,6 @@ def load_with_overrides(path: Path, horizon: str | None = None, warmup: str | No
                           source=str(path)) from None
 
 
-def check_writable(path: Path, option: str) -> None:
-    """Fail before a long run, not after it, when its output cannot be written."""
-    if path.is_dir():
-        raise ConfigError(f"{option}: is a directory, got '{path}'")
-    folder = path.parent if str(path.parent) else Path(".")
-    if not folder.is_dir():
-        raise ConfigError(f"{option}: no such directory {str(folder)!r}, got '{path}'")
-    if not os.access(folder, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
-        raise ConfigError(f"{option}: cannot write there (permission denied), got '{path}'")
-
-
 def progress_bar(total: int, label: str) -> Progress:
     return Progress(TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                     console=err, transient=True, disable=not err.is_terminal or total < 2)
@@ -115,8 +121,10 @@ def validate(file: Annotated[Path, typer.Argument(help="A line or study YAML fil
     levers = [name for name in type(study.levers).model_fields
               if getattr(study.levers, name) is not None and getattr(study.levers, name).enabled]
     extra = f", levers: {', '.join(levers)}" if levers else ""
-    out.print(f"ok: {line.name}: {len(line.stations)} stations, horizon {line.horizon:g} min, "
-              f"{line.replications} replications{extra} (config {config_hash(line)})",
+    hashes = (f"study {config_hash(study)}, line {config_hash(line)}" if _is_study(file)
+              else f"line {config_hash(line)}")
+    out.print(f"ok: {plain(line.name)}: {len(line.stations)} stations, horizon {line.horizon:g} min, "
+              f"{line.replications} replications{extra} ({hashes})",
               highlight=False, markup=False, soft_wrap=True)
 
 
@@ -136,7 +144,7 @@ def run(
     """Simulate a line and report its KPIs with 95% confidence intervals."""
     line = guarded(lambda: load_with_overrides(file, horizon, warmup, replications, seed))
     if events_out is not None:
-        guarded(lambda: check_writable(events_out, "--events-out"))
+        guarded(lambda: check_output(events_out, "--events-out", inputs=[file]))
     with progress_bar(line.replications, f"Simulating {line.name}") as bar:
         task = bar.add_task("run", total=line.replications)
         from twin.experiment import run as run_line  # pandas and the engine: only when running
@@ -145,15 +153,23 @@ def run(
             line, workers=workers, dask=dask, keep_part_log=events_out is not None,
             progress=lambda done, total: bar.update(task, completed=done)))
     if events_out is not None:
-        guarded(lambda: _write_csv(results.part_records(), events_out))
+        write_csv(results.part_records(), events_out, "--events-out", inputs=[file])
     emit(results, format)
 
 
-def _write_csv(table, path: Path) -> None:
-    try:
-        table.to_csv(path, index=False)
-    except OSError as exc:
-        raise ConfigError(f"--events-out: cannot write ({exc.strerror or exc}), got '{path}'") from None
+def write_csv(table, path: Path, option: str, inputs: Sequence[Path] = ()) -> None:
+    """A table as CSV for spreadsheets (formula-like text cells neutralised), written whole."""
+    safe = spreadsheet_safe(table)
+    if guarded(lambda: write_whole(path, lambda handle: safe.to_csv(handle, index=False), option, inputs)):
+        say_note(f"replaced the existing {path}")
+
+
+def print_tables(tables: Iterable[object]) -> None:
+    """Render every table before printing any, so a failure cannot leave half a report behind."""
+    with out.capture() as captured:
+        for table in tables:
+            out.print(table)
+    sys.stdout.write(captured.get())
 
 
 def emit(results: Results, format: Format) -> None:
@@ -164,8 +180,7 @@ def emit(results: Results, format: Format) -> None:
     else:
         from twin.report import line_tables
 
-        for table in line_tables(results):
-            out.print(table)
+        print_tables(line_tables(results, width=out.width))
 
 
 def csv_summary(results: Results) -> str:
@@ -176,7 +191,7 @@ def csv_summary(results: Results) -> str:
     stations = results.station_summary().reset_index().rename(columns={"station": "scope"})
     table = pd.concat([line, stations], ignore_index=True)
     columns = ["scope", "kpi", "mean", "ci_low", "ci_high", "half_width", "n"]
-    return table[columns].to_csv(index=False)
+    return spreadsheet_safe(table[columns]).to_csv(index=False)
 
 
 @app.command()
@@ -192,7 +207,11 @@ def version() -> None:
 
 
 def main() -> None:
-    """The `twin` script: like `app()`, but a bad option or argument is one line too, exit 2."""
+    """The `twin` script: like `app()`, but a bad option or argument is one line too, exit 2; an
+    interruption (Ctrl-C, or SIGTERM from a supervisor) is one line and exit 130 or 143, after
+    temporary files are removed and worker processes stopped."""
+    signal.signal(signal.SIGTERM, _terminated)
+    signal.signal(signal.SIGINT, _interrupted)
     try:
         code = app(standalone_mode=False)
     except click_errors.NoArgsIsHelpError:
@@ -201,9 +220,29 @@ def main() -> None:
         say_error(usage_message(exc))
         raise SystemExit(exc.exit_code) from None
     except (KeyboardInterrupt, typer.Abort):
+        code = 130
+    except _Terminated:
+        err.print("terminated", markup=False)
+        raise SystemExit(143) from None
+    if code == 130:  # typer turns Ctrl-C into exit status 130
         err.print("interrupted", markup=False)
-        raise SystemExit(130) from None
     raise SystemExit(code or 0)
+
+
+class _Terminated(BaseException):
+    """SIGTERM, raised in the main thread so that `finally` blocks and cleanups run."""
+
+
+def _interrupted(signum: int, frame: object) -> None:
+    """The first Ctrl-C stops the run (cleanup included); later ones are ignored, not a traceback."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    raise KeyboardInterrupt
+
+
+def _terminated(signum: int, frame: object) -> None:
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, signal.SIG_IGN)
+    raise _Terminated
 
 
 def usage_message(exc: Exception) -> str:

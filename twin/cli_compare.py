@@ -8,12 +8,12 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.markup import escape
 from rich.table import Table
 
-from twin.cli import Format, app, err, guarded, out, progress_bar
+from twin.cli import Format, app, err, guarded, print_tables, progress_bar, say_note
+from twin.display import markup, spreadsheet_safe
 from twin.errors import ConfigError
-from twin.io import load_study
+from twin.io import config_hash, load_study
 from twin.levers import LEVER_LABELS
 from twin.report import DETAIL_KPIS, LABELS, fmt
 
@@ -30,6 +30,20 @@ def _precision(value: str | None) -> float | None:
     if not 0 < number < 1:
         raise ConfigError(f"--precision: must be between 0 and 100%, got {value!r}")
     return number
+
+
+def precision_shortfall(result, asked: str | None) -> str | None:
+    """The warning when `--precision` stopped at its replication cap without reaching the target."""
+    from twin.comparison import MAX_REPLICATIONS, worst_precision
+
+    if result.precision_met is not False:
+        return None
+    worst = worst_precision(result)
+    widest = "" if worst is None else (
+        f"; the widest is {LABELS.get(worst[1], (worst[1],))[0]} "
+        f"({'Industry 4.0' if worst[0] == 'industry40' else 'conventional'}) at ±{worst[2]:.1%}")
+    return (f"--precision {asked}: not met after {result.conventional.replications} replications "
+            f"(the cap is {MAX_REPLICATIONS}){widest}")
 
 
 @app.command()
@@ -72,6 +86,7 @@ def compare(
                                                    seed=seed, levers=names, workers=workers,
                                                    progress=tick, dask=dask))
     case = business_case(result)
+    shortfall = precision_shortfall(result, precision)
     if format is Format.json:
         document = result.to_json()
         document["business_case"] = case.to_json() if case is not None else None
@@ -79,24 +94,30 @@ def compare(
         if attributed is not None:
             document["attribution"] = attributed.to_json()
         sys.stdout.write(json.dumps(document, indent=2, allow_nan=False) + "\n")
+        if shortfall:
+            say_note(shortfall, "warning")
         return
     if format is Format.csv:
-        sys.stdout.write(result.difference().to_csv())
+        sys.stdout.write(spreadsheet_safe(result.difference()).to_csv())
         return
-    out.print(comparison_table(result))
-    out.print(bridge_table(result))
+    tables = [comparison_table(result), bridge_table(result)]
     if case is not None:
-        out.print(business_table(case))
+        tables.append(business_table(case))
     if attributed is not None:
-        out.print(attribution_table(attributed))
+        tables.append(attribution_table(attributed))
+    print_tables(tables)
+    if shortfall:
+        say_note(shortfall, "warning")
     if not result.levers:
         err.print("note: no lever is enabled in this study; both lines are the same.")
 
 
 def comparison_table(result) -> Table:
-    table = Table(title=f"{escape(result.study.line.name)}: conventional vs Industry 4.0 "
+    table = Table(title=f"{markup(result.study.line.name)}: conventional vs Industry 4.0 "
                   f"({', '.join(LEVER_LABELS[n] for n in result.levers) or 'no levers'}) · "
-                  f"{result.conventional.replications} paired replications",
+                  f"{result.conventional.replications} paired replications · study "
+                  f"{config_hash(result.study)} · lines {result.conventional.config_hash} (conventional), "
+                  f"{result.industry40.config_hash} (Industry 4.0)",
                   title_justify="left")
     for column in ("KPI", "conventional", "Industry 4.0", "difference (95% CI)", "change"):
         table.add_column(column, justify="left" if column == "KPI" else "right")
@@ -112,6 +133,9 @@ def comparison_table(result) -> Table:
             change,
         )
     table.caption = "Paired differences on common random numbers; CIs are Student t over replications."
+    if result.precision_met is not None:
+        table.caption += (f"\nPrecision target {result.precision_target:.1%} "
+                          f"{'met' if result.precision_met else 'NOT met (replication cap reached)'}.")
     return table
 
 
@@ -128,7 +152,7 @@ def bridge_table(result) -> Table:
 
 
 def business_table(case) -> Table:
-    table = Table(title=f"Business case ({case.currency} per year unless stated; "
+    table = Table(title=f"Business case ({markup(case.currency)} per year unless stated; "
                   f"{case.horizon_years} years at {case.discount_rate:.0%})", title_justify="left")
     table.add_column("item")
     table.add_column("mean", justify="right")

@@ -20,8 +20,10 @@ from twin import levers as lever_functions
 from twin.config import Line
 from twin.config.study import Study
 from twin.experiment import Progress, Results, run_scenarios
+from twin.io import config_hash
 from twin.kpi import LINE_KPIS
 from twin.stats import estimate
+from twin.workload import checked_study, options_for
 
 HEADLINE_KPIS: tuple[str, ...] = (
     "throughput_per_hour", "oee", "cpk", "scrap_rate", "lead_time_min",
@@ -43,6 +45,13 @@ class Comparison:
     levers: list[str]
     conventional: Results
     industry40: Results
+    precision_target: float | None = None
+    """The relative half-width asked for with `precision`, if any."""
+
+    @property
+    def precision_met(self) -> bool | None:
+        """Whether every headline KPI reached `precision_target` (None when none was asked)."""
+        return None if self.precision_target is None else _precise(self, self.precision_target)
 
     def difference(self) -> pd.DataFrame:
         """Per KPI: conventional and Industry 4.0 means, the paired difference with its CI, the
@@ -79,11 +88,18 @@ class Comparison:
                 "relative_ci95": [_finite(row["relative_low"]), _finite(row["relative_high"])],
                 "variance_reduction": _finite(row["variance_reduction"]),
             }
+        worst = worst_precision(self) if self.precision_target is not None else None
         return {
             "name": self.study.line.name,
+            "study_hash": config_hash(self.study),
             "levers": self.levers,
             "replications": self.conventional.replications,
             "seed": self.conventional.seed,
+            "precision_met": self.precision_met,
+            "precision": None if self.precision_target is None else {
+                "target": self.precision_target, "max_replications": MAX_REPLICATIONS,
+                "worst": None if worst is None else {"line": worst[0], "kpi": worst[1],
+                                                     "relative_half_width": worst[2]}},
             "conventional": self.conventional.to_json(),
             "industry40": self.industry40.to_json(),
             "difference": difference,
@@ -123,9 +139,9 @@ def compare(study: Study, *, replications: int | None = None, seed: int | None =
     (or `MAX_REPLICATIONS` is reached): a sequential procedure in the spirit of Law & Kelton's
     relative-precision rule, started from the study's replications.
     """
+    options = options_for(checked_study(study).line, replications, seed, workers, dask)
+    n, seed, workers, dask = options.replications, options.seed, options.workers, options.dask
     names = lever_functions.enabled(study.levers, levers)
-    n = study.line.replications if replications is None else replications
-    seed = study.line.seed if seed is None else seed
     conventional, industry40 = scenario_lines(study, names)
     runs = run_scenarios({"conventional": conventional, "industry40": industry40}, range(n), seed,
                          workers=workers, progress=progress, dask=dask)
@@ -139,6 +155,7 @@ def compare(study: Study, *, replications: int | None = None, seed: int | None =
             runs[key].extend(more[key])
         n += extra
         comparison = _assemble(study, names, conventional, industry40, runs, seed)
+    comparison.precision_target = precision
     return comparison
 
 
@@ -154,8 +171,12 @@ def _assemble(study: Study, names: list[str], conventional: Line, industry40: Li
     )
 
 
-def _precise(comparison: Comparison, target: float) -> bool:
-    for results in (comparison.conventional, comparison.industry40):
+def worst_precision(comparison: Comparison) -> tuple[str, str, float] | None:
+    """The headline KPI whose 95% half-width is widest relative to its mean: (line, KPI, relative
+    half-width); None when no headline KPI has a finite, non-zero mean."""
+    worst: tuple[str, str, float] | None = None
+    for name, results in (("conventional", comparison.conventional),
+                          ("industry40", comparison.industry40)):
         summary = results.summary()
         for kpi in HEADLINE_KPIS:
             if kpi not in summary.index:
@@ -163,6 +184,12 @@ def _precise(comparison: Comparison, target: float) -> bool:
             mean, half = summary.loc[kpi, "mean"], summary.loc[kpi, "half_width"]
             if not (math.isfinite(mean) and math.isfinite(half)) or mean == 0:
                 continue
-            if half > target * abs(mean):
-                return False
-    return True
+            relative = float(half / abs(mean))
+            if worst is None or relative > worst[2]:
+                worst = (name, kpi, relative)
+    return worst
+
+
+def _precise(comparison: Comparison, target: float) -> bool:
+    worst = worst_precision(comparison)
+    return worst is None or worst[2] <= target

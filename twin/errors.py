@@ -20,7 +20,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
-import yaml
 from pydantic import BaseModel, ValidationError
 
 
@@ -35,6 +34,11 @@ class ConfigError(ValueError):
         super().__init__(message)
         self.field = field
         self.source = source
+
+
+class RunError(ConfigError):
+    """A run that could not complete through no fault of its input (a lost scheduler, a worker
+    killed by the system): one line too, with a different exit status (1)."""
 
 
 TOP_LEVEL = "(top level)"
@@ -168,7 +172,19 @@ def format_location(loc: Sequence[int | str], model: type[BaseModel] | None = No
 
 
 def show(value: Any) -> str:
-    """A value as the user wrote it in YAML, on one line and kept short."""
+    """A value as the user wrote it in YAML, on one line and kept short. Only the start of a long
+    value is looked at, so a message about a huge list costs no more than one about a number."""
+    text = _flow(value, _MAX_SHOWN + 1)
+    text = " ".join(text.splitlines())
+    return text if len(text) <= _MAX_SHOWN else text[: _MAX_SHOWN - 3] + "..."
+
+
+_PLAIN = re.compile(r"^[A-Za-z_][A-Za-z0-9_ .\-/]*$")
+
+
+def _flow(value: Any, budget: int, inner: bool = False) -> str:
+    """YAML flow style of `value`, stopping once `budget` characters are written (text inside a
+    list or mapping is bare where YAML would write it so, as in `{name: A}`)."""
     if value is None:
         return "null"
     if isinstance(value, bool):
@@ -176,20 +192,28 @@ def show(value: Any) -> str:
     if isinstance(value, float) and not math.isfinite(value):
         return ".nan" if math.isnan(value) else (".inf" if value > 0 else "-.inf")
     if isinstance(value, int | float):
-        return repr(value)
+        return repr(value) if not isinstance(value, int) or value.bit_length() < 128 else "a huge number"
     if isinstance(value, str):
-        text = repr(value)
-    elif isinstance(value, dict | list | tuple):
-        try:
-            text = yaml.safe_dump(value, default_flow_style=True, width=math.inf,
-                                  allow_unicode=True, sort_keys=False).strip()
-            text = text.removesuffix("\n...").strip()
-        except yaml.YAMLError:
-            text = repr(value)
+        if inner and _PLAIN.match(value[:budget]) and not value.endswith(" "):
+            return value[:budget]
+        return repr(value[:budget]) if len(value) <= budget else repr(value[:budget])[:-1] + "..."
+    if isinstance(value, dict):
+        items, opener, closer = ((f"{_flow(k, budget, True)}: ", v) for k, v in value.items()), "{", "}"
+    elif isinstance(value, list | tuple):
+        items, opener, closer = (("", v) for v in value), "[", "]"
     else:
         text = repr(value)
-    text = " ".join(text.splitlines())
-    return text if len(text) <= _MAX_SHOWN else text[: _MAX_SHOWN - 3] + "..."
+        return text[:budget]
+    parts: list[str] = []
+    used = 1
+    for prefix, item in items:
+        if used > budget:
+            parts.append("...")
+            break
+        part = prefix + _flow(item, budget - used, True)
+        parts.append(part)
+        used += len(part) + 2
+    return opener + ", ".join(parts) + closer
 
 
 def _number(bound: Any) -> str:

@@ -6,11 +6,13 @@ does not depend on which worker ran it or in what order: parallel and serial run
 
 from __future__ import annotations
 
+import asyncio
 import multiprocessing
 import os
 import threading
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -18,10 +20,12 @@ import pandas as pd
 from twin import __version__
 from twin.config import Line
 from twin.engine import PartRecord, RunStats, simulate
-from twin.errors import ConfigError
+from twin.errors import ConfigError, RunError
 from twin.io import config_hash
 from twin.kpi import LINE_KPIS, bottleneck, line_kpis, station_kpis
 from twin.stats import estimate
+from twin.workers import dask_faults, ignoring_interrupts, stop_pool, worker_setup
+from twin.workload import check_tasks, options_for, worker_count
 
 Progress = Callable[[int, int], None]
 """Called as progress(done, total) after each replication."""
@@ -176,14 +180,34 @@ def _one(line: Line, replication: int, seed: int, keep_log: bool) -> tuple[RunSt
     return simulate(line, replication, seed=seed, log=log), log
 
 
-def default_workers(replications: int) -> int:
-    return max(1, min(replications, os.cpu_count() or 1))
-
-
 def _pool(workers: int) -> ProcessPoolExecutor:
     # fork is fast, but unsafe once threads run (a web server, a notebook kernel): spawn then.
     method = "fork" if threading.active_count() == 1 and os.name == "posix" else "spawn"
-    return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(method))
+    return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(method),
+                               initializer=worker_setup, initargs=(os.getpid(),))
+
+
+def _run_on_pool(tasks: list[tuple[Line, int]], seed: int, workers: int, keep_part_log: bool,
+                 progress: Progress | None) -> list[tuple[RunStats, list | None]]:
+    """The tasks on a process pool. Interrupted (Ctrl-C, SIGTERM) or failing, the workers are killed
+    at once rather than left to finish their queue: no orphan process outlives the run."""
+    pool = _pool(workers)
+    try:
+        futures = [pool.submit(_one, line, rep, seed, keep_part_log) for line, rep in tasks]
+        results = []
+        for done, future in enumerate(futures, start=1):
+            results.append(future.result())
+            if progress:
+                progress(done, len(tasks))
+    except BaseException as exc:
+        with ignoring_interrupts():
+            stop_pool(pool)
+        if isinstance(exc, BrokenProcessPool):
+            raise RunError("a worker process died during the run (out of memory or killed); "
+                           "try fewer --workers") from None
+        raise
+    pool.shutdown(wait=True)
+    return results
 
 
 def run_tasks(tasks: list[tuple[Line, int]], seed: int, *, workers: int | None = None,
@@ -192,22 +216,17 @@ def run_tasks(tasks: list[tuple[Line, int]], seed: int, *, workers: int | None =
     """Simulate (line, replication) tasks, in order: on `workers` local processes when more than
     one, or on the Dask cluster whose scheduler address is `dask`. Results do not depend on where a
     task ran: each replication has its own streams."""
+    check_tasks([line for line, _ in tasks])
     if dask is not None:
         return _run_on_dask(tasks, seed, dask, keep_part_log, progress)
-    workers = default_workers(len(tasks)) if workers is None else workers
+    workers = worker_count(workers, len(tasks))
+    if workers > 1 and len(tasks) > 1:
+        return _run_on_pool(tasks, seed, workers, keep_part_log, progress)
     results: list[tuple[RunStats, list | None]] = []
-    if workers <= 1 or len(tasks) <= 1:
-        for done, (line, rep) in enumerate(tasks, start=1):
-            results.append(_one(line, rep, seed, keep_part_log))
-            if progress:
-                progress(done, len(tasks))
-        return results
-    with _pool(workers) as pool:
-        futures = [pool.submit(_one, line, rep, seed, keep_part_log) for line, rep in tasks]
-        for done, future in enumerate(futures, start=1):
-            results.append(future.result())
-            if progress:
-                progress(done, len(tasks))
+    for done, (line, rep) in enumerate(tasks, start=1):
+        results.append(_one(line, rep, seed, keep_part_log))
+        if progress:
+            progress(done, len(tasks))
     return results
 
 
@@ -219,17 +238,23 @@ def _run_on_dask(tasks: list[tuple[Line, int]], seed: int, address: str, keep_pa
         raise ConfigError("--dask: Dask is not installed (pip install 'lighthouse-twin[dask]')") from None
     try:
         client = Client(address, timeout=5, set_as_default=False)
-    except (OSError, TimeoutError) as exc:
-        raise ConfigError(f"--dask: cannot reach a Dask scheduler at {address!r} ({exc})") from None
-    with client:
-        futures = [client.submit(_one, line, rep, seed, keep_part_log, pure=False)
-                   for line, rep in tasks]
-        results = []
-        for done, future in enumerate(futures, start=1):
-            results.append(future.result())
-            if progress:
-                progress(done, len(tasks))
-        return results
+    except (OSError, TimeoutError, ValueError) as exc:
+        raise ConfigError(f"--dask: cannot reach a Dask scheduler at {address!r} "
+                          f"({' '.join(str(exc).split())[:120] or type(exc).__name__})",
+                          field="dask") from None
+    try:
+        with client:
+            futures = [client.submit(_one, line, rep, seed, keep_part_log, pure=False)
+                       for line, rep in tasks]
+            results = []
+            for done, future in enumerate(futures, start=1):
+                results.append(future.result())
+                if progress:
+                    progress(done, len(tasks))
+            return results
+    except (OSError, TimeoutError, asyncio.CancelledError, *dask_faults()) as exc:
+        raise RunError(f"--dask: lost the Dask scheduler at {address!r} during the run "
+                       f"({type(exc).__name__}); nothing was written") from None
 
 
 def run_scenarios(lines: dict[str, Line], replications: Iterable[int], seed: int, *,
@@ -246,8 +271,8 @@ def run(line: Line, *, replications: int | None = None, seed: int | None = None,
         workers: int | None = None, keep_part_log: bool = False,
         progress: Progress | None = None, dask: str | None = None) -> Results:
     """Run `line` for its replications (or the ones given) and return all KPIs."""
-    n = line.replications if replications is None else replications
-    seed = line.seed if seed is None else seed
+    options = options_for(line, replications, seed, workers, dask)
+    n, seed, workers, dask = options.replications, options.seed, options.workers, options.dask
     line = line.model_copy(update={"replications": n, "seed": seed})
     pairs = run_tasks([(line, rep) for rep in range(n)], seed, workers=workers,
                       keep_part_log=keep_part_log, progress=progress, dask=dask)

@@ -15,9 +15,11 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from twin.config import Line
+from twin.config.base import duration_parser as _duration_parser
 from twin.config.study import Study
 from twin.errors import TOP_LEVEL, ConfigError, from_validation_error, show
 from twin.limits import MAX_FILE_BYTES, MAX_YAML_DEPTH, MAX_YAML_NODES
+from twin.units import format_minutes, parse_duration
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -131,6 +133,20 @@ class _BoundedLoader(_StrictLoader):
 
 class _TooLarge(yaml.constructor.ConstructorError):
     pass
+
+
+_MAX_DIGITS = 40
+
+
+def _bounded_int(loader: _BoundedLoader, node: yaml.ScalarNode) -> int:
+    """Whole numbers of at most 40 digits (Python refuses to parse 4,300 and takes quadratic time
+    before that; no field of a line needs more than 19)."""
+    if len(str(node.value)) > _MAX_DIGITS:
+        raise _TooLarge(None, None, f"a number with more than {_MAX_DIGITS} digits", node.start_mark)
+    return loader.construct_yaml_int(node)
+
+
+_BoundedLoader.add_constructor("tag:yaml.org,2002:int", _bounded_int)
 
 
 def _check_expanded_size(root: yaml.Node) -> None:
@@ -296,6 +312,29 @@ def config_hash(model: BaseModel) -> str:
 
 
 def dump_yaml(model: BaseModel) -> str:
-    """A config as YAML that reloads to the same model (durations written in minutes)."""
-    data = model.model_dump(mode="json", by_alias=True)
+    """A config as YAML that reloads to the same model, durations written with a unit the way a
+    person writes them (`horizon: 1w`, not `10080.0`) wherever that reads back exactly."""
+    data = _with_duration_units(model, model.model_dump(mode="json", by_alias=True))
     return yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
+
+
+def _with_duration_units(model: BaseModel, data: dict[str, Any]) -> dict[str, Any]:
+    """`data` (the model's JSON dump) with each duration field as `format_minutes` writes it."""
+    for name, info in type(model).model_fields.items():
+        key = info.alias or name
+        if key not in data:
+            continue
+        value = getattr(model, name)
+        if isinstance(value, float) and any(getattr(m, "func", None) is _duration_parser
+                                            for m in info.metadata):
+            text = format_minutes(value)
+            data[key] = text if parse_duration(text) == value else value
+        elif isinstance(value, BaseModel):
+            data[key] = _with_duration_units(value, data[key])
+        elif isinstance(value, list | tuple):
+            data[key] = [_with_duration_units(v, d) if isinstance(v, BaseModel) else d
+                         for v, d in zip(value, data[key], strict=True)]
+        elif isinstance(value, dict):
+            data[key] = {k: _with_duration_units(v, d) if isinstance(v, BaseModel) else d
+                         for (k, v), d in zip(value.items(), data[key].values(), strict=True)}
+    return data

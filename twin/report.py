@@ -5,8 +5,9 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
-from rich.markup import escape
 from rich.table import Table
+
+from twin.display import markup
 
 if TYPE_CHECKING:
     from twin.experiment import Results
@@ -55,7 +56,8 @@ CHANGEOVER_KPIS = frozenset({"changeover_share", "changeover_min"})
 def cost_table(summary, currency: str, title: str) -> Table:
     """Cost per good part by item (mean and CI), the explainable breakdown."""
     table = Table(title=title, title_justify="left")
-    for column in ("cost item", f"{currency} per good part", "95% CI", f"{currency} per period"):
+    money = markup(currency)
+    for column in ("cost item", f"{money} per good part", "95% CI", f"{money} per period"):
         table.add_column(column, justify="left" if column == "cost item" else "right")
     for item in ("machine", "labour", "energy", "maintenance", "material", "scrap", "escapes",
                  "levers"):
@@ -86,11 +88,56 @@ def fmt(value: float, digits: int = 3) -> str:
     return f"{value:,.{max(0, digits - 1 - magnitude)}f}"
 
 
-def line_tables(results: Results) -> list[Table]:
+STATE_COLUMNS = [("busy", "share_busy"), ("starved", "share_starved"), ("blocked", "share_blocked"),
+                 ("down", "share_down"), ("maint.", "share_maintenance"), ("setup", "share_setup"),
+                 ("tool", "share_tool_change"), ("wait op.", "share_waiting_operator"), ("off", "share_off")]
+RESULT_COLUMNS = [("avail.", "availability"), ("OEE", "oee"), ("buffer", "buffer_mean"),
+                  ("parts/h", "throughput_per_hour")]
+_CELL = 10
+"""Width a numeric column takes in a rich table ("100.0%", padding and border)."""
+
+
+def station_tables(results: Results, bottleneck: str, width: int | None = None) -> list[Table]:
+    """Where each station's time goes and what it delivers. States no station ever was in are left
+    out; when the rest does not fit `width` columns, shares lose their decimal and then the
+    columns are spread over as many tables as it takes (states first, then results)."""
+    line = results.line
+    stations = results.station_summary()["mean"]
+    names = [spec.name for spec in line.stations]
+    states = [(label, kpi) for label, kpi in STATE_COLUMNS
+              if any((n, kpi) in stations.index and float(stations.loc[(n, kpi)]) > 0 for n in names)]
+    name_width = max(len(n) for n in names) + 6
+    columns_wanted = states + RESULT_COLUMNS
+    decimals, cell = 1, _CELL
+    if width is not None and name_width + cell * len(columns_wanted) > width:
+        decimals, cell = 0, _CELL - 2
+    per_table = len(columns_wanted) if width is None else max(2, (width - name_width) // cell)
+    groups = [columns_wanted[i:i + per_table] for i in range(0, len(columns_wanted), per_table)]
+    tables = []
+    for number, columns in enumerate(groups):
+        title = "Stations (means over replications)" + (", continued" if number else "")
+        table = Table(title=title, title_justify="left")
+        table.add_column("Station", no_wrap=True)
+        for label, _ in columns:
+            table.add_column(label, justify="right", no_wrap=True)
+        for name in names:
+            cells = [markup(name) + (" ◀" if name == bottleneck else "")]
+            for _, kpi in columns:
+                value = float(stations.loc[(name, kpi)]) if (name, kpi) in stations.index else math.nan
+                cells.append(fmt(value) if kpi in ("buffer_mean", "throughput_per_hour")
+                             else ("–" if not math.isfinite(value) else f"{value:.{decimals}%}"))
+            table.add_row(*cells)
+        tables.append(table)
+    return tables
+
+
+def line_tables(results: Results, width: int | None = None) -> list[Table]:
+    """The tables `twin run` prints; `width` (the terminal's columns) decides how the station table
+    is laid out so that it reads at 80 columns."""
     line = results.line
     summary = results.summary()
-    title = (f"{escape(line.name)} · {results.replications} replications × {line.observed_minutes:g} min "
-             f"observed (warm-up {line.warmup:g}) · seed {results.seed} · config {results.config_hash}")
+    title = (f"{markup(line.name)} · {results.replications} replications × {line.observed_minutes:g} min "
+             f"observed (warm-up {line.warmup:g}) · seed {results.seed} · line {results.config_hash}")
     table = Table(title=title, title_justify="left")
     for column in ("KPI", "mean", "95% CI", "unit"):
         table.add_column(column, justify="left" if column in ("KPI", "unit") else "right")
@@ -107,32 +154,12 @@ def line_tables(results: Results) -> list[Table]:
         ci = f"[{fmt(row['ci_low'] * scale)}, {fmt(row['ci_high'] * scale)}]"
         table.add_row(label, fmt(row["mean"] * scale), ci, unit)
     neck = results.bottleneck()
-    table.caption = (f"Bottleneck: {escape(str(neck['station']))} "
+    table.caption = (f"Bottleneck: {markup(str(neck['station']))} "
                      f"(in {neck['frequency']:.0%} of replications). "
                      "Throughput counts good parts leaving the line; OEE = A × P × Q of the "
                      "constraint station.")
 
-    stations = results.station_summary()["mean"]
-    per_station = Table(title="Stations (means over replications)", title_justify="left")
-    columns = [("Station", None), ("busy", "share_busy"), ("starved", "share_starved"),
-               ("blocked", "share_blocked"), ("down", "share_down"),
-               ("maint.", "share_maintenance"), ("setup", "share_setup"),
-               ("tool", "share_tool_change"), ("off", "share_off"),
-               ("avail.", "availability"), ("OEE", "oee"),
-               ("buffer", "buffer_mean"), ("parts/h", "throughput_per_hour")]
-    for name, _ in columns:
-        if name == "Station":
-            per_station.add_column(name, no_wrap=True)
-        else:
-            per_station.add_column(name, justify="right")
-    for spec in line.stations:
-        cells = [escape(spec.name) + (" ◀" if spec.name == neck["station"] else "")]
-        for _, kpi in columns[1:]:
-            value = float(stations.loc[(spec.name, kpi)])
-            cells.append(fmt(value) if kpi in ("buffer_mean", "throughput_per_hour")
-                         else f"{value:.1%}")
-        per_station.add_row(*cells)
-    tables = [table, per_station]
+    tables = [table, *station_tables(results, neck["station"], width)]
     if line.products:
         products = results.product_summary()
         by_product = Table(title="Products (good parts)", title_justify="left")
@@ -141,7 +168,7 @@ def line_tables(results: Results) -> list[Table]:
         for product in line.products:
             th = products.loc[(product.name, "throughput_per_hour")]
             lt = products.loc[(product.name, "lead_time_min")]
-            by_product.add_row(escape(product.name), fmt(th["mean"]),
+            by_product.add_row(markup(product.name), fmt(th["mean"]),
                                f"[{fmt(th['ci_low'])}, {fmt(th['ci_high'])}]", fmt(lt["mean"]),
                                f"[{fmt(lt['ci_low'])}, {fmt(lt['ci_high'])}]")
         tables.append(by_product)

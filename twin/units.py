@@ -20,6 +20,10 @@ MINUTES_PER_UNIT: dict[str, float] = {
     "w": 7 * 24 * 60.0,
 }
 
+MAX_MAGNITUDE = 1e12
+"""Largest size of a number in a config (a duration in minutes, a cost, a rate): far beyond any
+real line, and small enough that sums of them never overflow into inf."""
+
 _DURATION = re.compile(r"^\s*([-+]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?)\s*([a-zA-Z]*)\s*$")
 _EXAMPLES = "a duration such as 90s, 5min, 2h, 3d or 1w"
 
@@ -49,6 +53,8 @@ def parse_duration(value: object) -> float:
         raise ValueError(f"expected {_EXAMPLES}, got {shown}")
     if not math.isfinite(minutes):
         raise ValueError(f"must be a finite duration, got {value!r}")
+    if abs(minutes) > MAX_MAGNITUDE:
+        raise ValueError(f"must be at most {MAX_MAGNITUDE:g} minutes, got {value!r}")
     return minutes
 
 

@@ -12,7 +12,14 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, ValidationError, ValidatorFunctionWrapHandler, WrapValidator, model_validator
+from pydantic import (
+    AfterValidator,
+    Field,
+    ValidationError,
+    ValidatorFunctionWrapHandler,
+    WrapValidator,
+    model_validator,
+)
 from pydantic_core import PydanticCustomError
 
 from twin.config.base import NonNegativeDuration, PositiveDuration, StrictModel, field_error
@@ -20,6 +27,19 @@ from twin.units import format_minutes
 
 MAX_CV = 3.0
 MAX_NORMAL_CV = 0.5
+MIN_CV = 1e-4
+"""Below this (and above 0) a gamma's shape 1/cv² leaves floating point; 0 means deterministic."""
+MIN_WEIBULL_SHAPE = 0.3
+"""A cv of about 5.4; below it Γ(1 + 1/shape) leaves floating point (shape 0.005: Γ(201))."""
+
+
+def _zero_or_at_least_min_cv(cv: float) -> float:
+    if 0 < cv < MIN_CV:
+        raise PydanticCustomError("cv_range", f"must be 0 or >= {MIN_CV:g}, got {cv!r}")
+    return cv
+
+
+ShapeCv = Annotated[float, Field(ge=0, le=MAX_CV), AfterValidator(_zero_or_at_least_min_cv)]
 
 
 class Deterministic(StrictModel):
@@ -43,13 +63,13 @@ class Normal(StrictModel):
 class Lognormal(StrictModel):
     dist: Literal["lognormal"] = "lognormal"
     mean: PositiveDuration
-    cv: float = Field(ge=0, le=MAX_CV)
+    cv: ShapeCv
 
 
 class Gamma(StrictModel):
     dist: Literal["gamma"] = "gamma"
     mean: PositiveDuration
-    cv: float = Field(ge=0, le=MAX_CV)
+    cv: ShapeCv
 
 
 class Weibull(StrictModel):
@@ -57,7 +77,7 @@ class Weibull(StrictModel):
 
     dist: Literal["weibull"] = "weibull"
     mean: PositiveDuration
-    shape: float = Field(gt=0, le=20)
+    shape: float = Field(ge=MIN_WEIBULL_SHAPE, le=20)
 
 
 class Uniform(StrictModel):

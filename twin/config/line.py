@@ -11,6 +11,7 @@ from twin.config.costs import Costs
 from twin.config.dists import DistSpec, dist_mean
 from twin.config.operations import Energy, OperatorNeed, Operators, Product, SetupPair, WorkCalendar
 from twin.config.quality import Inspection, Quality
+from twin.limits import MAX_PARTS_IN_LINE, MAX_REPLICATIONS, MAX_SEED
 from twin.units import format_minutes
 
 
@@ -44,7 +45,7 @@ class ConwipSource(StrictModel):
     """Constant WIP: a new part is released whenever one leaves, keeping `wip_cap` in the line."""
 
     kind: Literal["conwip"] = "conwip"
-    wip_cap: int = Field(ge=1)
+    wip_cap: int = Field(ge=1, le=MAX_PARTS_IN_LINE)
 
 
 SourceSpec = Annotated[
@@ -113,7 +114,7 @@ MaintenanceSpec = Annotated[
 class Station(StrictModel):
     name: str = Field(min_length=1)
     machines: int = Field(default=1, ge=1, le=1000)
-    buffer: int | None = Field(default=None, ge=0)
+    buffer: int | None = Field(default=None, ge=0, le=MAX_PARTS_IN_LINE)
     """Capacity of the buffer in front of the station, machines excluded; None is unbounded."""
     process: DistSpec
     failures: Failures | None = None
@@ -144,10 +145,10 @@ class Line(StrictModel):
     name: str = "Unnamed line"
     horizon: PositiveDuration = 7 * 24 * 60.0
     warmup: NonNegativeDuration = 0.0
-    replications: int = Field(default=10, ge=1, le=100_000)
-    seed: int = Field(default=42, ge=0)
+    replications: int = Field(default=10, ge=1, le=MAX_REPLICATIONS)
+    seed: int = Field(default=42, ge=0, le=MAX_SEED)
     source: SourceSpec = SaturatedSource()
-    maintenance_crew: int | None = Field(default=None, ge=1)
+    maintenance_crew: int | None = Field(default=None, ge=1, le=100_000)
     """Size of the shared repair crew; None means a repairer is always at hand."""
     stations: list[Station] = Field(min_length=1)
     products: list[Product] = Field(default_factory=list)

@@ -6,6 +6,7 @@ from pydantic import Field, model_validator
 
 from twin.config.base import NonNegativeDuration, PositiveDuration, StrictModel, field_error
 from twin.config.dists import DistSpec
+from twin.limits import MAX_PARTS_IN_LINE
 
 
 class Product(StrictModel):
@@ -13,7 +14,7 @@ class Product(StrictModel):
 
     name: str = Field(min_length=1)
     share: float = Field(default=1.0, gt=0)
-    lot_size: int = Field(default=1, ge=1)
+    lot_size: int = Field(default=1, ge=1, le=MAX_PARTS_IN_LINE)
 
 
 class SetupPair(StrictModel):
@@ -79,7 +80,7 @@ class WorkCalendar(StrictModel):
 class Operators(StrictModel):
     """A pool of operators shared by the stations that need one."""
 
-    count: int = Field(ge=1)
+    count: int = Field(ge=1, le=100_000)
 
 
 class OperatorNeed(StrictModel):

@@ -75,7 +75,7 @@ class Quality(StrictModel):
     sigma: float = Field(gt=0)
     bias: float = 0.0
     drift_per_part: float = 0.0
-    tool_life: int | None = Field(default=None, ge=1)
+    tool_life: int | None = Field(default=None, ge=1, le=10**12)
     """Parts between scheduled tool changes (every policy; absent = no scheduled change)."""
     tool_change: NonNegativeDuration = 0.0
     control: ControlSpec = NoControl()

@@ -59,7 +59,7 @@ class AutomationLever(LeverBase):
     stations: list[str] = Field(default_factory=list)
     cv_factor: float = Field(default=0.5, gt=0, le=1)
     mean_factor: float = Field(default=0.9, gt=0, le=1)
-    operators_saved: int = Field(default=0, ge=0)
+    operators_saved: int = Field(default=0, ge=0, le=100_000)
     capex: float = Field(default=350_000.0, ge=0)
     opex_per_year: float = Field(default=20_000.0, ge=0)
 
