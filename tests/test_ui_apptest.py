@@ -114,15 +114,28 @@ def test_a_bad_value_shows_the_cli_message_next_to_the_table(tmp_path):
         twin.load_study(bad)
     message = str(cli.value).removeprefix(f"{bad}: ")
     assert message.startswith("line.stations[1].buffer: must be >= 0, got -3")
+    # the same words, the station named instead of its 0-based path
+    message = message.replace("line.stations[1].buffer:", "Milling: buffer")
     shown = errors(at)
     assert message in shown  # next to the station table
     assert any(message in e and "not valid" in e for e in shown)  # and in the banner
+    assert not any("stations[" in e for e in shown)
     assert at.button(key="run").disabled
     # a bad duration in the sidebar, same story
     at.session_state[f"stations@{version}"] = {"edited_rows": {}, "added_rows": [], "deleted_rows": []}
     at.text_input(key=f"run.horizon@{version}").input("a week").run()
     assert not at.exception
     assert any(e.startswith("line.horizon: expected a duration") for e in errors(at))
+
+
+def test_a_bad_cycle_time_names_its_station():
+    at = start()
+    version = at.session_state["version"]
+    at.session_state[f"stations@{version}"] = {"edited_rows": {0: {"mean": -2, "unit": "min"}},
+                                               "added_rows": [], "deleted_rows": []}
+    at.run()
+    assert not at.exception
+    assert "Turning: process.mean must be > 0, got '-2min'" in errors(at)
 
 
 def test_a_lever_toggle_changes_the_industry40_numbers():

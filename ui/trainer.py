@@ -128,12 +128,14 @@ def explain(lever: str, before: twin.Results, after: twin.Results, study: twin.S
     c = change(before, after, "cost_per_good_part")
     if c is not None:
         headline.append(f"Cost per good part {moved(c, currency)}.")
-    neck0, neck1 = (escape.markdown(r.bottleneck()["station"]) for r in (before, after))
+    (neck0, often0), (neck1, often1) = ((escape.markdown(n["station"]), n["frequency"])
+                                        for n in (before.bottleneck(), after.bottleneck()))
     if neck0 != neck1:
-        headline.append(f"The bottleneck **moved from {neck0} to {neck1}**: that is where the next "
-                        f"improvement pays.")
+        headline.append(f"The bottleneck **moved from {neck0} to {neck1}** (in {often1:.0%} of the runs): "
+                        f"that is where the next improvement pays.")
     else:
-        headline.append(f"The bottleneck is still **{neck0}**: the line can only go as fast as it does.")
+        headline.append(f"The bottleneck is still **{neck0}** (in {often1:.0%} of the runs, {often0:.0%} "
+                        f"before): the line can only go as fast as it does.")
     out.append("**Why it matters.** " + " ".join(headline))
     cfg = getattr(study.levers, lever)
     if currency and (cfg.capex or cfg.opex_per_year):
