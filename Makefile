@@ -4,7 +4,8 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 PRESET ?= configs/lighthouse_demo.yaml
 PORT   ?= 8501
-APP    := $(BIN)/streamlit run ui/app.py --server.port $(PORT) --browser.gatherUsageStats false
+APP    := $(BIN)/streamlit run ui/app.py --server.port $(PORT) --browser.gatherUsageStats false \
+          --server.maxUploadSize 1
 
 .DEFAULT_GOAL := help
 .PHONY: help run app cli-demo screenshots test lint bench fmt clean

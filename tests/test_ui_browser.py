@@ -176,7 +176,6 @@ def test_hostile_input_in_chromium(app_url, tmp_path):
             expect(alert).to_contain_text("may name only a preset", timeout=30_000)
             assert "<img src=x onerror=window.__pwned=1>.yaml: line: " in alert.inner_text()
             expect(page.get_by_role("heading", name="Lighthouse demo")).to_be_visible()  # unchanged
-            page.screenshot(path=str(tmp_path / "hostile_upload.png"))
 
             # a study with hostile names everywhere loads, and shows them as text
             upload(page, "hostile.yaml", hostile_study_text().encode())
@@ -192,9 +191,7 @@ def test_hostile_input_in_chromium(app_url, tmp_path):
             page.get_by_role("tab", name="Compare").click()
             cards = page.get_by_test_id("stMetric")
             expect(cards.first).to_be_visible(timeout=60_000)
-            expect(page.locator(".js-plotly-plot").nth(6)).to_be_attached(timeout=30_000)
             assert escape.plain(CURRENCY) in read(" ".join(cards.all_inner_texts()))
-            page.screenshot(path=str(tmp_path / "hostile_page.png"), full_page=True)
             assert page.locator(f"img[src='x'], img[src*='{OUTSIDE}'], a[href*='{OUTSIDE}']").count() == 0
             assert page.evaluate("() => window.__pwned") is None
             assert outside == []
@@ -212,7 +209,6 @@ def test_hostile_input_in_chromium(app_url, tmp_path):
             cells = report.locator("td").all_inner_texts()
             assert all(escape.plain(name) in cells for name in STATIONS.values())
             expect(report.locator(".js-plotly-plot").first).to_contain_text(STATIONS["Turning"])
-            report.screenshot(path=str(tmp_path / "hostile_report.png"), full_page=True)
             assert report.locator("img").count() == 0
             assert report.evaluate("() => window.__pwned") is None
             assert outside == [] and refused == []

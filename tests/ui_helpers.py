@@ -38,7 +38,8 @@ STATIONS = {
     "Milling": f"![m](http://{OUTSIDE}/milling.png)",
     "Drilling": "<script>window.__pwned=1</script>",
     "Grinding": "=cmd|' /C calc'!A0 [/] %{y} back\\",
-    "Assembly and test": "\x1b[31mANSI\x1b[0m \u202eevil :red[x] $x$ **b** `c` &lt;b&gt; [l](http://example.invalid)",
+    # control characters and bidi overrides are refused by the schema (tests/test_security_output.py)
+    "Assembly and test": "ANSI :red[x] $x$ **b** `c` &lt;b&gt; [l](http://example.invalid)",
 }
 PRODUCTS = {"VB-100": "<img src=x onerror=window.__pwned=1>", "VB-200": f"![p](http://{OUTSIDE}/p.png)"}
 CHARACTERISTIC = f"![c](http://{OUTSIDE}/c.png)<b>c</b>"
@@ -65,4 +66,5 @@ def hostile_study_text(replications: int = 2, horizon: str = "1d") -> str:
     for station in line["stations"]:
         if "quality" in station:
             station["quality"]["characteristic"].update(name=CHARACTERISTIC, unit=UNIT)
+    data["levers"]["automation"]["stations"].append(STATIONS["Milling"])  # a lever's list shows it as a chip
     return yaml.safe_dump(data, allow_unicode=True, sort_keys=False)

@@ -46,7 +46,8 @@ class Attribution:
     def one_at_a_time(self, kpis: Sequence[str] = ATTRIBUTION_KPIS) -> pd.DataFrame:
         """Each lever alone (vs conventional) and each lever removed from the full set (full vs
         full without it), as absolute and relative changes with CIs."""
-        none, full = frozenset(), frozenset(self.levers)
+        none: frozenset[str] = frozenset()
+        full = frozenset(self.levers)
         rows = []
         for lever in self.levers:
             for kpi in kpis:
@@ -78,13 +79,13 @@ class Attribution:
             values = {s: self._values(s, kpi) for s in subsets}
             for lever in self.levers:
                 contrast = sum((1 if lever in s else -1) * v for s, v in values.items())
-                effect = estimate(contrast / (len(subsets) / 2))
+                effect = estimate(np.asarray(contrast / (len(subsets) / 2), dtype=float))
                 rows.append({"term": lever, "kpi": kpi, "mean": effect.mean,
                              "ci_low": effect.low, "ci_high": effect.high})
             for a, b in itertools.combinations(self.levers, 2):
                 sign = {s: (1 if a in s else -1) * (1 if b in s else -1) for s in subsets}
                 contrast = sum(sign[s] * v for s, v in values.items())
-                effect = estimate(contrast / (len(subsets) / 2))
+                effect = estimate(np.asarray(contrast / (len(subsets) / 2), dtype=float))
                 rows.append({"term": f"{a} × {b}", "kpi": kpi, "mean": effect.mean,
                              "ci_low": effect.low, "ci_high": effect.high})
         return pd.DataFrame(rows)

@@ -155,8 +155,9 @@ def six_big_losses(results) -> pd.Series:
     line = results.line
     index = constraint_index(line)
     cycle = ideal_cycle(line, index)
-    shares = {k: [] for k in ("breakdowns", "setups and adjustments", "idling and minor stops",
-                              "reduced speed", "defects and rework", "start-up rejects")}
+    losses = ("breakdowns", "setups and adjustments", "idling and minor stops", "reduced speed",
+              "defects and rework", "start-up rejects")
+    shares: dict[str, list[float]] = {k: [] for k in losses}
     quality = results.kpis["quality_rate"].to_numpy()
     for run, q in zip(results.runs, quality, strict=True):
         station = run.stations[index]

@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 try:  # typer >= 0.2x vendors click; older ones use the click package
     from typer._click import exceptions as click_errors
 except ImportError:  # pragma: no cover
-    from click import exceptions as click_errors
+    from click import exceptions as click_errors  # type: ignore[no-redef]
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Lighthouse Twin: simulate a production line, conventional vs Industry 4.0.")
@@ -256,7 +256,7 @@ def usage_message(exc: Exception) -> str:
         if getattr(param, "param_type_name", "") == "argument":
             name = str(param.name).upper()
         return f"{name}: {describe_problem(dict(cause.errors()[0]))}"
-    return exc.format_message()
+    return str(getattr(exc, "format_message", lambda: str(exc))())
 
 
 if __name__ == "__main__":  # pragma: no cover

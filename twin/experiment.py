@@ -54,9 +54,10 @@ class Results:
     def __post_init__(self) -> None:
         if not self.config_hash:
             self.config_hash = config_hash(self.line)
-        rows, station_rows = [], []
+        rows: list[dict[str, object]] = []
+        station_rows = []
         for run in self.runs:
-            row = {"replication": run.replication, **line_kpis(self.line, run)}
+            row: dict[str, object] = {"replication": run.replication, **line_kpis(self.line, run)}
             row["bottleneck"] = self.line.stations[bottleneck(run)[0]].name
             rows.append(row)
             for index, stats in enumerate(run.stations):
@@ -242,6 +243,7 @@ def _run_on_dask(tasks: list[tuple[Line, int]], seed: int, address: str, keep_pa
         raise ConfigError(f"--dask: cannot reach a Dask scheduler at {address!r} "
                           f"({' '.join(str(exc).split())[:120] or type(exc).__name__})",
                           field="dask") from None
+    faults: tuple[type[BaseException], ...] = (OSError, TimeoutError, asyncio.CancelledError, *dask_faults())
     try:
         with client:
             futures = [client.submit(_one, line, rep, seed, keep_part_log, pure=False)
@@ -252,7 +254,7 @@ def _run_on_dask(tasks: list[tuple[Line, int]], seed: int, address: str, keep_pa
                 if progress:
                     progress(done, len(tasks))
             return results
-    except (OSError, TimeoutError, asyncio.CancelledError, *dask_faults()) as exc:
+    except faults as exc:
         raise RunError(f"--dask: lost the Dask scheduler at {address!r} during the run "
                        f"({type(exc).__name__}); nothing was written") from None
 

@@ -56,14 +56,21 @@ def read_text_file(path: str | Path, limit: int | None = None, what: str = "") -
             data = handle.read(limit + 1)
         except OSError as exc:
             raise ConfigError(f"{label}: cannot read ({exc.strerror or exc})", source=str(path)) from None
+    return text_from_bytes(data, label, limit)
+
+
+def text_from_bytes(data: bytes, label: str, limit: int | None = None) -> str:
+    """The UTF-8 text of a file's bytes (read from disk or uploaded), or a one-line ConfigError:
+    over the size limit, or not UTF-8."""
+    limit = MAX_FILE_BYTES if limit is None else limit
     if len(data) > limit:
-        raise ConfigError(f"{label}: file too large (over the limit of {limit:,} bytes, see "
-                          f"docs/security.md)", source=str(path))
+        raise ConfigError(f"{label}: file too large ({len(data):,} bytes or more; the limit is "
+                          f"{limit:,}, see docs/security.md)", source=label)
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise ConfigError(f"{label}: not a UTF-8 text file (byte {exc.object[exc.start]:#04x} at "
-                          f"offset {exc.start})", source=str(path)) from None
+        raise ConfigError(f"{label}: not a UTF-8 text file (byte {data[exc.start]:#04x} at "
+                          f"offset {exc.start})", source=label) from None
 
 
 def read_yaml(path: str | Path) -> Any:
@@ -122,7 +129,9 @@ class _BoundedLoader(_StrictLoader):
             if self._depth > MAX_YAML_DEPTH:
                 raise _TooLarge(None, None, f"nested deeper than {MAX_YAML_DEPTH} levels",
                                 self.peek_event().start_mark)
-            return super().compose_node(parent, index)
+            node = super().compose_node(parent, index)
+            assert node is not None  # compose_node is only called where a node follows
+            return node
         finally:
             self._depth -= 1
 

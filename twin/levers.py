@@ -7,6 +7,7 @@ is testable alone and any mix of them is one more scenario run on the same rando
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
+from typing import Any
 
 from twin.config import Line, scaled
 from twin.config.costs import LeverInvestment
@@ -16,7 +17,6 @@ from twin.config.study import (
     AutomationLever,
     ClosedLoopQualityLever,
     EnergyManagementLever,
-    LeverBase,
     Levers,
     PredictiveMaintenanceLever,
     QuickChangeoverLever,
@@ -127,7 +127,8 @@ def energy_management(line: Line, lever: EnergyManagementLever) -> Line:
     return _stations(line, sleep)
 
 
-APPLY: dict[str, Callable[[Line, LeverBase], Line]] = {
+APPLY: dict[str, Callable[[Line, Any], Line]] = {
+    # each function takes its own lever's model; `apply` looks the model up by the same name
     "predictive_maintenance": predictive_maintenance,
     "closed_loop_quality": closed_loop_quality,
     "automation": automation,

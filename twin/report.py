@@ -159,7 +159,7 @@ def line_tables(results: Results, width: int | None = None) -> list[Table]:
                      "Throughput counts good parts leaving the line; OEE = A × P × Q of the "
                      "constraint station.")
 
-    tables = [table, *station_tables(results, neck["station"], width)]
+    tables = [table, *station_tables(results, str(neck["station"]), width)]
     if line.products:
         products = results.product_summary()
         by_product = Table(title="Products (good parts)", title_justify="left")

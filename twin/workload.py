@@ -87,6 +87,17 @@ def checked_study(study: Any) -> Study:
     return study
 
 
+def check_study(study: Any, replications: Any = None, seed: Any = None) -> None:
+    """Refuse, before anything runs, a study whose comparison would be refused for its cost: the
+    app calls it when a setting changes, so the message stands next to the setting."""
+    from twin.levers import apply, enabled
+
+    study = checked_study(study)
+    options = options_for(study.line, replications, seed)
+    upgraded = apply(study.line, study.levers, enabled(study.levers, None))
+    check_tasks([study.line, upgraded] * options.replications)
+
+
 def worker_count(workers: int | None, tasks: int) -> int:
     """Local processes for `tasks` tasks: the ones asked for, but never more than the tasks nor
     than `MAX_WORKERS` (the machine's cores unless configured): `--workers 100` for 3 replications

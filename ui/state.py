@@ -12,7 +12,6 @@ import streamlit as st
 
 import twin
 import twin.limits
-from twin.errors import show
 from ui.jobs import Store
 
 REPO = Path(__file__).resolve().parent.parent
@@ -62,7 +61,7 @@ def start_file() -> tuple[Path, str | None]:
         return preset_path(wanted), None
     except twin.ConfigError:
         return operator_file(), (f"?preset: not one of the presets ({', '.join(presets())}), got "
-                                 f"{show(wanted)}")
+                                 f"{twin.show(wanted)}")
 
 
 @st.cache_resource
@@ -98,14 +97,7 @@ def upload_label(name: str) -> str:
 def upload_text(label: str, data: bytes) -> str:
     """The text of an uploaded file, or a one-line ConfigError: over the size limit (checked here as
     well as by Streamlit's server.maxUploadSize, .streamlit/config.toml) or not UTF-8."""
-    if len(data) > twin.limits.MAX_FILE_BYTES:
-        raise twin.ConfigError(f"{label}: file too large ({len(data):,} bytes; the limit is "
-                               f"{twin.limits.MAX_FILE_BYTES:,}, see docs/security.md)", source=label)
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise twin.ConfigError(f"{label}: not a UTF-8 text file (byte {data[exc.start]:#04x} at offset "
-                               f"{exc.start})", source=label) from None
+    return twin.text_from_bytes(data, label)
 
 
 def load_upload(name: str, data: bytes) -> None:

@@ -56,7 +56,8 @@ def _field_takes_bool(model: type[BaseModel], key: Any) -> bool:
     words its own refusal, and an unknown key is left to `extra="forbid"`."""
     for name, info in model.model_fields.items():
         if key in (name, info.alias):
-            return any(isinstance(m, BeforeValidator) for m in info.metadata) or _takes_bool(info.annotation)
+            return any(isinstance(m, BeforeValidator) for m in info.metadata) \
+                or _takes_bool(info.annotation if info.annotation is not None else Any)  # type: ignore[arg-type]
     return True
 
 

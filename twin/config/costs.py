@@ -34,7 +34,7 @@ class LeverInvestment(StrictModel):
 
 
 class Costs(StrictModel):
-    currency: str = Field(default="EUR", min_length=1, max_length=12)
+    currency: str = Field(default="EUR", min_length=1, max_length=80)
     period: Literal["hour", "shift", "day", "week", "month", "year"] = "year"
     """The period that per-period figures (and annual savings) are stated in."""
     material_per_part: float = Field(default=0.0, ge=0)
