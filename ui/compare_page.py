@@ -35,12 +35,12 @@ def money(value: float, currency: str) -> str:
 def payback_card(business: twin.BusinessCase) -> None:
     low, high = business.payback_months_range
     value = "never" if business.payback_months is None else f"{business.payback_months:.1f} months"
+    span = f"95% CI {low:.1f}–{high:.1f} months" if low is not None and high is not None else "95% CI open"
     if business.capex == 0:
-        value = "no investment"
-    span = f"{low:.1f}–{high:.1f} months" if low is not None and high is not None else "open"
+        value, span = "no investment", "nothing to pay back"
     st.metric("Payback of the levers", value, border=True,
               help="Capex over the net annual benefit (savings + extra output − opex)")
-    st.caption(f"capex {money(business.capex, escape.markdown(business.currency))}  \n95% CI {span}")
+    st.caption(f"capex {money(business.capex, escape.markdown(business.currency))}  \n{span}")
 
 
 def kpi_cards(bundle: results.ComparisonBundle) -> None:
@@ -65,15 +65,17 @@ def kpi_cards(bundle: results.ComparisonBundle) -> None:
 def business_section(bundle: results.ComparisonBundle) -> None:
     business = bundle.business
     cur = escape.markdown(business.currency)  # metric values render Markdown
-    a, b, d, e = st.columns(4)
-    a.metric("Investment (capex)", money(business.capex, cur), border=True)
     net = business.net_benefit_per_year
-    b.metric("Net benefit a year", money(net.mean, cur), border=True,
-             help=f"{interval(net)}; savings + extra output − lever opex")
-    d.metric(f"ROI over {business.horizon_years} years", percent(business.roi), border=True,
-             help=interval(business.roi, ".0%") if business.capex else "No investment, so no return on it")
-    e.metric(f"NPV at {business.discount_rate:.0%}", money(business.npv.mean, cur), border=True,
-             help=interval(business.npv))
+    metrics = [
+        ("Investment (capex)", money(business.capex, cur), None),
+        ("Net benefit a year", money(net.mean, cur), f"{interval(net)}; savings + extra output − lever opex"),
+        (f"ROI over {business.horizon_years} years", percent(business.roi),
+         interval(business.roi, ".0%") if business.capex else "No investment, so no return on it"),
+        (f"NPV at {business.discount_rate:.0%}", money(business.npv.mean, cur), interval(business.npv)),
+    ]
+    with cards_row():
+        for label, value, help in metrics:
+            st.metric(label, value, border=True, help=help, width=CARD_WIDTH)
     left, right = st.columns(2)
     with left:
         chart(bundle.figure("cash"), "chart-cash-flow")

@@ -27,7 +27,7 @@ FOLD_SIDEBAR = """<script>
   const fold = (tries) => {
     const side = doc.querySelector('[data-testid="stSidebar"]');
     const button = doc.querySelector('[data-testid="stSidebarCollapseButton"] button');
-    if (side && button && side.getAttribute('aria-expanded') === 'true') button.click();
+    if (side && button && side.dataset.collapsed === 'false') button.click();
     else if (tries > 0) setTimeout(() => fold(tries - 1), 100);
   };
   fold(50);

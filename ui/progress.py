@@ -33,7 +33,7 @@ class Status:
         if not self.valid:
             return "The current setting is not valid (see the message above), so it cannot run."
         if self.running:
-            return f"The current setting is running: {job_line(self.job)} (progress at the top)."
+            return "The current setting is running: its progress is at the top of the page."
         if self.job is not None and self.job.status == "failed":
             return f"The run of the current setting failed: {escape.markdown(self.job.error)}"
         if self.cancelled:
@@ -103,13 +103,13 @@ def panel(store: Store) -> None:
                 ss.watch.pop(key, None)
                 continue
             if job.status == "running":
-                bar, cancel = st.columns([6, 1], vertical_alignment="center")
-                bar.progress(job.fraction, text=escape.markdown(job_line(job)))
-                if job.cancel_event.is_set():
-                    cancel.caption("cancelling…")
-                elif cancel.button("Cancel", key=f"cancel-{key}", icon=":material/cancel:", width="stretch"):
-                    job.cancel()
-                    ss.cancelled.add(key)
+                with st.container(horizontal=True, vertical_alignment="center"):
+                    st.progress(job.fraction, text=escape.markdown(job_line(job)))
+                    if job.cancel_event.is_set():
+                        st.caption("cancelling…", width="content")
+                    elif st.button("Cancel", key=f"cancel-{key}", icon=":material/cancel:", width="content"):
+                        job.cancel()
+                        ss.cancelled.add(key)
             elif job.status == "failed":
                 st.error(escape.markdown(f"{job.label} failed: {job.error}"), icon=":material/error:")
             if ss.seen.get(key) != _seen(store, key, job):
