@@ -107,7 +107,8 @@ def panel(store: Store) -> None:
                     st.progress(job.fraction, text=escape.markdown(job_line(job)))
                     if job.cancel_event.is_set():
                         st.caption("cancelling…", width="content")
-                    elif st.button("Cancel", key=f"cancel-{key}", icon=":material/cancel:", width="content"):
+                    elif job.done < job.total and st.button("Cancel", key=f"cancel-{key}", width="content",
+                                                            icon=":material/cancel:"):
                         job.cancel()
                         ss.cancelled.add(key)
             elif job.status == "failed":
