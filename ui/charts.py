@@ -43,7 +43,7 @@ LEGENDS = {
     "bottom": {"orientation": "h", "yanchor": "top", "xanchor": "left", "x": 0},
     "right": {"orientation": "v", "yanchor": "top", "y": 1, "xanchor": "left", "x": 1.02},
 }
-TOP, BOTTOM, BELOW_AXIS = 70, 120, 58
+TOP, BOTTOM, BELOW_AXIS, TITLE_CHARS = 80, 120, 58, 44
 """Margins in pixels, and how far below the plot the x axis's ticks and title reach: a legend at the
 bottom starts there, whatever the chart's height (a fraction of the plot would overlap the axis
 title on a short chart and leave a gap on a tall one)."""
@@ -52,6 +52,8 @@ title on a short chart and leave a gap on a tall one)."""
 def _layout(fig: go.Figure, title: str, height: int = 380, legend: str = "top") -> go.Figure:
     """House style: title top left, legend where it hides nothing, subplot titles in grey, the
     toolbar upright at the right edge so it never covers the title."""
+    if len(title) > TITLE_CHARS and " (" in title:  # a half-width chart at 800 px would cut it
+        title = title.replace(" (", "<br>(", 1)
     place = dict(LEGENDS[legend])
     bottom = BOTTOM if legend == "bottom" else 10
     if legend == "bottom":
