@@ -197,6 +197,26 @@ def test_the_html_report_is_self_contained():
         assert card.value in html and card.label in html
 
 
+def test_the_report_of_a_line_alone_names_its_period_hashes_and_no_nan():
+    import re
+
+    from ui import report, results
+    from ui.jobs import Job
+
+    line = twin.load(MACHINING).model_copy(update={"replications": REPLICATIONS, "horizon": 24 * 60.0})
+    study = twin.Study(line=line)
+    key = results.comparison_key(study)
+    bundle = results.run_comparison(study, key, Job(key=key, kind="compare", label="test"))
+    assert isinstance(bundle, results.LineBundle)
+    html = report.build(bundle)
+    text = re.sub(r"<script.*?</script>", "", html, flags=re.DOTALL)  # plotly.js itself says NaN
+    assert not re.search(r"\bnan\b", text, re.IGNORECASE)
+    assert f"study {twin.config_hash(study)} · line {twin.config_hash(line)}" in text
+    period = line.costs.period if line.costs else "week"
+    assert f"Energy per {period}" in text and "kWh/period" not in text and "co2 kg" not in text
+    assert "Bottleneck in" in text
+
+
 def test_an_upload_loads_or_says_what_is_wrong_like_the_cli(tmp_path):
     at = start()
     broken = "name: x\nstations:\n  - name: a\n    process: {dist: lognormal, mean: 2min\n"

@@ -13,6 +13,7 @@ from plotly.subplots import make_subplots
 
 import twin
 from ui import escape, kpis
+from ui.results import quality_stations
 
 CONV = "#64748b"
 I40 = "#2563eb"
@@ -174,10 +175,6 @@ def throughput_wip(runs: dict[str, twin.Results]) -> go.Figure:
 
 # ----------------------------------------------------------------------------------------------
 # Precision
-
-
-def quality_stations(line: twin.Line) -> list[str]:
-    return [s.name for s in line.stations if s.quality is not None]
 
 
 def _characteristic(part_log: pd.DataFrame, station: str) -> pd.DataFrame:

@@ -7,7 +7,7 @@ import math
 import streamlit as st
 
 import twin
-from ui import charts, escape, kpis, line_page, progress, report, results
+from ui import escape, kpis, line_page, progress, results
 from ui.jobs import Store
 from ui.line_page import CARD_WIDTH, cards_row, chart, export_button, stamp
 
@@ -104,6 +104,8 @@ def attribution_section(study: twin.Study | None, store: Store, key: str) -> res
             st.caption("Runs every lever alone and the full package without each lever, on the same "
                        "random numbers, so each bar is a paired difference.")
         return None
+    from ui import charts
+
     cur = study.line.costs.currency if study.line.costs is not None else ""
     left, right = st.columns(2)
     with left:
@@ -136,7 +138,7 @@ def render(bundle: results.Bundle | None, status: progress.Status, *, study: twi
         return
     st.caption(stamp(bundle))
     attribution = store.result(attribution_key) if not stale else None
-    export_button(bundle, lambda: report.build(bundle, attribution, tour))
+    export_button(bundle, lambda: line_page.report_html(bundle, attribution, tour))
     kpi_cards(bundle)
 
     line_page.flow_section(bundle)

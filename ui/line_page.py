@@ -11,7 +11,7 @@ import streamlit as st
 
 import twin
 from twin.energy import period_name
-from ui import charts, escape, kpis, results
+from ui import escape, kpis, results
 from ui.units import duration_text
 
 PLOTLY_CONFIG = {"displaylogo": False, "toImageButtonOptions": {"format": "png", "scale": 2}}
@@ -39,6 +39,13 @@ def stamp(bundle: results.Bundle) -> str:
     return (f"{line.replications} replications × {duration_text(line.horizon)} (warm-up "
             f"{duration_text(line.warmup)}) · seed {seed} · {bundle.hashes.text} · levers: {levers} · "
             f"computed in {bundle.seconds:.1f} s")
+
+
+def report_html(bundle: results.Bundle, attribution=None, tour=None) -> str:
+    """The HTML report (ui.report, with Plotly, imported when a report is asked for)."""
+    from ui import report
+
+    return report.build(bundle, attribution, tour)
 
 
 def export_button(bundle: results.Bundle, build: Callable[[], str]) -> None:
@@ -92,7 +99,7 @@ def flow_section(bundle: results.Bundle) -> None:
 
 def precision_section(bundle: results.Bundle) -> None:
     st.markdown("#### Precision")
-    names = charts.quality_stations(bundle.study.line)
+    names = results.quality_stations(bundle.study.line)
     if not names:
         st.info("No station of this line shapes a quality characteristic.")
     elif bundle.part_logs is None:
@@ -105,12 +112,10 @@ def precision_section(bundle: results.Bundle) -> None:
 
 
 def render(bundle: results.LineBundle, tour=None) -> None:
-    from ui import report
-
     st.caption(stamp(bundle))
     st.info("No lever is switched on, so these are the line's own results. Switch levers on in the "
             "Levers tab to compare the line with its Industry 4.0 upgrade.", icon=":material/info:")
-    export_button(bundle, lambda: report.build(bundle, None, tour))
+    export_button(bundle, lambda: report_html(bundle, None, tour))
     estimate_cards(bundle)
     st.markdown("#### Stations")
     names = [s.name for s in bundle.study.line.stations]

@@ -159,7 +159,7 @@ def build(bundle: results.Bundle, attribution: results.AttributionBundle | None 
         "<h2>Flow</h2>", fig(bundle.figure("states")),
         fig(bundle.figure("throughput")),
     ]
-    names = charts.quality_stations(line)
+    names = results.quality_stations(line)
     if bundle.part_logs and names:
         parts.append("<h2>Precision</h2>")
         parts += [fig(bundle.figure(f"quality:{name}")) for name in names]

@@ -175,6 +175,10 @@ class ConfigHashes:
         return self.named("`")
 
 
+def quality_stations(line: twin.Line) -> list[str]:
+    return [s.name for s in line.stations if s.quality is not None]
+
+
 def has_quality(line: twin.Line) -> bool:
     return any(s.quality is not None for s in line.stations)
 

@@ -13,7 +13,7 @@ import pandas as pd
 import streamlit as st
 
 import twin
-from ui import charts, escape, kpis, results, sidebar
+from ui import escape, kpis, progress, results
 from ui.jobs import Store
 from ui.units import duration_text
 
@@ -194,7 +194,7 @@ def render(study: twin.Study | None, store: Store, key: str, bundle) -> None:
         elif st.button(f"Start the tour ({len(names) + 1} scenarios × {study.line.replications} "
                        "replications)", type="primary", key="tour_start", icon=":material/play_arrow:"):
             job = store.submit(key, "tour", "Guided tour", lambda job: results.run_tour(study, key, job))
-            sidebar.watch(job)
+            progress.watch(store, job)
             st.rerun()  # so the progress panel, drawn earlier in this run, starts polling
         return
     currency = study.line.costs.currency if study.line.costs is not None else ""
@@ -218,6 +218,8 @@ def render(study: twin.Study | None, store: Store, key: str, bundle) -> None:
         st.dataframe(step_table(tour.results[step - 1], tour.results[step], currency), hide_index=True,
                      width="stretch")
     with right:
+        from ui import charts  # Plotly: imported once a tour is there to draw
+
         st.plotly_chart(charts.tour_path(tour.results, tour.steps, step, currency), width="stretch",
                         key="chart-tour")
         if step == last and bundle is not None and bundle.business is not None:
