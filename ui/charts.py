@@ -436,4 +436,6 @@ def tour_path(results: list[twin.Results], steps: list[str], current: int, curre
     fig.update_yaxes(title_text="good parts per hour", secondary_y=False, tickmode="auto", nticks=6,
                      range=[0, max(throughput) * 1.25])
     fig.update_xaxes(tickangle=0, automargin=True)
-    return _layout(fig, "The levers, one at a time", 420, "bottom")
+    _layout(fig, "The levers, one at a time", 420, "bottom")
+    fig.update_layout(margin={"r": 70})  # room for the cost axis beside the upright toolbar
+    return fig
