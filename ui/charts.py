@@ -414,17 +414,16 @@ def comparison_figures(bundle) -> dict[str, Callable[[], go.Figure]]:
 
 
 def tour_path(results: list[twin.Results], steps: list[str], current: int, currency: str) -> go.Figure:
-    """Throughput (bars) and cost per good part (line) as the levers come on one by one. Labels
-    break onto two lines so they do not collide, and each axis keeps its own round ticks."""
+    """Throughput (bars) and cost per good part (line) as the levers come on one by one. Labels are
+    slanted so they do not collide in a side column, and each axis keeps its own round ticks."""
     currency = escape.plotly(currency)
-    labels = ["Conventional"] + ["+ " + twin.LEVER_LABELS.get(s, s).replace(" ", "<br>", 1)
-                                 for s in steps[1:]]
+    labels = ["Conventional"] + [f"+ {twin.LEVER_LABELS.get(s, s)}" for s in steps[1:]]
     throughput = [float(r.kpis["throughput_per_hour"].mean()) for r in results]
     fig = make_subplots(specs=[[{"secondary_y": True}]])
     colours = [I40 if i == current else "#bfdbfe" for i in range(len(labels))]
     fig.add_trace(go.Bar(x=labels, y=throughput, name="Throughput (good parts/h)", marker_color=colours,
-                         text=[f"{v:.2f}" for v in throughput], textposition="inside",
-                         insidetextanchor="end", textfont={"color": "#0f172a"}))
+                         text=[f"{v:.2f}" for v in throughput], textposition="inside", textangle=0,
+                         insidetextanchor="end", textfont={"color": "#0f172a", "size": 10}))
     if "cost_per_good_part" in results[0].kpis:
         cost = [float(r.kpis["cost_per_good_part"].mean()) for r in results]
         fig.add_trace(go.Scatter(x=labels, y=cost, name=f"Cost per good part ({currency})",
@@ -435,7 +434,9 @@ def tour_path(results: list[twin.Results], steps: list[str], current: int, curre
                          range=[0, max(cost) * 1.25], showgrid=False)
     fig.update_yaxes(title_text="good parts per hour", secondary_y=False, tickmode="auto", nticks=6,
                      range=[0, max(throughput) * 1.25])
-    fig.update_xaxes(tickangle=0, automargin=True)
-    _layout(fig, "The levers, one at a time", 420, "bottom")
-    fig.update_layout(margin={"r": 70})  # room for the cost axis beside the upright toolbar
+    fig.update_xaxes(tickangle=-35, automargin=True, tickfont={"size": 11})  # a side column is narrow
+    _layout(fig, "The levers, one at a time", 440)
+    # the legend under the title (slanted labels take the bottom), room for the cost axis beside
+    # the upright toolbar
+    fig.update_layout(margin={"r": 70, "t": 100}, legend={"x": 0, "xanchor": "left", "y": 1.03})
     return fig
