@@ -415,7 +415,8 @@ def test_the_diagram_keeps_names_inside_their_labels():
     study = twin.study_from_text(hostile_study_text(), source="hostile.yaml")
     enabled = results.enabled_levers(study)
     text = diagram.dot(study.line, twin.apply_levers(study.line, study.levers, enabled),
-                       STATIONS["Grinding"], enabled)
+                       {"conventional": {STATIONS["Grinding"]: 0.6, STATIONS["Milling"]: 0.4},
+                        "industry40": {STATIONS["Milling"]: 1.0}}, enabled)
     for name in [*STATIONS.values(), CHARACTERISTIC]:
         assert escape.dot(name) in text
     for label in re.findall(r"label=<(.*?)>\];", text):

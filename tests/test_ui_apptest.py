@@ -16,7 +16,7 @@ import twin
 
 pytest.importorskip("streamlit")
 from streamlit.testing.v1 import AppTest
-from ui_helpers import errors
+from ui_helpers import as_read, errors
 
 from ui import kpis
 
@@ -49,18 +49,33 @@ def set_small_run(at: AppTest) -> None:
     at.text_input(key=f"run.horizon@{version}").input(HORIZON)
 
 
+def has_results(at: AppTest) -> bool:
+    """The sidebar says the cards are this very setting's (not an earlier one's, not a run under way)."""
+    return any(c.value.startswith(":material/check_circle: Results for this setting") for c in at.caption)
+
+
 def run_and_wait(at: AppTest, timeout: float = 60) -> dict[str, str]:
-    """Press Run, rerun until the cards show results for this very setting (the Run button turns
-    off once they are cached), return {card label: Industry 4.0 value}."""
+    """Press Run, rerun until the cards show results for this very setting, return {card label:
+    Industry 4.0 value}."""
     at.button(key="run").click().run()
     deadline = time.monotonic() + timeout
-    while not (at.metric and at.button(key="run").disabled) and time.monotonic() < deadline:
+    while not (at.metric and has_results(at)) and time.monotonic() < deadline:
         time.sleep(0.3)
         at.run()
     assert not at.exception
-    assert at.button(key="run").disabled, f"no results after {timeout} s: {[e.value for e in at.error]}"
+    assert has_results(at), f"no results after {timeout} s: {[e.value for e in at.error]}"
+    assert at.button(key="run").disabled
     assert not at.warning  # not the stale results of an earlier setting
     return {m.label: m.value for m in at.metric}
+
+
+def page_text(at: AppTest) -> str:
+    """Everything the page says in words: Markdown, captions, alerts, cards and tables."""
+    parts = [e.value for kind in ("markdown", "caption", "info", "warning", "error", "success")
+             for e in at.get(kind)]
+    parts += [f"{m.label} {m.value} {m.delta}" for m in at.metric]
+    parts += [e.value.to_string() for e in at.dataframe]
+    return "\n".join(parts)
 
 
 def conventional_captions(at: AppTest) -> list[str]:
@@ -114,15 +129,28 @@ def test_a_bad_value_shows_the_cli_message_next_to_the_table(tmp_path):
         twin.load_study(bad)
     message = str(cli.value).removeprefix(f"{bad}: ")
     assert message.startswith("line.stations[1].buffer: must be >= 0, got -3")
+    # the same words, the station named instead of its 0-based path
+    message = message.replace("line.stations[1].buffer:", "Milling: buffer")
     shown = errors(at)
     assert message in shown  # next to the station table
     assert any(message in e and "not valid" in e for e in shown)  # and in the banner
+    assert not any("stations[" in e for e in shown)
     assert at.button(key="run").disabled
     # a bad duration in the sidebar, same story
     at.session_state[f"stations@{version}"] = {"edited_rows": {}, "added_rows": [], "deleted_rows": []}
     at.text_input(key=f"run.horizon@{version}").input("a week").run()
     assert not at.exception
     assert any(e.startswith("line.horizon: expected a duration") for e in errors(at))
+
+
+def test_a_bad_cycle_time_names_its_station():
+    at = start()
+    version = at.session_state["version"]
+    at.session_state[f"stations@{version}"] = {"edited_rows": {0: {"mean": -2, "unit": "min"}},
+                                               "added_rows": [], "deleted_rows": []}
+    at.run()
+    assert not at.exception
+    assert "Turning: process.mean must be > 0, got '-2min'" in errors(at)
 
 
 def test_a_lever_toggle_changes_the_industry40_numbers():
@@ -149,7 +177,7 @@ def test_a_lever_toggle_changes_the_industry40_numbers():
     at.toggle(key=f"lever.predictive_maintenance@{version}.on").set_value(True)
     at.toggle(key=f"lever.automation@{version}.on").set_value(True)
     at.run()
-    assert at.button(key="run").disabled and not at.warning
+    assert has_results(at) and not at.warning
     assert {m.label: m.value for m in at.metric} == before
 
 
@@ -167,6 +195,26 @@ def test_the_html_report_is_self_contained():
     assert study.line.name in html
     for card in kpis.cards(bundle.difference, "EUR"):
         assert card.value in html and card.label in html
+
+
+def test_the_report_of_a_line_alone_names_its_period_hashes_and_no_nan():
+    import re
+
+    from ui import report, results
+    from ui.jobs import Job
+
+    line = twin.load(MACHINING).model_copy(update={"replications": REPLICATIONS, "horizon": 24 * 60.0})
+    study = twin.Study(line=line)
+    key = results.comparison_key(study)
+    bundle = results.run_comparison(study, key, Job(key=key, kind="compare", label="test"))
+    assert isinstance(bundle, results.LineBundle)
+    html = report.build(bundle)
+    text = re.sub(r"<script.*?</script>", "", html, flags=re.DOTALL)  # plotly.js itself says NaN
+    assert not re.search(r"\bnan\b", text, re.IGNORECASE)
+    assert f"study {twin.config_hash(study)} · line {twin.config_hash(line)}" in text
+    period = line.costs.period if line.costs else "week"
+    assert f"Energy per {period}" in text and "kWh/period" not in text and "co2 kg" not in text
+    assert "Bottleneck in" in text
 
 
 def test_an_upload_loads_or_says_what_is_wrong_like_the_cli(tmp_path):
@@ -187,3 +235,85 @@ def test_an_upload_loads_or_says_what_is_wrong_like_the_cli(tmp_path):
     line = twin.load(machining)
     assert list(at.data_editor[0].value["name"]) == [s.name for s in line.stations]
     assert any(twin.config_hash(twin.load_study(machining)) in c.value for c in at.caption)
+
+
+MACHINING = ROOT / "configs" / "machining_line.yaml"
+
+
+def switch_preset(at: AppTest, name: str) -> None:
+    at.selectbox(key="preset").set_value(name).run()
+    assert not at.exception
+
+
+def test_a_study_without_levers_shows_the_line_own_results_and_no_nan():
+    at = start()
+    switch_preset(at, "machining_line.yaml")
+    set_small_run(at)
+    shown = run_and_wait(at)
+    line = twin.load(MACHINING).model_copy(update={"replications": REPLICATIONS, "horizon": 24 * 60.0})
+    own = twin.run(line, workers=1)
+    summary = own.summary()
+    for estimate in kpis.estimates(summary, line.costs.currency if line.costs else ""):
+        assert shown[estimate.label] == estimate.value  # the line's mean, not a "±0" delta
+        assert any(c.value == f"95% CI {estimate.ci_text}" for c in at.caption)
+    text = page_text(at)
+    assert "nan" not in text.lower().replace("nanc", "")  # "finance" aside, no nan anywhere
+    assert "±0" not in text
+    assert not {"Payback of the levers", "ROI over 5 years"} & {m.label for m in at.metric}
+    stations = next(d.value for d in at.dataframe if "Bottleneck in" in d.value.columns)
+    assert list(stations["Station"]) == [s.name for s in line.stations]
+    assert any("Product" in d.value.columns for d in at.dataframe)  # machining_line has a mix
+    assert "No lever is switched on" in text
+
+
+def test_the_bottleneck_is_shown_with_how_often_it_was_one():
+    at = start()
+    set_small_run(at)
+    shown = run_and_wait(at)
+    comparison = twin.compare(small_demo(), workers=1)
+    necks = {name: kpis.bottleneck_shares(r) for name, r in
+             (("conventional", comparison.conventional), ("industry40", comparison.industry40))}
+    top, share = next(iter(necks["industry40"].items()))
+    card = next(m for m in at.metric if m.label == "Bottleneck (most often)")
+    assert shown[card.label] == top and card.delta == f"in {share:.0%} of runs"
+    dot = at.get("graphviz_chart")[0].proto.spec
+    for name in {*necks["conventional"], *necks["industry40"]}:
+        words = ", ".join(f"{necks[t].get(name, 0.0):.0%} {tag}" for t, tag in
+                          (("conventional", "conventional"), ("industry40", "Industry 4.0")))
+        assert f"bottleneck: {words}" in dot
+    assert "BOTTLENECK<" not in dot  # no station is called the bottleneck without how often
+
+
+def test_cancel_stays_cancelled_with_automatic_runs():
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()  # automatic runs on: the demo (10 replications × 1 week) starts
+    assert not at.exception
+    cancel = next(b for b in at.button if b.key and b.key.startswith("cancel-"))
+    cancel.click().run()
+    deadline = time.monotonic() + 30
+    while at.get("progress") and time.monotonic() < deadline:
+        time.sleep(0.3)
+        at.run()
+    for _ in range(5):  # it does not start again by itself
+        time.sleep(0.3)
+        at.run()
+        assert not at.get("progress") and not at.metric
+    assert any("You cancelled the run" in i.value for i in at.info)
+    assert not at.button(key="run").disabled  # Run starts it again
+
+
+def test_switching_presets_shows_no_numbers_of_the_previous_line():
+    at = start()
+    set_small_run(at)
+    run_and_wait(at)
+    version = at.session_state["version"]
+    at.session_state[f"stations@{version}"] = {"edited_rows": {1: {"buffer": -3}}, "added_rows": [],
+                                               "deleted_rows": []}
+    at.run()
+    stale = [w.value for w in at.warning]  # same study, invalid edit: the earlier numbers, said so
+    assert stale and "not valid" in stale[0] and "has not run yet" not in stale[0]
+    switch_preset(at, "machining_line.yaml")
+    machining = twin.load(MACHINING)
+    assert any(machining.name in as_read(m.value) for m in at.markdown)
+    assert not at.metric and not at.warning  # nothing of the demo under the machining line's title
+    assert any("Automatic runs are off" in i.value for i in at.info)

@@ -132,8 +132,60 @@ def test_a_comparison_in_chromium(app_url, tmp_path):
             download.value.save_as(saved)
             reloaded = twin.load_study(saved)
             assert twin.config_hash(reloaded) == twin.config_hash(expected)
-            shown = re.search(r"Config hash\s+([0-9a-f]{12})", sidebar.inner_text())
-            assert shown and shown.group(1) == twin.config_hash(reloaded)
+            shown = re.search(r"study\s+([0-9a-f]{12})\s+·\s+lines\s+([0-9a-f]{12})", sidebar.inner_text())
+            assert shown and shown.groups() == (twin.config_hash(reloaded), twin.config_hash(reloaded.line))
+        finally:
+            browser.close()
+
+
+CUT = """(selector) => [...document.querySelectorAll(selector)]
+    .filter(e => e.scrollWidth > e.clientWidth + 1 || e.innerText.includes('…'))
+    .map(e => e.innerText)"""
+"""The texts of the elements `selector` finds that are cut (wider than their box, or ellipsised)."""
+
+
+def in_view(box: dict | None, width: int, height: int) -> bool:
+    return box is not None and box["x"] >= 0 and box["y"] >= 0 and box["x"] + box["width"] <= width \
+        and box["y"] + box["height"] <= height
+
+
+def test_at_800_px_cards_read_whole_and_progress_is_in_view(app_url, tmp_path):
+    """A trainer's projector: the sidebar folds, no card value or button is cut, and while a run is
+    under way its progress and Cancel button are in view without scrolling."""
+    width, height = 800, 1000
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": width, "height": height})
+            page.goto(f"{app_url}/?preset=machining_line.yaml")  # automatic runs on, as a trainer opens it
+            sidebar = page.get_by_test_id("stSidebar")
+            page.get_by_role("tab", name="Compare").click(timeout=60_000)
+            expect(page.get_by_test_id("stMetric").first).to_be_visible(timeout=120_000)
+            expect(page.get_by_role("button", name="Export HTML report")).to_be_visible(timeout=30_000)
+            expect(sidebar).to_have_attribute("data-collapsed", "true")
+            time.sleep(1)
+            page.screenshot(path=str(tmp_path / "compare_800.png"), full_page=True)
+            values = page.get_by_test_id("stMetricValue").all_inner_texts()
+            assert len(values) >= 6 and all(v.strip() for v in values)
+            assert page.evaluate(CUT, "[data-testid=stMetricValue], [data-testid=stMetricValue] div") == []
+            assert page.evaluate(CUT, "[data-testid=stMetricLabel] p") == []
+            export = page.get_by_role("button", name="Export HTML report").inner_text()
+            assert export.strip().endswith("Export HTML report")  # after its icon's name
+            assert page.evaluate(CUT, "[data-testid=stMain] [data-testid=stDownloadButton] button") == []
+
+            page.get_by_test_id("stExpandSidebarButton").click()  # a longer run, to watch it
+            horizon = sidebar.get_by_label("Horizon", exact=True)
+            horizon.fill("52w")
+            commit(horizon)
+            page.get_by_test_id("stSidebarCollapseButton").locator("button").click()
+            bar = page.get_by_test_id("stProgress").first
+            expect(bar).to_be_visible(timeout=60_000)
+            cancel = page.get_by_role("button", name="Cancel")
+            boxes = bar.bounding_box(), cancel.bounding_box()
+            page.screenshot(path=str(tmp_path / "progress_800.png"))
+            assert all(in_view(box, width, height) for box in boxes), boxes
+            cancel.click()
+            expect(page.get_by_text("You cancelled the run").first).to_be_attached(timeout=60_000)
         finally:
             browser.close()
 

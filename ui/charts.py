@@ -13,12 +13,14 @@ from plotly.subplots import make_subplots
 
 import twin
 from ui import escape, kpis
+from ui.results import quality_stations
 
 CONV = "#64748b"
 I40 = "#2563eb"
 GOOD = "#16a34a"
 BAD = "#dc2626"
-SCENARIOS = {"conventional": ("Conventional", CONV), "industry40": ("Industry 4.0", I40)}
+SCENARIOS = {"conventional": ("Conventional", CONV), "industry40": ("Industry 4.0", I40),
+             "line": ("This line", I40)}
 
 STATES: list[tuple[str, str, str]] = [
     # column, label, colour
@@ -39,17 +41,28 @@ COST_COLOURS = {
 
 LEGENDS = {
     "top": {"orientation": "h", "yanchor": "bottom", "y": 1.02, "xanchor": "right", "x": 1},
-    "bottom": {"orientation": "h", "yanchor": "top", "y": -0.16, "xanchor": "left", "x": 0},
+    "bottom": {"orientation": "h", "yanchor": "top", "xanchor": "left", "x": 0},
     "right": {"orientation": "v", "yanchor": "top", "y": 1, "xanchor": "left", "x": 1.02},
 }
+TOP, BOTTOM, BELOW_AXIS, TITLE_CHARS = 80, 120, 58, 44
+"""Margins in pixels, and how far below the plot the x axis's ticks and title reach: a legend at the
+bottom starts there, whatever the chart's height (a fraction of the plot would overlap the axis
+title on a short chart and leave a gap on a tall one)."""
 
 
 def _layout(fig: go.Figure, title: str, height: int = 380, legend: str = "top") -> go.Figure:
-    """House style: title top left, legend where it hides nothing, subplot titles in grey."""
+    """House style: title top left, legend where it hides nothing, subplot titles in grey, the
+    toolbar upright at the right edge so it never covers the title."""
+    if len(title) > TITLE_CHARS and " (" in title:  # a half-width chart at 800 px would cut it
+        title = title.replace(" (", "<br>(", 1)
+    place = dict(LEGENDS[legend])
+    bottom = BOTTOM if legend == "bottom" else 10
+    if legend == "bottom":
+        place["y"] = -BELOW_AXIS / max(height - TOP - bottom, 1)
     fig.update_layout(
         title={"text": title, "x": 0, "xanchor": "left", "y": 0.98, "yanchor": "top", "font": {"size": 16}},
-        height=height, template="plotly_white", legend=LEGENDS[legend],
-        margin={"l": 10, "r": 10, "t": 70, "b": 90 if legend == "bottom" else 10},
+        height=height, template="plotly_white", legend=place, modebar={"orientation": "v"},
+        margin={"l": 10, "r": 30, "t": TOP, "b": bottom},
         font={"family": "Source Sans Pro, Helvetica, Arial, sans-serif", "size": 12},
     )
     fig.update_annotations(selector={"xref": "paper", "yref": "paper"}, font={"size": 13, "color": "#475569"})
@@ -60,19 +73,21 @@ def _layout(fig: go.Figure, title: str, height: int = 380, legend: str = "top") 
 # Station states
 
 
-def station_states(comparison: twin.Comparison) -> go.Figure:
-    """Share of on-shift machine time in each state, per station, both lines side by side; the
-    bottleneck of each line is outlined, the conventional one named too. Rows are positions, not
-    names, so both lines share them even when their bottlenecks differ (and two names that look
-    alike once escaped stay two rows)."""
-    fig = make_subplots(rows=1, cols=2, shared_yaxes=True, horizontal_spacing=0.04,
-                        subplot_titles=["Conventional", "Industry 4.0"])
-    names = [s.name for s in comparison.study.line.stations]
+def station_states(runs: dict[str, twin.Results]) -> go.Figure:
+    """Share of on-shift machine time in each state, per station, one panel per line; each line's
+    stations are named with how often they were its bottleneck, the most frequent outlined. Rows are
+    positions, not names, so the panels share them even when their bottlenecks differ (and two names
+    that look alike once escaped stay two rows)."""
+    first = next(iter(runs.values()))
+    fig = make_subplots(rows=1, cols=len(runs), shared_yaxes=True, horizontal_spacing=0.04,
+                        subplot_titles=[SCENARIOS[k][0] for k in runs] if len(runs) > 1 else None)
+    names = [s.name for s in first.line.stations]
     labels = [escape.plotly(n) for n in names]
     rows = list(range(len(names)))
-    for col, results in enumerate((comparison.conventional, comparison.industry40), start=1):
+    for col, results in enumerate(runs.values(), start=1):
         means = results.stations.groupby("station").mean(numeric_only=True).reindex(names)
-        index = names.index(results.bottleneck()["station"])
+        shares = kpis.bottleneck_shares(results)
+        index = names.index(next(iter(shares)))
         off = means["share_off"].fillna(0.0).to_numpy() if "share_off" in means else np.zeros(len(names))
         on_shift = 1.0 - off
         on_shift[on_shift <= 0] = 1.0
@@ -90,14 +105,15 @@ def station_states(comparison: twin.Comparison) -> go.Figure:
         fig.add_shape(type="rect", x0=0, x1=100, y0=index - 0.45, y1=index + 0.45,
                       line={"color": BAD, "width": 3}, row=1, col=col)
         if col == 1:
-            ticks = [f'<b><span style="color:{BAD}">{label} ◀ bottleneck</span></b>' if i == index else label
-                     for i, label in enumerate(labels)]
+            ticks = [f'<b><span style="color:{BAD}">{label} ◀ bottleneck {shares[name]:.0%}</span></b>'
+                     if name in shares else label for name, label in zip(names, labels, strict=True)]
             fig.update_yaxes(ticktext=ticks, tickvals=rows, row=1, col=col)
     fig.update_layout(barmode="stack")
     fig.update_xaxes(range=[0, 100], ticksuffix="%", title_text="% of on-shift time")
     fig.update_yaxes(autorange="reversed")
-    return _layout(fig, "Where machine time goes (bottleneck outlined in red)", 200 + 48 * len(names),
-                   "bottom")
+    neck = "bottleneck: how often each station was, in red" if len(runs) > 1 or len(shares) > 1 else \
+        "bottleneck outlined in red"
+    return _layout(fig, f"Where machine time goes ({neck})", 200 + 48 * len(names), "bottom")
 
 
 # ----------------------------------------------------------------------------------------------
@@ -132,16 +148,15 @@ def _band(fig: go.Figure, x, lo, hi, colour: str, row: int) -> None:
                              hoverinfo="skip", showlegend=False), row=row, col=1)
 
 
-def throughput_wip(comparison: twin.Comparison) -> go.Figure:
-    line = comparison.study.line
+def throughput_wip(runs: dict[str, twin.Results]) -> go.Figure:
+    line = next(iter(runs.values())).line
     window = max(60.0, line.observed_minutes / 40)
     days = line.horizon >= 2 * 24 * 60
     div, axis = (24 * 60, "time (days)") if days else (60, "time (hours)")
     fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.1,
                         subplot_titles=[f"Good parts per hour (trailing {window / 60:.3g} h)",
                                         "Work in process (parts)"])
-    for key, results in (("conventional", comparison.conventional),
-                         ("industry40", comparison.industry40)):
+    for key, results in runs.items():
         name, colour = SCENARIOS[key]
         data = _rates(results.series(), window)
         x = data["time_min"].to_numpy() / div
@@ -160,10 +175,6 @@ def throughput_wip(comparison: twin.Comparison) -> go.Figure:
 
 # ----------------------------------------------------------------------------------------------
 # Precision
-
-
-def quality_stations(line: twin.Line) -> list[str]:
-    return [s.name for s in line.stations if s.quality is not None]
 
 
 def _characteristic(part_log: pd.DataFrame, station: str) -> pd.DataFrame:
@@ -223,19 +234,19 @@ def cost_items(table: pd.DataFrame) -> list[str]:
             if c.startswith("cost_") and c.endswith("_per_good_part") and c != "cost_per_good_part"]
 
 
-def cost_breakdown(comparison: twin.Comparison, currency: str) -> go.Figure:
+def cost_breakdown(runs: dict[str, twin.Results], currency: str) -> go.Figure:
     currency = escape.plotly(currency)
-    conv, i40 = comparison.conventional.kpis, comparison.industry40.kpis
-    x = ["Conventional", "Industry 4.0"]
+    tables = [r.kpis for r in runs.values()]
+    x = [SCENARIOS[k][0] for k in runs]
     fig = go.Figure()
-    for item in cost_items(conv):
+    for item in cost_items(tables[0]):
         column = f"cost_{item}_per_good_part"
-        values = [float(conv[column].mean()), float(i40[column].mean())]
+        values = [float(t[column].mean()) for t in tables]
         if not any(values):
             continue
         fig.add_trace(go.Bar(x=x, y=values, name=item, marker_color=COST_COLOURS.get(item, "#999"),
                              hovertemplate=f"{item}: %{{y:.2f}} {currency}<extra></extra>"))
-    totals = [float(conv["cost_per_good_part"].mean()), float(i40["cost_per_good_part"].mean())]
+    totals = [float(t["cost_per_good_part"].mean()) for t in tables]
     fig.add_trace(go.Scatter(x=x, y=totals, mode="text", text=[f"<b>{t:,.2f} {currency}</b>" for t in totals],
                              textposition="top center", showlegend=False, hoverinfo="skip"))
     fig.update_layout(barmode="stack", yaxis_title=f"{currency} per good part",
@@ -284,10 +295,10 @@ def attribution_waterfall(table: pd.DataFrame, full: dict[str, float], kpi: str,
                                number))
     unit = kpis.unit(kpi, currency)
     fig.update_yaxes(title_text=f"{kpis.label(kpi)}, {unit}" if unit else kpis.label(kpi))
-    low = min(np.cumsum(values[:-1]).min(), values[-1])
-    high = max(np.cumsum(values[:-1]).max(), values[-1])
-    pad = (high - low) * 0.35 or abs(high) * 0.1 or 1
-    fig.update_yaxes(range=[low - pad, high + pad])
+    low = min(0.0, np.cumsum(values[:-1]).min(), values[-1])  # bars from zero: no exaggeration
+    high = max(0.0, np.cumsum(values[:-1]).max(), values[-1])
+    pad = (high - low) * 0.15 or 1
+    fig.update_yaxes(range=[low - pad if low < 0 else 0, high + pad])
     fig.update_layout(showlegend=False)
     return _layout(fig, title, 400)
 
@@ -308,7 +319,7 @@ def oee_bridge(bridge: pd.DataFrame) -> go.Figure:
 def six_big_losses(losses: pd.DataFrame) -> go.Figure:
     table = losses.drop(index=["start-up rejects"], errors="ignore")
     fig = go.Figure()
-    for key in ("conventional", "industry40"):
+    for key in losses.columns:
         name, colour = SCENARIOS[key]
         fig.add_trace(go.Bar(y=[i[:1].upper() + i[1:] for i in table.index], x=table[key] * 100,
                              orientation="h", name=name, marker_color=colour,
@@ -365,25 +376,36 @@ def savings(business: twin.BusinessCase) -> go.Figure:
 # The standard set
 
 
-def comparison_figures(bundle) -> dict[str, Callable[[], go.Figure]]:
-    """How to draw each chart of a comparison (a `ui.results.ComparisonBundle`), by name: the page
-    and the report draw from here, and a finished run draws them all once, off the page's thread."""
-    comparison, currency = bundle.comparison, bundle.currency
+def _flow_figures(bundle) -> dict[str, Callable[[], go.Figure]]:
+    """The charts of one or two lines' own results: states, flow, cost, losses, precision."""
+    runs, currency = bundle.runs, bundle.currency
     out: dict[str, Callable[[], go.Figure]] = {
-        "states": lambda: station_states(comparison),
-        "throughput": lambda: throughput_wip(comparison),
-        "oee": lambda: oee_bridge(bundle.bridge),
+        "states": lambda: station_states(runs),
+        "throughput": lambda: throughput_wip(runs),
         "losses": lambda: six_big_losses(bundle.losses),
     }
     if currency:
-        out["cost"] = lambda: cost_breakdown(comparison, currency)
-    if bundle.business is not None:
-        out["cash"] = lambda: cash_flow(bundle.business)
-        out["savings"] = lambda: savings(bundle.business)
+        out["cost"] = lambda: cost_breakdown(runs, currency)
     line = bundle.study.line
     if bundle.part_logs:
         for name in quality_stations(line):
             out[f"quality:{name}"] = lambda n=name: quality_over_time(bundle.part_logs, line, n)
+    return out
+
+
+def line_figures(bundle) -> dict[str, Callable[[], go.Figure]]:
+    """How to draw each chart of a line alone (a `ui.results.LineBundle`), by name."""
+    return _flow_figures(bundle)
+
+
+def comparison_figures(bundle) -> dict[str, Callable[[], go.Figure]]:
+    """How to draw each chart of a comparison (a `ui.results.ComparisonBundle`), by name: the page
+    and the report draw from here, and a finished run draws them all once, off the page's thread."""
+    out = _flow_figures(bundle)
+    out["oee"] = lambda: oee_bridge(bundle.bridge)
+    if bundle.business is not None:
+        out["cash"] = lambda: cash_flow(bundle.business)
+        out["savings"] = lambda: savings(bundle.business)
     return out
 
 
@@ -392,21 +414,29 @@ def comparison_figures(bundle) -> dict[str, Callable[[], go.Figure]]:
 
 
 def tour_path(results: list[twin.Results], steps: list[str], current: int, currency: str) -> go.Figure:
-    """Throughput and cost per good part as the levers come on one by one."""
+    """Throughput (bars) and cost per good part (line) as the levers come on one by one. Labels are
+    slanted so they do not collide in a side column, and each axis keeps its own round ticks."""
     currency = escape.plotly(currency)
     labels = ["Conventional"] + [f"+ {twin.LEVER_LABELS.get(s, s)}" for s in steps[1:]]
     throughput = [float(r.kpis["throughput_per_hour"].mean()) for r in results]
     fig = make_subplots(specs=[[{"secondary_y": True}]])
     colours = [I40 if i == current else "#bfdbfe" for i in range(len(labels))]
     fig.add_trace(go.Bar(x=labels, y=throughput, name="Throughput (good parts/h)", marker_color=colours,
-                         text=[f"{v:.2f}" for v in throughput], textposition="outside"))
+                         text=[f"{v:.2f}" for v in throughput], textposition="inside", textangle=0,
+                         insidetextanchor="end", textfont={"color": "#0f172a", "size": 10}))
     if "cost_per_good_part" in results[0].kpis:
         cost = [float(r.kpis["cost_per_good_part"].mean()) for r in results]
         fig.add_trace(go.Scatter(x=labels, y=cost, name=f"Cost per good part ({currency})",
                                  mode="lines+markers", line={"color": "#f59e0b", "width": 3},
                                  marker={"size": [14 if i == current else 8 for i in range(len(labels))]}),
                       secondary_y=True)
-        fig.update_yaxes(title_text=f"{currency} per good part", secondary_y=True, rangemode="tozero")
-    fig.update_yaxes(title_text="good parts per hour", secondary_y=False,
-                     range=[0, max(throughput) * 1.2])
-    return _layout(fig, "The levers, one at a time", 380)
+        fig.update_yaxes(title_text=f"{currency} per good part", secondary_y=True, tickmode="auto", nticks=5,
+                         range=[0, max(cost) * 1.25], showgrid=False)
+    fig.update_yaxes(title_text="good parts per hour", secondary_y=False, tickmode="auto", nticks=6,
+                     range=[0, max(throughput) * 1.25])
+    fig.update_xaxes(tickangle=-35, automargin=True, tickfont={"size": 11})  # a side column is narrow
+    _layout(fig, "The levers, one at a time", 440)
+    # the legend under the title (slanted labels take the bottom), room for the cost axis beside
+    # the upright toolbar
+    fig.update_layout(margin={"r": 70, "t": 100}, legend={"x": 0, "xanchor": "left", "y": 1.03})
+    return fig

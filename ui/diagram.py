@@ -34,7 +34,22 @@ def _source_label(line: twin.Line) -> str:
     return "raw<br/>material"
 
 
-def _station_label(station, badges: list[str], bottleneck: bool) -> str:
+SCENARIO_TAGS = {"conventional": "conventional", "industry40": "Industry 4.0", "line": ""}
+
+
+def bottleneck_text(name: str, bottlenecks: dict[str, dict[str, float]]) -> str | None:
+    """`bottleneck in 40% of runs` (one line), or `bottleneck: 40% conventional, 70% Industry 4.0`;
+    None for a station that never was one."""
+    shares = {tag: necks.get(name, 0.0) for tag, necks in bottlenecks.items()}
+    if not any(shares.values()):
+        return None
+    if len(shares) == 1:
+        return f"bottleneck in {next(iter(shares.values())):.0%} of runs"
+    return "bottleneck: " + ", ".join(f"{share:.0%} {SCENARIO_TAGS.get(tag, tag)}"
+                                      for tag, share in shares.items())
+
+
+def _station_label(station, badges: list[str], bottleneck: str | None) -> str:
     rows = [f'<b><font point-size="15">{escape.dot(station.name)}</font></b>']
     machines = f"{station.machines} × " if station.machines > 1 else ""
     rows.append(f"{machines}{duration_text(_mean(station.process))}/part")
@@ -47,7 +62,7 @@ def _station_label(station, badges: list[str], bottleneck: bool) -> str:
         rows.append(f"◎ {escape.dot(station.quality.characteristic.name)}")
     rows += [f'<font color="{BLUE}"><b>{badge}</b></font>' for badge in badges]
     if bottleneck:
-        rows.append(f'<font color="{RED}"><b>BOTTLENECK</b></font>')
+        rows.append(f'<font color="{RED}"><b>{bottleneck}</b></font>')
     return "<br/>".join(rows)
 
 
@@ -62,10 +77,14 @@ def _badges(station, after, levers: list[str]) -> list[str]:
     return badges
 
 
-def dot(line: twin.Line, upgraded: twin.Line | None = None, bottleneck: str | None = None,
-        levers: list[str] | None = None) -> str:
-    """DOT text of `line`; with `upgraded` and `levers`, stations a lever changes carry a badge."""
+def dot(line: twin.Line, upgraded: twin.Line | None = None,
+        bottlenecks: dict[str, dict[str, float]] | None = None, levers: list[str] | None = None) -> str:
+    """DOT text of `line`; with `upgraded` and `levers`, stations a lever changes carry a badge; with
+    `bottlenecks` (per line, how often each station was its bottleneck), every station that was one
+    says how often, the line width growing with it."""
     levers = levers or []
+    bottlenecks = bottlenecks or {}
+    first = next(iter(bottlenecks.values()), {})
     out = [
         "digraph line {",
         '  rankdir=LR; bgcolor="transparent"; nodesep=0.2; ranksep=0.15; pad=0.1;',
@@ -82,10 +101,14 @@ def dot(line: twin.Line, upgraded: twin.Line | None = None, bottleneck: str | No
                    f'width=0.32 height=0.32 fixedsize=true fontsize=12 fontcolor="{AMBER}" label="{buffer}" '
                    f'tooltip="buffer: {buffer} parts"];')
         badges = _badges(station, upgraded.stations[index], levers) if upgraded is not None else []
-        is_neck = station.name == bottleneck
+        neck = bottleneck_text(station.name, bottlenecks)
+        width = 1.2 + 2.8 * max((necks.get(station.name, 0.0) for necks in bottlenecks.values()), default=0)
+        colour = RED if neck else INK
+        if neck and first and station.name == next(iter(first)):
+            width = max(width, 3.0)
         out.append(f'  s{index} [shape=box style="rounded,filled" fillcolor="#ffffff" '
-                   f'color="{RED if is_neck else INK}" penwidth={3 if is_neck else 1.2} margin="0.12,0.06" '
-                   f'label=<{_station_label(station, badges, is_neck)}>];')
+                   f'color="{colour}" penwidth={width:.1f} margin="0.12,0.06" '
+                   f'label=<{_station_label(station, badges, neck)}>];')
         out.append(f"  {previous} -> b{index} [arrowhead=none]; b{index} -> s{index};")
         previous = f"s{index}"
         inspection = station.inspection

@@ -42,6 +42,10 @@ class Job:
     started: float = field(default_factory=time.perf_counter)
     finished: float | None = None
     cancel_event: threading.Event = field(default_factory=threading.Event)
+    note: str = ""
+    """What the job does once its runs are done (shown after the count)."""
+    publish: Callable[[Any], None] = lambda result: None
+    """Shows a result before the job ends (the store's `publish`, set when the job is submitted)."""
 
     @property
     def elapsed(self) -> float:
@@ -80,13 +84,22 @@ class Store:
         with self.lock:
             return self.jobs.get(key)
 
+    def publish(self, key: str, result: Any) -> None:
+        """Make a job's result available before the job ends (the KPI cards of a comparison, while
+        its precision logs and charts are still being made)."""
+        with self.lock:
+            self.results[key] = result
+            self.results.move_to_end(key)
+            while len(self.results) > MAX_RESULTS:
+                self.results.popitem(last=False)
+
     def submit(self, key: str, kind: str, label: str, work: Callable[[Job], Any]) -> Job:
         """Start `work(job)` in a thread unless the same key is running already or is done."""
         with self.lock:
             running = self.jobs.get(key)
             if running is not None and running.status == "running":
                 return running
-            job = Job(key=key, kind=kind, label=label)
+            job = Job(key=key, kind=kind, label=label, publish=lambda result: self.publish(key, result))
             self.jobs[key] = job
         thread = threading.Thread(target=self._run, args=(job, work), name=f"twin-{kind}", daemon=True)
         thread.start()
@@ -102,10 +115,7 @@ class Store:
         except Exception as exc:  # a bug in the engine must not take the page down
             job.error, job.status = f"{type(exc).__name__}: {exc}", "failed"
         else:
-            with self.lock:
-                self.results[job.key] = result
-                while len(self.results) > MAX_RESULTS:
-                    self.results.popitem(last=False)
+            self.publish(job.key, result)
             job.result, job.status = result, "done"
         finally:
             job.finished = time.perf_counter()

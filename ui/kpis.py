@@ -31,11 +31,20 @@ SHORT_LABELS: dict[str, str] = {
 }
 
 
-def label(kpi: str) -> str:
+PER_PERIOD: dict[str, tuple[str, str]] = {"energy_kwh": ("Energy", "kWh"), "co2_kg": ("CO2", "kg"),
+                                          "cost_per_period": ("Cost", "")}
+"""KPIs stated per cost period (a week without a `costs:` block): their label names the period."""
+
+
+def label(kpi: str, period: str = "period") -> str:
+    if kpi in PER_PERIOD:
+        return f"{PER_PERIOD[kpi][0]} per {period}"
     return LABELS.get(kpi, (kpi.replace("_", " "), "", 1.0))[0]
 
 
 def unit(kpi: str, currency: str = "") -> str:
+    if kpi in PER_PERIOD:
+        return PER_PERIOD[kpi][1] or currency
     text = LABELS.get(kpi, ("", "", 1.0))[1]
     if kpi.startswith("cost_") and not text:
         return currency
@@ -148,15 +157,28 @@ def cards(difference: pd.DataFrame, currency: str = "", kpis: tuple[str, ...] = 
     return out
 
 
-def comparison_table(difference: pd.DataFrame, currency: str = "") -> pd.DataFrame:
+def bottleneck_shares(results) -> dict[str, float]:
+    """How often each station was the bottleneck of a `twin.Results` (share of replications), most
+    often first; a station that never was is absent. The bottleneck shifts between replications of
+    most lines, so one name alone would overstate what the model knows."""
+    counts = results.kpis["bottleneck"].value_counts(normalize=True)
+    return {str(name): float(share) for name, share in counts.items()}
+
+
+def shown_in_tables(kpi: str) -> bool:
+    """The cost items per part and period are in the cost chart, not the KPI tables."""
+    return not kpi.startswith("cost_") or kpi in ("cost_per_good_part", "cost_per_period")
+
+
+def comparison_table(difference: pd.DataFrame, currency: str = "", period: str = "period") -> pd.DataFrame:
     """Every line KPI as display text: conventional, Industry 4.0, paired Δ with its CI, relative."""
     rows = []
     for kpi, row in difference.iterrows():
         kpi = str(kpi)
-        if kpi.startswith("cost_") and kpi not in ("cost_per_good_part", "cost_per_period"):
+        if not shown_in_tables(kpi):
             continue
         rows.append({
-            "KPI": label(kpi),
+            "KPI": label(kpi, period),
             "Conventional": value_text(kpi, row["conventional"], currency),
             "Industry 4.0": value_text(kpi, row["industry40"], currency),
             "Δ (paired)": delta_text(kpi, row["mean"], currency),
@@ -164,4 +186,89 @@ def comparison_table(difference: pd.DataFrame, currency: str = "") -> pd.DataFra
                             f"{delta_text(kpi, row['ci_high'], currency)}]"),
             "Relative": relative_text(row["relative"]),
         })
+    return pd.DataFrame(rows)
+
+
+# ---------------------------------------------------------------------------------------------
+# One line alone (no lever on): its own estimates, nothing to compare them with
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """One KPI of one line: the mean over replications and its 95% CI."""
+
+    kpi: str
+    label: str
+    mean: float
+    low: float
+    high: float
+    currency: str = ""
+
+    @property
+    def value(self) -> str:
+        return value_text(self.kpi, self.mean, self.currency)
+
+    @property
+    def ci_text(self) -> str:
+        if not (math.isfinite(self.low) and math.isfinite(self.high)):
+            return "–"
+        low, high = (value_text(self.kpi, v, self.currency) for v in (self.low, self.high))
+        return f"[{low}, {high}]"
+
+
+def estimates(summary: pd.DataFrame, currency: str = "", kpis: tuple[str, ...] = HEADLINE,
+              period: str = "period") -> list[Estimate]:
+    """`Results.summary()` rows as estimates, for `kpis` the line defines (a KPI whose mean is not a
+    number, such as Cpk on a line without a characteristic, is left out)."""
+    out = []
+    for kpi in kpis:
+        if kpi not in summary.index or not math.isfinite(float(summary.loc[kpi, "mean"])):
+            continue
+        row = summary.loc[kpi]
+        out.append(Estimate(kpi, SHORT_LABELS.get(kpi, label(kpi, period)), float(row["mean"]),
+                            float(row["ci_low"]), float(row["ci_high"]), currency))
+    return out
+
+
+def line_table(summary: pd.DataFrame, currency: str = "", period: str = "period") -> pd.DataFrame:
+    """Every KPI of one line as display text: the mean and its 95% CI."""
+    kpis = tuple(str(k) for k in summary.index if shown_in_tables(str(k)))
+    return pd.DataFrame([{"KPI": label(e.kpi, period), "Mean": e.value, "95% CI": e.ci_text}
+                         for e in estimates(summary, currency, kpis, period)])
+
+
+STATION_COLUMNS: dict[str, str] = {
+    "utilisation": "Utilisation", "share_busy": "Busy", "share_down": "Down", "share_blocked": "Blocked",
+    "share_starved": "Starved", "availability": "Availability", "oee": "OEE",
+}
+
+
+def station_table(stations: pd.DataFrame, names: list[str], bottlenecks: dict[str, float]) -> pd.DataFrame:
+    """One row per station (flow order): how often it was the bottleneck, then the mean of its state
+    shares and OEE over replications, as display text."""
+    means = stations.groupby("station").mean(numeric_only=True).reindex(names)
+    rows = []
+    for name in names:
+        row = {"Station": name, "Bottleneck in": f"{bottlenecks.get(name, 0.0):.0%} of runs"}
+        for column, title in STATION_COLUMNS.items():
+            if column in means:
+                row[title] = value_text("oee", float(means.loc[name, column]))
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def product_table(products: pd.DataFrame) -> pd.DataFrame:
+    """Throughput and lead time per product (`Results.product_summary()`), with CIs; empty for a
+    single-product line."""
+    if products.empty:
+        return pd.DataFrame()
+    rows = []
+    for product in dict.fromkeys(products.index.get_level_values("product")):
+        row = {"Product": product}
+        for kpi in ("throughput_per_hour", "lead_time_min"):
+            e = products.loc[(product, kpi)]
+            estimate = Estimate(kpi, label(kpi), float(e["mean"]), float(e["ci_low"]), float(e["ci_high"]))
+            row[label(kpi)] = estimate.value
+            row[f"{label(kpi)}, 95% CI"] = estimate.ci_text
+        rows.append(row)
     return pd.DataFrame(rows)

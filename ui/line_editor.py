@@ -83,6 +83,8 @@ def table(stations: list[dict[str, Any]]) -> pd.DataFrame:
     frame = pd.DataFrame([station_row(s) for s in stations], columns=COLUMNS)
     for column in ("machines", "buffer"):
         frame[column] = frame[column].astype("Int64")
+    for column in ("mean", "cv", "setup_min", "mtbf_h", "mttr_min"):  # empty, not "None"
+        frame[column] = frame[column].astype("Float64")
     return frame
 
 
@@ -174,23 +176,23 @@ class StationsEdit:
 COLUMN_CONFIG = {
     "name": st.column_config.TextColumn("Station", help="Unique name", width=170),
     "machines": st.column_config.NumberColumn("Machines", help="Identical parallel machines", step=1,
-                                              default=1, width=80),
+                                              default=1, width=95),
     "buffer": st.column_config.NumberColumn("Buffer", help="Parts the buffer in front holds "
-                                            "(empty = unbounded)", step=1, default=5, width=70),
+                                            "(empty = unbounded)", step=1, default=5, width=80),
     "dist": st.column_config.SelectboxColumn("Cycle dist.", options=DISTS, default="lognormal",
-                                             help="Shape of the processing time", width=105),
+                                             help="Shape of the processing time", width=120),
     "mean": st.column_config.NumberColumn("Cycle", help="Mean processing time per part, in the "
-                                          "unit of the next column", format="%g", width=70),
+                                          "unit of the next column", format="%g", width=75),
     "unit": st.column_config.SelectboxColumn("Unit", options=["s", "min", "h"], default="min",
-                                             width=60),
+                                             width=70),
     "cv": st.column_config.NumberColumn("Cycle cv", help="Coefficient of variation (lognormal, gamma, "
-                                        "normal)", format="%g", default=0.3, width=80),
+                                        "normal)", format="%g", default=0.3, width=95),
     "setup_min": st.column_config.NumberColumn("Setup (min)", help="Mean changeover time when the "
-                                               "product changes (empty = none)", format="%g", width=95),
+                                               "product changes (empty = none)", format="%g", width=110),
     "mtbf_h": st.column_config.NumberColumn("MTBF (h)", help="Mean time between failures, operating "
-                                            "hours (empty = no failures)", format="%g", width=85),
+                                            "hours (empty = no failures)", format="%g", width=100),
     "mttr_min": st.column_config.NumberColumn("MTTR (min)", help="Mean time to repair", format="%g",
-                                              width=95),
+                                              width=110),
 }
 
 

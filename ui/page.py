@@ -17,12 +17,15 @@ from ui import (
     compare_page,
     diagram,
     escape,
+    layout,
     levers_panel,
     line_editor,
+    progress,
     results,
     sidebar,
     state,
     station_forms,
+    timing,
     trainer,
 )
 
@@ -136,14 +139,54 @@ def start_comparison(store, study: twin.Study, key: str) -> None:
         job = store.job(other)
         if kind == "compare" and other != key and job is not None and job.status == "running":
             job.cancel()
-    job = store.submit(key, "compare", "Comparison", lambda job: results.run_comparison(study, key, job))
-    sidebar.watch(job)
+    label = "Comparison" if results.enabled_levers(study) else "Line run"
+    job = store.submit(key, "compare", label, lambda job: results.run_comparison(study, key, job))
+    progress.watch(store, job)
+
+
+STATION_FIELD = re.compile(r"(?:line\.)?stations\[(\d+)\]\.")
+
+
+def worded(error: twin.ConfigError, stations: list[dict]) -> str:
+    """twin's message with a station's 0-based path replaced by its name, as a person says it:
+    `line.stations[0].process.mean: must be > 0, got -2min` → `Turning: process.mean must be > 0, got
+    -2min`. Anything else is twin's message unchanged."""
+    text, field = str(error), error.field or ""
+    match = STATION_FIELD.match(field)
+    if match is None or int(match.group(1)) >= len(stations) or not stations[int(match.group(1))].get("name"):
+        return text
+    name, rest = stations[int(match.group(1))]["name"], field[match.end():]
+    if not text.startswith(f"{field}: "):
+        return text
+    message = text[len(field) + 2:]
+    joint = " " if message.startswith(("must", "expected")) else ": "
+    return f"{name}: {rest}{joint}{message}"
+
+
+def shown_results(store, bundle, version: int):
+    """The results to show: the current setting's, else the last ones shown for this same study
+    (marked as an earlier setting); never those of the study loaded before (another title)."""
+    ss = st.session_state
+    if bundle is not None:
+        ss["shown"] = (version, bundle.key)
+        return bundle
+    earlier = ss.get("shown")
+    if earlier is None or earlier[0] != version:
+        return None
+    return store.result(earlier[1])
 
 
 def main() -> None:
     # an emoji icon is drawn in the page; a :material/…: one would be fetched from fonts.gstatic.com
     st.set_page_config(page_title="Lighthouse Twin", page_icon="🏭", layout="wide")
+    with timing.phase("page"):
+        _page()
+
+
+def _page() -> None:
     state.init()
+    progress.init()
+    layout.narrow_screens()
     ss = st.session_state
     version, base = ss.version, ss.base
     store = state.store()
@@ -156,15 +199,16 @@ def main() -> None:
         st.caption("A digital twin of a production line: the conventional line against the same line "
                    "with Industry 4.0 levers, on throughput, precision and cost.")
         sidebar.source()
-        download_box = st.container()
         st.divider()
         st.markdown("#### Run")
+        run_box = st.container()
         run = sidebar.run_settings(base.line, version, slots)
         autorun = st.toggle("Run automatically on every change", value=sidebar.autorun_default(),
                             key="autorun")
-        run_box = st.container()
+        download_box = st.container()
 
     header = st.container()
+    progress_box = st.container()
     banner = st.empty()
     tab_line, tab_levers, tab_compare, tab_trainer = st.tabs(TABS)
     with tab_line:
@@ -178,65 +222,68 @@ def main() -> None:
         state.is_plain(base)
     study, error = validate(data, plain, edit.error)
     if error is not None:
+        message = escape.markdown(worded(error, line_data["stations"]))
         slot = slots.get(route(error.field, line_data["stations"])) or slots["line"]
-        slot.error(escape.markdown(error), icon=":material/error:")
-        banner.error("**The configuration is not valid**, so nothing runs until it is fixed: "
-                     f"{escape.markdown(error)}", icon=":material/error:")
+        slot.error(message, icon=":material/error:")
+        banner.error(f"**The configuration is not valid**, so nothing runs until it is fixed: {message}",
+                     icon=":material/error:")
     else:
         ss["last_valid"] = study
     current = study or ss.get("last_valid") or base
     key = results.comparison_key(study) if study is not None else None
     attribution_key = f"{key}:attribution" if study else ""
     tour_key = f"{twin.config_hash(study)}:tour" if study else ""
-    sidebar.sync_watch(store, {key, attribution_key, tour_key})
+    progress.sync_watch(store, {key, attribution_key, tour_key})
 
     bundle = store.result(key) if key else None
-    job = store.job(key) if key else None
-    if study is not None and bundle is None and autorun and (job is None or job.status == "cancelled"):
+    now = progress.status(store, key, study is not None, autorun)
+    if study is not None and bundle is None and autorun and not now.cancelled and \
+            (now.job is None or now.job.status == "cancelled"):
         start_comparison(store, study, key)
+        now = progress.status(store, key, True, autorun)
 
+    hashes = results.ConfigHashes.of(current)
+    with run_box:
+        if st.button("Run comparison", icon=":material/play_arrow:", type="primary", width="stretch",
+                     key="run", disabled=study is None or bundle is not None or now.running):
+            start_comparison(store, study, key)
+            st.rerun()  # so the progress panel, drawn earlier in this run, starts polling
+        if bundle is not None:
+            st.caption(":material/check_circle: Results for this setting: "
+                       f"{bundle.runs[next(iter(bundle.runs))].replications} "
+                       f"replications, computed in {bundle.seconds:.1f} s (cached)")
     with download_box:
         st.download_button("Download YAML", icon=":material/download:", data=state.yaml_text(current),
                            on_click="ignore",
                            file_name=escape.file_stem(current.line.name) + ".yaml",
                            mime="application/x-yaml", disabled=study is None, width="stretch",
                            help="The study as edited; `twin compare` and this app reload it to the same "
-                                "config hash", key="download_yaml")
-        st.caption(f"Config hash `{twin.config_hash(current)}`" + ("" if study else " (last valid)"))
-    with run_box:
-        if st.button("Run comparison", icon=":material/play_arrow:", type="primary", width="stretch",
-                     key="run",
-                     disabled=study is None or bundle is not None):
-            start_comparison(store, study, key)
-        if bundle is not None:
-            st.caption(":material/check_circle: Results for this setting: "
-                       f"{bundle.comparison.conventional.replications} "
-                       f"replications, computed in {bundle.seconds:.1f} s (cached)")
-        sidebar.progress_panel(store)
+                                "config hashes", key="download_yaml")
+        st.caption(f"Config hashes: {hashes.text}" + ("" if study else " (last valid)"))
+    with progress_box:
+        progress.panel(store)
 
     enabled = results.enabled_levers(current)
     with header:
         st.markdown(f"### {escape.markdown(current.line.name)}")
         st.caption(f"{len(current.line.stations)} stations · levers on: "
                    f"{', '.join(twin.LEVER_LABELS[n] for n in enabled) or 'none'} · "
-                   f"config `{twin.config_hash(current)}` · twin {twin.__version__}")
+                   f"{hashes.text} · twin {twin.__version__}")
 
-    shown = bundle
-    if shown is None and ss.get("shown_key"):
-        shown = store.result(ss["shown_key"])
-    if bundle is not None:
-        ss["shown_key"] = key
+    shown = shown_results(store, bundle, version)
     with diagram_box:
         upgraded = twin.apply_levers(current.line, current.levers, enabled)
-        neck = shown.comparison.conventional.bottleneck()["station"] if bundle is not None else None
-        st.graphviz_chart(diagram.dot(current.line, upgraded, neck, enabled), width="stretch")
+        necks = bundle.bottlenecks if bundle is not None else None
+        st.graphviz_chart(diagram.dot(current.line, upgraded, necks, enabled), width="stretch")
         st.caption("Amber: buffers and their capacity · diamonds: inspections · dashed: scrap and rework "
-                   "loops · blue: what the levers that are on change · red: the bottleneck (last run).")
+                   "loops · blue: what the levers that are on change · red: how often each station was "
+                   "the bottleneck (the runs of this setting).")
     with tab_compare:
-        compare_page.render(shown, stale=bundle is None, study=study, key=key, store=store,
-                            attribution_key=attribution_key, tour=store.result(tour_key) if study else None)
+        compare_page.render(shown, now, study=study, key=key, store=store, attribution_key=attribution_key,
+                            tour=store.result(tour_key) if study else None)
     with tab_trainer:
-        trainer.render(study, store, tour_key, bundle)
+        compared = bundle if isinstance(bundle, results.ComparisonBundle) else None
+        trainer.render(study, store, tour_key, compared)
 
 
 def safe_main() -> None:

@@ -13,6 +13,7 @@ import markdown_it
 import plotly.graph_objects as go
 
 import twin
+from twin.energy import period_name
 from ui import charts, escape, kpis, results
 from ui.units import duration_text
 
@@ -73,8 +74,29 @@ class _Figures:
         return f'<div class="figure">{div}</div>'
 
 
-def _cards(bundle: results.ComparisonBundle) -> str:
+def _card(label: str, value: str, delta: str, tone: str, note: str) -> str:
+    return (f'<div class="card"><div class="label">{escape.html(label)}</div>'
+            f'<div class="value">{escape.html(value)}</div>'
+            f'<div class="delta {tone}">{escape.html(delta)}</div>'
+            f'<div class="note">{note}</div></div>')
+
+
+def _bottleneck_card(bundle: results.Bundle) -> str:
+    necks = bundle.bottlenecks
+    big = "industry40" if "industry40" in necks else "line"
+    name, share = next(iter(necks[big].items()))
+    notes = [", ".join(f"{escape.html(n)} {s:.0%}" for n, s in necks[tag].items()) + f" ({tag})"
+             for tag in necks]
+    return _card("Bottleneck (most often)", name, f"in {share:.0%} of runs", "flat", "<br>".join(notes))
+
+
+def _cards(bundle: results.Bundle) -> str:
     out = ['<div class="cards">']
+    if isinstance(bundle, results.LineBundle):
+        for e in kpis.estimates(bundle.summary, bundle.currency, period=period_name(bundle.study.line)):
+            out.append(_card(e.label, e.value, "", "flat", f"95% CI {escape.html(e.ci_text)}"))
+        out += [_bottleneck_card(bundle), "</div>"]
+        return "".join(out)
     for card in kpis.cards(bundle.difference, bundle.currency):
         tone = "flat" if card.improved is None else ("good" if card.improved else "bad")
         out.append(
@@ -83,7 +105,7 @@ def _cards(bundle: results.ComparisonBundle) -> str:
             f'<div class="delta {tone}">{escape.html(card.delta_label)}</div>'
             f'<div class="note">conventional {escape.html(card.conventional_text)}<br>'
             f'95% CI of Δ {escape.html(card.ci_text)}</div></div>')
-    out.append("</div>")
+    out += [_bottleneck_card(bundle), "</div>"]
     return "".join(out)
 
 
@@ -91,9 +113,11 @@ def _table(frame) -> str:
     return frame.to_html(index=False, escape=True, border=0)
 
 
-def _stations(line: twin.Line) -> str:
+def _stations(line: twin.Line, bottlenecks: dict[str, dict[str, float]]) -> str:
+    tags = {"conventional": "conventional", "industry40": "Industry 4.0", "line": ""}
+    heads = "".join(f"<th>Bottleneck in{' (' + tags[t] + ')' if tags[t] else ''}</th>" for t in bottlenecks)
     rows = ["<tr><th>Station</th><th>Machines</th><th>Buffer</th><th>Cycle</th><th>MTBF / MTTR</th>"
-            "<th>Quality</th></tr>"]
+            f"<th>Quality</th>{heads}</tr>"]
     for s in line.stations:
         cycle = getattr(s.process, "mean", None)
         failures = (f"{duration_text(getattr(s.failures.mtbf, 'mean', float('nan')))} / "
@@ -102,41 +126,50 @@ def _stations(line: twin.Line) -> str:
         rows.append(f"<tr><td>{escape.html(s.name)}</td><td>{s.machines}</td>"
                     f"<td>{'∞' if s.buffer is None else s.buffer}</td>"
                     f"<td>{duration_text(cycle) if cycle else s.process.dist}</td><td>{failures}</td>"
-                    f"<td>{quality}</td></tr>")
+                    f"<td>{quality}</td>"
+                    + "".join(f"<td>{necks.get(s.name, 0.0):.0%} of runs</td>"
+                              for necks in bottlenecks.values())
+                    + "</tr>")
     return "<table>" + "".join(rows) + "</table>"
 
 
-def build(bundle: results.ComparisonBundle, attribution: results.AttributionBundle | None = None,
+def build(bundle: results.Bundle, attribution: results.AttributionBundle | None = None,
           tour: results.TourBundle | None = None) -> str:
     fig = _Figures()
     md = narrative_renderer()
-    line = bundle.comparison.conventional.line
+    line = bundle.study.line
     levers = ", ".join(twin.LEVER_LABELS[n] for n in bundle.levers) or "none"
+    compared = isinstance(bundle, results.ComparisonBundle)
+    seed = next(iter(bundle.runs.values())).seed
     when = dt.datetime.now().strftime("%Y-%m-%d %H:%M")
     parts = [
         "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>",
         "",  # the Content-Security-Policy, once every script is written
-        f"<title>{escape.html(line.name)}: conventional vs Industry 4.0</title>",
+        f"<title>{escape.html(line.name)}{': conventional vs Industry 4.0' if compared else ''}</title>",
         f"<style>{CSS}</style></head><body>",
         f"<h1>{escape.html(line.name)}</h1>",
         "<p>Conventional line vs the same line with Industry 4.0 levers "
-        f"(<b>{escape.html(levers)}</b>).</p>",
+        f"(<b>{escape.html(levers)}</b>).</p>" if compared else
+        "<p>The line's own results (no Industry 4.0 lever is on).</p>",
         f"<p class='stamp'>{line.replications} replications × {duration_text(line.horizon)} (warm-up "
-        f"{duration_text(line.warmup)}) · seed {bundle.comparison.conventional.seed} · config "
-        f"{bundle.config_hash} · Lighthouse Twin {twin.__version__} · {when}</p>",
+        f"{duration_text(line.warmup)}) · seed {seed} · config hashes: {bundle.hashes.named()} · "
+        f"Lighthouse Twin {twin.__version__} · {when}</p>",
         _cards(bundle),
-        "<h2>The line</h2>", _stations(line),
+        "<h2>The line</h2>", _stations(line, bundle.bottlenecks),
         "<h2>Flow</h2>", fig(bundle.figure("states")),
         fig(bundle.figure("throughput")),
     ]
-    names = charts.quality_stations(line)
+    names = results.quality_stations(line)
     if bundle.part_logs and names:
         parts.append("<h2>Precision</h2>")
         parts += [fig(bundle.figure(f"quality:{name}")) for name in names]
     if bundle.currency:
         parts += ["<h2>Cost</h2>", fig(bundle.figure("cost"))]
-    parts += ["<h2>OEE</h2>", '<div class="row">', fig(bundle.figure("oee")),
-              fig(bundle.figure("losses")), "</div>"]
+    if compared:
+        parts += ["<h2>OEE</h2>", '<div class="row">', fig(bundle.figure("oee")),
+                  fig(bundle.figure("losses")), "</div>"]
+    else:
+        parts += ["<h2>Six big losses at the constraint</h2>", fig(bundle.figure("losses"))]
     if bundle.business is not None:
         b = bundle.business
         currency = escape.html(b.currency)
@@ -165,7 +198,10 @@ def build(bundle: results.ComparisonBundle, attribution: results.AttributionBund
         for title, paragraphs in narrative(tour):
             parts.append(f"<div class='step'><h3>{escape.html(title)}</h3>"
                          + "".join(md.render(p) for p in paragraphs) + "</div>")
-    parts += ["<h2>All KPIs</h2>", _table(kpis.comparison_table(bundle.difference, bundle.currency)),
+    period = period_name(line)
+    table = kpis.comparison_table(bundle.difference, bundle.currency, period) if compared else \
+        kpis.line_table(bundle.summary, bundle.currency, period)
+    parts += ["<h2>All KPIs</h2>", _table(table),
               "<p class='stamp'>Paired differences over replications on common random numbers; 95% "
               "Student-t confidence intervals.</p></body></html>"]
     parts[1] = f'<meta http-equiv="Content-Security-Policy" content="{content_security_policy(fig.scripts)}">'

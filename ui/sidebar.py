@@ -1,5 +1,6 @@
 """The sidebar: where the study comes from (preset or upload), the run settings (replications, horizon,
-warm-up, seed) and the progress of whatever is running."""
+warm-up, seed). The progress of a run is shown at the top of the page (ui/progress.py), where it is
+in view without scrolling."""
 
 from __future__ import annotations
 
@@ -13,7 +14,6 @@ import twin
 import twin.limits
 from ui import escape, state
 from ui import widgets as w
-from ui.jobs import Job, Store
 
 UPLOAD_MB = max(1, math.ceil(twin.limits.MAX_FILE_BYTES / 2**20))
 """The uploader's limit in whole MiB, as Streamlit counts it (its browser check; the server's is
@@ -67,55 +67,3 @@ def run_settings(line: twin.Line, version: int, slots: dict) -> dict[str, Any]:
 
 def autorun_default() -> bool:
     return st.query_params.get("autorun", "1") not in ("0", "false", "no")
-
-
-def job_line(job: Job) -> str:
-    return f"{job.label}: {job.done}/{job.total} runs · {job.elapsed:.1f} s"
-
-
-def sync_watch(store: Store, keep: set[str]) -> None:
-    """At the start of a full run: note the status of every watched job as the page shows it, and
-    forget the jobs that ended (their results are in the store) or failed for an older setting."""
-    ss = st.session_state
-    for key in list(ss.watch):
-        job = store.job(key)
-        status = job.status if job is not None else None
-        if status in (None, "done", "cancelled") or (status == "failed" and key not in keep):
-            ss.watch.pop(key, None)
-            ss.seen.pop(key, None)
-        else:
-            ss.seen[key] = status
-
-
-def watch(job: Job) -> None:
-    st.session_state.watch[job.key] = job.kind
-    st.session_state.seen[job.key] = job.status
-
-
-def progress_panel(store: Store) -> None:
-    """Progress bars of the jobs this session waits for; reruns the page when one of them ends.
-
-    A fragment polls while something runs, so the rest of the page stays usable meanwhile."""
-    ss = st.session_state
-    running = any((job := store.job(key)) is not None and job.status == "running" for key in ss.watch)
-
-    @st.fragment(run_every=0.3 if running else None)
-    def panel() -> None:
-        changed = False
-        for key in list(ss.watch):
-            job = store.job(key)
-            if job is None:
-                ss.watch.pop(key, None)
-                continue
-            if job.status == "running":
-                st.progress(job.fraction, text=job_line(job))
-                if st.button("Cancel", key=f"cancel-{key}", type="tertiary"):
-                    job.cancel()
-            elif job.status == "failed":
-                st.error(escape.markdown(f"{job.label} failed: {job.error}"), icon=":material/error:")
-            if ss.seen.get(key) != job.status:
-                changed = True
-        if changed:
-            st.rerun(scope="app")
-
-    panel()

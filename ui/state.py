@@ -72,6 +72,7 @@ def store() -> Store:
 def set_base(study: twin.Study, label: str) -> None:
     ss = st.session_state
     ss["base"] = study
+    ss["last_valid"] = study
     ss["base_label"] = label
     ss["version"] = ss.get("version", 0) + 1
     ss["source_error"] = None
@@ -134,8 +135,6 @@ def init() -> None:
             ss["source_error"] = str(exc)
         if refused:
             ss["source_error"] = refused
-    ss.setdefault("watch", {})
-    ss.setdefault("seen", {})
 
 
 def is_plain(study: twin.Study) -> bool:

@@ -13,7 +13,7 @@ import pandas as pd
 import streamlit as st
 
 import twin
-from ui import charts, escape, kpis, results, sidebar
+from ui import escape, kpis, progress, results
 from ui.jobs import Store
 from ui.units import duration_text
 
@@ -128,12 +128,14 @@ def explain(lever: str, before: twin.Results, after: twin.Results, study: twin.S
     c = change(before, after, "cost_per_good_part")
     if c is not None:
         headline.append(f"Cost per good part {moved(c, currency)}.")
-    neck0, neck1 = (escape.markdown(r.bottleneck()["station"]) for r in (before, after))
+    (neck0, often0), (neck1, often1) = ((escape.markdown(n["station"]), n["frequency"])
+                                        for n in (before.bottleneck(), after.bottleneck()))
     if neck0 != neck1:
-        headline.append(f"The bottleneck **moved from {neck0} to {neck1}**: that is where the next "
-                        f"improvement pays.")
+        headline.append(f"The bottleneck **moved from {neck0} to {neck1}** (in {often1:.0%} of the runs): "
+                        f"that is where the next improvement pays.")
     else:
-        headline.append(f"The bottleneck is still **{neck0}**: the line can only go as fast as it does.")
+        headline.append(f"The bottleneck is still **{neck0}** (in {often1:.0%} of the runs, {often0:.0%} "
+                        f"before): the line can only go as fast as it does.")
     out.append("**Why it matters.** " + " ".join(headline))
     cfg = getattr(study.levers, lever)
     if currency and (cfg.capex or cfg.opex_per_year):
@@ -192,7 +194,7 @@ def render(study: twin.Study | None, store: Store, key: str, bundle) -> None:
         elif st.button(f"Start the tour ({len(names) + 1} scenarios × {study.line.replications} "
                        "replications)", type="primary", key="tour_start", icon=":material/play_arrow:"):
             job = store.submit(key, "tour", "Guided tour", lambda job: results.run_tour(study, key, job))
-            sidebar.watch(job)
+            progress.watch(store, job)
             st.rerun()  # so the progress panel, drawn earlier in this run, starts polling
         return
     currency = study.line.costs.currency if study.line.costs is not None else ""
@@ -216,6 +218,8 @@ def render(study: twin.Study | None, store: Store, key: str, bundle) -> None:
         st.dataframe(step_table(tour.results[step - 1], tour.results[step], currency), hide_index=True,
                      width="stretch")
     with right:
+        from ui import charts  # Plotly: imported once a tour is there to draw
+
         st.plotly_chart(charts.tour_path(tour.results, tour.steps, step, currency), width="stretch",
                         key="chart-tour")
         if step == last and bundle is not None and bundle.business is not None:

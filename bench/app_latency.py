@@ -1,0 +1,139 @@
+"""App latency in a real browser: a freshly started `streamlit run ui/app.py` on the demo, Debian's
+Chromium through Playwright, automatic runs on (as a trainer opens it).
+
+It measures, as a person sees them:
+- server up: from `streamlit run` to the health check answering;
+- first page: from opening the URL to the first KPI cards of the demo;
+- edit → cards: a lever switched off (and a seed changed), from the click to the cards of the new
+  setting; back to an earlier setting (served from the cache).
+
+and prints the server's own breakdown of each run and page pass (the app logs `twin-ui-timing`
+lines on stderr when TWIN_UI_TIMINGS=1: the job's phases with their wall and thread-CPU seconds,
+and each script run). Thread-CPU is what the same work takes on a free core; on a shared, loaded
+machine wall time is longer. Usage: `.venv/bin/python bench/app_latency.py [--edits 2]`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from pathlib import Path
+
+from playwright.sync_api import Page, sync_playwright
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync", "--no-first-run"]
+TIMING = re.compile(r"twin-ui-timing (.*)")
+
+
+def serve(lines: list[str]) -> tuple[str, subprocess.Popen, float]:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    started = time.perf_counter()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "ui/app.py", "--server.headless", "true", "--server.port",
+         str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false",
+         "--server.fileWatcherType", "none"],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        env={**os.environ, "TWIN_UI_TIMINGS": "1", "PYTHONUNBUFFERED": "1"})
+
+    def pump() -> None:
+        for line in server.stdout:
+            if match := TIMING.search(line):
+                lines.append(f"{time.perf_counter() - started:7.2f}  {match.group(1)}")
+
+    threading.Thread(target=pump, daemon=True).start()
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(600):
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2):
+                return url, server, time.perf_counter() - started
+        except OSError:
+            time.sleep(0.1)
+    server.kill()
+    raise SystemExit("streamlit did not start")
+
+
+HASHES = r"/\b[0-9a-f]{12}\b/g"
+
+
+def hashes(page: Page) -> list[str]:
+    """The config hashes the sidebar shows (they change the moment an edit reaches the server)."""
+    return page.evaluate(f"""() => (document.querySelector('[data-testid=stSidebar]')?.innerText || '')
+        .match({HASHES}) || []""")
+
+
+def settled(page: Page, before: list[str] | None, timeout: float = 600) -> float:
+    """Seconds until the page shows KPI cards for the current setting (the sidebar says so), its
+    config hashes no longer being `before` (the setting before the edit)."""
+    start = time.perf_counter()
+    script = """() => {
+        const side = document.querySelector('[data-testid=stSidebar]');
+        const main = document.querySelector('[data-testid=stMain]');
+        if (!side || !main) return false;
+        return side.innerText.includes('Results for this setting')
+            && main.querySelectorAll('[data-testid=stMetric]').length > 0;
+    }"""
+    while time.perf_counter() - start < timeout:
+        if (before is None or hashes(page) != before) and page.evaluate(script):
+            return time.perf_counter() - start
+        time.sleep(0.05)
+    raise TimeoutError("no cards")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--width", type=int, default=1400)
+    parser.add_argument("--height", type=int, default=1000)
+    args = parser.parse_args()
+    lines: list[str] = []
+    url, server, up = serve(lines)
+    rows = [("server up (streamlit run → health)", up)]
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+            page = browser.new_page(viewport={"width": args.width, "height": args.height})
+            page.goto(url)
+            rows.append(("first page (open → KPI cards)", settled(page, None)))
+            page.get_by_role("tab", name="Levers").click()
+            time.sleep(1.0)
+            toggle = page.get_by_test_id("stCheckbox").filter(has_text="Energy management").first
+            before = hashes(page)
+            toggle.locator("label").first.click()
+            rows.append(("edit → cards (energy management off)", settled(page, before)))
+            time.sleep(1.0)
+            before = hashes(page)
+            toggle.locator("label").first.click()
+            rows.append(("back → cards (cached setting)", settled(page, before)))
+            time.sleep(1.0)
+            seed = page.get_by_test_id("stSidebar").get_by_label("Seed", exact=True)
+            seed.fill("43")
+            before = hashes(page)
+            seed.press("Enter")
+            rows.append(("edit → cards (seed 43)", settled(page, before)))
+            browser.close()
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+    load = os.getloadavg()[0]
+    print(f"# app latency, {os.cpu_count()} CPUs, load {load:.1f} (wall seconds)")
+    for name, seconds in rows:
+        print(f"{name:<42} {seconds:6.2f} s")
+    if lines:
+        print("\n# server breakdown (seconds since `streamlit run`; phase, wall s, thread-CPU s)")
+        print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()
