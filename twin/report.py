@@ -15,11 +15,6 @@ from twin.kpi_registry import fmt
 if TYPE_CHECKING:
     from twin.experiment import Results
 
-LABELS: dict[str, tuple[str, str, float]] = {
-    name: (kpi.label, kpi.unit_for(None), kpi.scale) for name, kpi in registry.LINE.items()}
-"""(label, unit, scale) per line KPI, read from the registry for callers that want a plain mapping."""
-
-
 def cost_table(summary, currency: str, title: str) -> Table:
     """Cost per good part by item (mean and CI), the explainable breakdown."""
     table = Table(title=title, title_justify="left")

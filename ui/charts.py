@@ -291,7 +291,7 @@ def attribution_waterfall(table: pd.DataFrame, full: dict[str, float], kpi: str,
     measures += ["relative", "total"]
     hover += ["all levers together minus the sum of each alone", ""]
     number = "{:,.2f}" if abs(base) < 1000 else "{:,.0f}"
-    fig = go.Figure(_waterfall(labels, values, measures, hover, kpis.HIGHER_IS_BETTER.get(kpi, True),
+    fig = go.Figure(_waterfall(labels, values, measures, hover, kpis.higher_is_better(kpi) is not False,
                                number))
     unit = kpis.unit(kpi, currency)
     fig.update_yaxes(title_text=f"{kpis.label(kpi)}, {unit}" if unit else kpis.label(kpi))

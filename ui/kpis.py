@@ -8,27 +8,20 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from twin.report import LABELS, fmt
+from twin import kpi_registry as registry
+from twin.kpi_registry import fmt
 
-HEADLINE: tuple[str, ...] = (
-    "throughput_per_hour", "oee", "cpk", "scrap_rate", "lead_time_min",
-    "energy_kwh_per_good_part", "cost_per_good_part",
-)
+HEADLINE: tuple[str, ...] = registry.HEADLINE
 """The seven cards, in reading order (the same KPIs the CLI's `--precision` watches)."""
 
-HIGHER_IS_BETTER: dict[str, bool] = {
-    "throughput_per_hour": True, "oee": True, "cpk": True, "cp": True, "availability": True,
-    "performance": True, "quality_rate": True, "first_pass_yield": True,
-    "scrap_rate": False, "lead_time_min": False, "wip": False, "energy_kwh_per_good_part": False,
-    "cost_per_good_part": False, "escaped_ppm": False, "defect_ppm": False,
-    "unplanned_downtime_share": False, "changeover_share": False, "co2_kg_per_good_part": False,
-    "energy_kwh": False, "cost_per_period": False, "false_reject_rate": False,
-}
-SHORT_LABELS: dict[str, str] = {
-    "throughput_per_hour": "Throughput (good parts)", "oee": "OEE (line)",
-    "cpk": "Cpk (worst characteristic)", "scrap_rate": "Scrap rate", "lead_time_min": "Lead time",
-    "energy_kwh_per_good_part": "Energy per good part", "cost_per_good_part": "Cost per good part",
-}
+
+def _entry(kpi: str) -> registry.KPI | None:
+    return registry.LINE.get(kpi) or registry.STATION.get(kpi)
+
+
+def higher_is_better(kpi: str) -> bool | None:
+    """Which way the KPI improves, from the registry; a KPI it does not know is an error."""
+    return registry.line_kpi(kpi).higher_is_better
 
 
 PER_PERIOD: dict[str, tuple[str, str]] = {"energy_kwh": ("Energy", "kWh"), "co2_kg": ("CO2", "kg"),
@@ -39,20 +32,20 @@ PER_PERIOD: dict[str, tuple[str, str]] = {"energy_kwh": ("Energy", "kWh"), "co2_
 def label(kpi: str, period: str = "period") -> str:
     if kpi in PER_PERIOD:
         return f"{PER_PERIOD[kpi][0]} per {period}"
-    return LABELS.get(kpi, (kpi.replace("_", " "), "", 1.0))[0]
+    entry = _entry(kpi)
+    return entry.label if entry else kpi.replace("_", " ")
 
 
 def unit(kpi: str, currency: str = "") -> str:
     if kpi in PER_PERIOD:
         return PER_PERIOD[kpi][1] or currency
-    text = LABELS.get(kpi, ("", "", 1.0))[1]
-    if kpi.startswith("cost_") and not text:
-        return currency
-    return text
+    entry = _entry(kpi)
+    return entry.unit.format(currency=currency, period="period").strip() if entry else ""
 
 
 def scale(kpi: str) -> float:
-    return LABELS.get(kpi, ("", "", 1.0))[2]
+    entry = _entry(kpi)
+    return entry.scale if entry else 1.0
 
 
 def is_percent(kpi: str) -> bool:
@@ -105,8 +98,8 @@ class Card:
     currency: str = ""
 
     @property
-    def higher_is_better(self) -> bool:
-        return HIGHER_IS_BETTER.get(self.kpi, True)
+    def higher_is_better(self) -> bool | None:
+        return higher_is_better(self.kpi)
 
     @property
     def significant(self) -> bool:
@@ -116,7 +109,7 @@ class Card:
 
     @property
     def improved(self) -> bool | None:
-        if not self.significant:
+        if not self.significant or self.higher_is_better is None:
             return None
         return (self.delta > 0) == self.higher_is_better
 
@@ -149,7 +142,7 @@ def cards(difference: pd.DataFrame, currency: str = "", kpis: tuple[str, ...] = 
             continue
         row = difference.loc[kpi]
         out.append(Card(
-            kpi=kpi, label=SHORT_LABELS.get(kpi, label(kpi)),
+            kpi=kpi, label=registry.line_kpi(kpi).card_label,
             conventional=float(row["conventional"]), industry40=float(row["industry40"]),
             delta=float(row["mean"]), ci_low=float(row["ci_low"]), ci_high=float(row["ci_high"]),
             relative=float(row["relative"]), currency=currency,
@@ -225,7 +218,7 @@ def estimates(summary: pd.DataFrame, currency: str = "", kpis: tuple[str, ...] =
         if kpi not in summary.index or not math.isfinite(float(summary.loc[kpi, "mean"])):
             continue
         row = summary.loc[kpi]
-        out.append(Estimate(kpi, SHORT_LABELS.get(kpi, label(kpi, period)), float(row["mean"]),
+        out.append(Estimate(kpi, registry.line_kpi(kpi).short_label or label(kpi, period), float(row["mean"]),
                             float(row["ci_low"]), float(row["ci_high"]), currency))
     return out
 
