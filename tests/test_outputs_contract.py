@@ -96,3 +96,14 @@ def test_run_tables_fit_the_terminal_without_cutting_cells(columns):
     header = "\n".join(lines)
     for state in ("busy", "starved", "blocked", "down", "avail.", "OEE", "parts/h"):
         assert f" {state} " in header
+
+
+def test_python_dash_m_twin_cli_has_every_command():
+    import subprocess
+    import sys
+
+    for command in ("run", "compare", "validate"):
+        done = subprocess.run([sys.executable, "-m", "twin.cli", command, "--help"], capture_output=True,
+                              text=True, timeout=60)
+        assert done.returncode == 0, done.stderr
+        assert "Usage" in done.stdout

@@ -283,9 +283,10 @@ def usage_message(exc: Exception) -> str:
     return str(getattr(exc, "format_message", lambda: str(exc))())
 
 
-if __name__ == "__main__":  # pragma: no cover
-    main()
-
-
-
 from twin import cli_compare  # noqa: E402, F401  (registers `twin compare`)
+
+if __name__ == "__main__":  # `python -m twin.cli`: run the imported module, whose app has every command
+    import twin.cli as installed
+
+    installed.main()
+
