@@ -78,8 +78,9 @@ def compare(
 ) -> None:
     """Compare the conventional line with the same line with Industry 4.0 levers."""
     from twin.attribution import attribute
-    from twin.business import business_case, oee_bridge
+    from twin.business import business_case
     from twin.comparison import compare as run_comparison
+    from twin.losses import oee_bridge
 
     study = guarded(lambda: load_study(study_file))
     names = [n.strip() for n in levers.split(",") if n.strip()] if levers else None
@@ -167,7 +168,7 @@ def comparison_table(result) -> Table:
 
 
 def bridge_table(result) -> Table:
-    from twin.business import oee_bridge
+    from twin.losses import oee_bridge
 
     table = Table(title="OEE bridge, conventional → Industry 4.0 (points)", title_justify="left")
     table.add_column("step")
