@@ -41,8 +41,9 @@ docs-figures: $(BIN)/.installed ## Regenerate the figures README.md and docs/*.m
 test: $(BIN)/.installed-dev ## Create .venv with dev extras and run the whole test suite
 	$(BIN)/pytest -n 2 --dist loadgroup
 
-lint: $(BIN)/.installed-dev ## ruff check
+lint: $(BIN)/.installed-dev ## ruff check and mypy (types of twin/)
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 
 fmt: $(BIN)/.installed-dev ## ruff format and fix
 	$(BIN)/ruff check --fix .

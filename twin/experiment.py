@@ -10,7 +10,7 @@ import asyncio
 import multiprocessing
 import os
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
@@ -201,7 +201,7 @@ def _pool(workers: int) -> ProcessPoolExecutor:
                                initializer=worker_setup, initargs=(os.getpid(),))
 
 
-def _run_on_pool(tasks: list[tuple[Line, int, str]], seed: int, workers: int, keep_part_log: bool,
+def _run_on_pool(tasks: Sequence[tuple[Line, int, str]], seed: int, workers: int, keep_part_log: bool,
                  progress: Progress | None) -> list[tuple[RunStats, list | None]]:
     """The tasks on a process pool. Interrupted (Ctrl-C, SIGTERM) or failing, the workers are killed
     at once rather than left to finish their queue: no orphan process outlives the run."""
@@ -247,7 +247,7 @@ def run_tasks(tasks: list[tuple[Line, int]], seed: int, *, workers: int | None =
     return results
 
 
-def _run_on_dask(tasks: list[tuple[Line, int, str]], seed: int, address: str, keep_part_log: bool,
+def _run_on_dask(tasks: Sequence[tuple[Line, int, str]], seed: int, address: str, keep_part_log: bool,
                  progress: Progress | None) -> list[tuple[RunStats, list | None]]:
     try:
         from distributed import Client
@@ -257,7 +257,7 @@ def _run_on_dask(tasks: list[tuple[Line, int, str]], seed: int, address: str, ke
         return _run_on_client(Client, tasks, seed, address, keep_part_log, progress)
 
 
-def _run_on_client(Client: type, tasks: list[tuple[Line, int]], seed: int, address: str,
+def _run_on_client(Client: type, tasks: Sequence[tuple[Line, int, str]], seed: int, address: str,
                    keep_part_log: bool, progress: Progress | None) -> list[tuple[RunStats, list | None]]:
     try:
         client = Client(address, timeout=5, set_as_default=False)

@@ -140,8 +140,9 @@ def station_kpis(line: Line, stats: StationStats, index: int, observed: float) -
     availability = _ratio(operating, planned)
     performance = _ratio(ideal_minutes(line, index, stats), operating)
     capability = precision(line, index, stats.characteristic)
-    produced = stats.characteristic.produced if stats.characteristic else 0
-    quality = 1.0 - stats.characteristic.defects / produced if produced else 1.0
+    characteristic = stats.characteristic
+    produced = characteristic.produced if characteristic else 0
+    quality = 1.0 - characteristic.defects / produced if characteristic and produced else 1.0
     kpis = {f"share_{state}": minutes[i] / total for i, state in enumerate(STATES)}
     kpis.update(
         utilisation=minutes[BUSY] / total,
