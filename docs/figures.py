@@ -44,7 +44,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from twin.cli_compare import comparison_row_shown
+from twin.cli.compare import comparison_row_shown
 from twin.io import load_study
 from twin.kpi_registry import fmt, line_kpi
 from twin.outputs import write_whole

@@ -11,7 +11,7 @@ import typer
 from rich.table import Table
 
 from twin import kpi_registry as registry
-from twin.cli import (
+from twin.cli.shell import (
     ENGINE_HELP,
     Engine,
     Format,

@@ -1,0 +1,87 @@
+"""`twin run`: simulate a line and print its KPIs with confidence intervals (table, JSON or CSV)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from twin.cli.loading import load_with_overrides
+from twin.cli.shell import (
+    ENGINE_HELP,
+    Engine,
+    Format,
+    app,
+    guarded,
+    out,
+    print_tables,
+    progress_bar,
+    warn,
+    write_csv,
+)
+from twin.display import spreadsheet_safe
+from twin.outputs import check_output
+
+if TYPE_CHECKING:
+    from twin.experiment import Results
+
+
+@app.command()
+def run(
+    file: Annotated[Path, typer.Argument(help="A line YAML file.")],
+    replications: Annotated[int | None, typer.Option(min=1, help="Replications (default: file).")] = None,
+    seed: Annotated[int | None, typer.Option(min=0, help="Base seed (default: file).")] = None,
+    horizon: Annotated[str | None, typer.Option(help="Simulated time per replication, e.g. 2d.")] = None,
+    warmup: Annotated[str | None, typer.Option(help="Warm-up cut from statistics, e.g. 8h.")] = None,
+    format: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.table,
+    events_out: Annotated[Path | None, typer.Option(help="Write the per-part log to this CSV.")] = None,
+    workers: Annotated[int | None, typer.Option(min=1, help="Local processes (default: all cores).")] = None,
+    dask: Annotated[str | None, typer.Option(help="Run replications on this Dask scheduler, "
+                                             "e.g. tcp://10.0.0.5:8786.")] = None,
+    engine: Annotated[Engine, typer.Option(help=ENGINE_HELP)] = Engine.auto,
+) -> None:
+    """Simulate a line and report its KPIs with 95% confidence intervals."""
+    line = guarded(lambda: load_with_overrides(file, horizon, warmup, replications, seed))
+    if events_out is not None:
+        guarded(lambda: check_output(events_out, "--events-out", inputs=[file]))
+    from twin.engine.scope import choose_engine
+
+    guarded(lambda: choose_engine(line, engine.value))  # refuse before any run, not after
+    with progress_bar(line.replications, f"Simulating {line.name}") as bar:
+        task = bar.add_task("run", total=line.replications)
+        from twin.experiment import run as run_line  # pandas and the engine: only when running
+
+        results = guarded(lambda: run_line(
+            line, workers=workers, dask=dask, keep_part_log=events_out is not None,
+            progress=lambda done, total: bar.update(task, completed=done), engine=engine.value))
+    if events_out is not None:
+        write_csv(results.part_records(), events_out, "--events-out", inputs=[file])
+    emit(results, format)
+    warn(results.warnings())
+
+
+def emit(results: Results, format: Format) -> None:
+    if format is Format.json:
+        sys.stdout.write(json.dumps(results.to_json(), indent=2, allow_nan=False) + "\n")
+    elif format is Format.csv:
+        sys.stdout.write(csv_summary(results))
+    else:
+        from twin.report import line_tables
+
+        print_tables(line_tables(results, width=out.width))
+
+
+def csv_summary(results: Results) -> str:
+    """KPI summary as CSV: one row per (scope, KPI)."""
+    import pandas as pd
+
+    line = results.summary().reset_index().assign(scope="line")
+    stations = results.station_summary().reset_index().rename(columns={"station": "scope"})
+    table = pd.concat([line, stations], ignore_index=True)
+    columns = ["scope", "kpi", "mean", "ci_low", "ci_high", "half_width", "n"]
+    return spreadsheet_safe(table[columns]).to_csv(index=False)
+
+
