@@ -215,7 +215,7 @@ def parse_yaml(text: str, source: str = "") -> Any:
         raise ConfigError(f"{source or 'YAML'}: too large ({len(text):,} characters; the limit is "
                           f"{MAX_FILE_BYTES:,}, see docs/security.md)", source=source or None)
     try:
-        return yaml.load(text, Loader=_BoundedLoader)
+        return yaml.load(text, Loader=_BoundedLoader)  # a yaml.SafeLoader subclass: no Python objects
     except RecursionError:
         raise ConfigError(f"{source or 'YAML'}: nested too deeply", source=source or None) from None
     except yaml.MarkedYAMLError as exc:
