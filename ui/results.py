@@ -45,9 +45,15 @@ class Drawn:
 
     figures: dict[str, Any]
     lock: threading.Lock
+    study: twin.Study
 
     def makers(self) -> dict[str, Any]:
         raise NotImplementedError
+
+    @cached_property
+    def hashes(self) -> ConfigHashes:
+        """The study's and both lines' config hashes, named as the CLI names them."""
+        return ConfigHashes.of(self.study)
 
     def figure(self, name: str) -> Any:
         """The chart `name` of `makers()`, drawn once."""
@@ -95,10 +101,6 @@ class ComparisonBundle(Drawn):
 
         return comparison_figures(self)
 
-    @cached_property
-    def hashes(self) -> ConfigHashes:
-        return ConfigHashes.of(self.study)
-
     @property
     def runs(self) -> dict[str, twin.Results]:
         return {"conventional": self.comparison.conventional, "industry40": self.comparison.industry40}
@@ -128,10 +130,6 @@ class LineBundle(Drawn):
         from ui.charts import line_figures
 
         return line_figures(self)
-
-    @cached_property
-    def hashes(self) -> ConfigHashes:
-        return ConfigHashes.of(self.study)
 
     @property
     def runs(self) -> dict[str, twin.Results]:
