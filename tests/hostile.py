@@ -57,10 +57,15 @@ def line_text(stations: list[dict[str, Any]] | None = None, **top: Any) -> str:
 
 def long_line(folder: Path, replications: int, horizon: str) -> Path:
     """Three fast stations (a part every ~1.2 s of simulated time): about 2 s of engine time per
-    simulated day and replication here, long enough to signal or kill a run while it works."""
+    simulated day and replication on the SimPy engine, long enough to signal or kill a run while it
+    works. Run it with `*SIMPY` (`--engine simpy`): `auto` picks the fast engine for this line,
+    which ends it in well under a second."""
     return write(folder, "long.yaml", line_text(
         horizon=horizon, replications=replications,
         stations=[{"name": n, "process": {"dist": "exponential", "mean": 0.02}, "buffer": 5} for n in "ABC"]))
+
+
+SIMPY = ("--engine", "simpy")
 
 
 def write(folder: Path, name: str, text: str | bytes) -> Path:

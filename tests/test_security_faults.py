@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from tests.hostile import (
+    SIMPY,
     TWIN,
     alive,
     assert_one_line_error,
@@ -103,7 +104,7 @@ def test_a_scheduler_killed_mid_run_is_a_run_error(tmp_path, cluster) -> None:
     address, scheduler = cluster
     events = tmp_path / "events.csv"
     start = time.monotonic()
-    process, out, err = twin_process("run", long_line(tmp_path, 6, "10d"), "--dask", address,
+    process, out, err = twin_process("run", long_line(tmp_path, 6, "10d"), *SIMPY, "--dask", address,
                                      "--events-out", events)
     assert wait_until(lambda: tasks_running(address), 60), "the run never reached the cluster"
     assert process.poll() is None, "the run ended before the scheduler could be killed"
@@ -117,7 +118,7 @@ def run_with_workers(tmp_path: Path) -> tuple[subprocess.Popen, object, object, 
     """`twin run --workers 2` on a line of ~20 s, in its own process group (as a terminal runs it),
     once both workers are up; returns the workers' pids."""
     start = time.monotonic()
-    process, out, err = twin_process("run", long_line(tmp_path, 4, "5d"), "--workers", "2",
+    process, out, err = twin_process("run", long_line(tmp_path, 4, "5d"), *SIMPY, "--workers", "2",
                                      start_new_session=True)
     workers = wait_until(lambda: len(children_of(process.pid)) >= 2 and children_of(process.pid), 30)
     assert workers and catches(process.pid, signal.SIGINT), "the pool did not start"

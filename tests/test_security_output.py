@@ -13,6 +13,7 @@ import pytest
 
 import twin
 from tests.hostile import (
+    SIMPY,
     assert_config_error,
     assert_one_line_error,
     catches,
@@ -202,7 +203,7 @@ def test_sigterm_during_a_run_keeps_the_old_output(tmp_path) -> None:
     line = long_line(tmp_path, 4, "10d")
     events = write(tmp_path, "events.csv", "old\n")
     start = time.monotonic()
-    process, _, err = twin_process("run", line, "--workers", "1", "--events-out", events)
+    process, _, err = twin_process("run", line, *SIMPY, "--workers", "1", "--events-out", events)
     assert wait_until(lambda: catches(process.pid, signal.SIGTERM), 20)
     time.sleep(1.0)  # simulating by now
     assert process.poll() is None, "the run ended before it could be signalled: make it longer"

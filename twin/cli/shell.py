@@ -117,7 +117,10 @@ def main() -> None:
     signal.signal(signal.SIGTERM, _terminated)
     signal.signal(signal.SIGINT, _interrupted)
     try:
-        code = app(standalone_mode=False)
+        try:
+            code = app(standalone_mode=False)
+        finally:
+            _ignore_signals()  # the work is over: a late signal must not turn the exit into a kill
     except click_errors.NoArgsIsHelpError:
         raise SystemExit(2) from None  # the help has been printed
     except click_errors.ClickException as exc:
@@ -144,9 +147,13 @@ def _interrupted(signum: int, frame: object) -> None:
 
 
 def _terminated(signum: int, frame: object) -> None:
+    _ignore_signals()
+    raise _Terminated
+
+
+def _ignore_signals() -> None:
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, signal.SIG_IGN)
-    raise _Terminated
 
 
 def usage_message(exc: Exception) -> str:
