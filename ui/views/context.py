@@ -5,20 +5,23 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import twin
 from ui.computing import results
 from ui.computing.jobs import Store
 from ui.computing.progress import Status
+
+if TYPE_CHECKING:  # twin's names load lazily; the annotations only name them
+    from twin.config.study import Study
 
 
 @dataclass(frozen=True)
 class Context:
     """One pass of the page, as the result pages see it."""
 
-    study: twin.Study | None
+    study: Study | None
     """The current setting, validated; None while it is not valid."""
-    current: twin.Study
+    current: Study
     """What the page's title and diagram show: the study, else the last valid one, else as loaded."""
     version: int
     """Which study is loaded (a new preset or upload is a new version; edits are not)."""
