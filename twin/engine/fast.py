@@ -82,17 +82,18 @@ class _Plan:
         if line.products and spec.process_by_product:
             for p, name in enumerate(names):
                 self.proc_s[j, p] = self._add(dist_block(spec.process_by_product.get(name, spec.process),
-                                                         streams, number, Purpose.PROCESS, p))
+                                                         streams, number, Purpose.PROCESS, product=p))
         else:
             self.proc_s[j, :] = self._add(dist_block(spec.process, streams, number, Purpose.PROCESS))
         row[L.S_SETUP] = 1 if spec.setup is not None or spec.setup_pairs else 0
         if row[L.S_SETUP]:
             labels = names or ["default"]
             if spec.setup is not None:
-                self.setup_s[j, :, :] = self._add(dist_block(spec.setup, streams, number, Purpose.SETUP, 0))
-            for k, pair in enumerate(spec.setup_pairs):
-                self.setup_s[j, labels.index(pair.from_), labels.index(pair.to)] = self._add(
-                    dist_block(pair.time, streams, number, Purpose.SETUP, k + 1))
+                self.setup_s[j, :, :] = self._add(dist_block(spec.setup, streams, number, Purpose.SETUP))
+            for pair in spec.setup_pairs:
+                pair_key = (labels.index(pair.from_), labels.index(pair.to))
+                self.setup_s[j, pair_key[0], pair_key[1]] = self._add(
+                    dist_block(pair.time, streams, number, Purpose.SETUP, setup=pair_key))
         row[L.S_FAIL] = 1 if spec.failures is not None else 0
         if spec.failures is not None:
             row[L.S_TTF_S] = self._add(dist_block(spec.failures.mtbf, streams, number, Purpose.FAILURE, 0))
@@ -137,9 +138,9 @@ class _Plan:
         row[L.S_INSPECT] = {"inline": L.INLINE, "sampling": L.SAMPLING,
                             "end_of_line": L.END_OF_LINE}[inspection.where]
         values[L.T_FRACTION] = inspection.fraction
-        row[L.S_INSPECT_GAUGE_S] = self._add(normal_block(streams, number, Purpose.INSPECTION, 0))
+        row[L.S_INSPECT_GAUGE_S] = self._add(normal_block(streams, number, Purpose.INSPECTION))
         if inspection.where == "sampling":
-            row[L.S_INSPECT_SAMPLE_S] = self._add(uniform_block(streams, number, Purpose.ROUTING, 0))
+            row[L.S_INSPECT_SAMPLE_S] = self._add(uniform_block(streams, number, Purpose.ROUTING))
 
 
 def series_times(line: Line) -> np.ndarray:

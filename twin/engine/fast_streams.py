@@ -25,8 +25,10 @@ Block = Callable[[int], np.ndarray]
 """Called with n, returns the next n values of one stream."""
 
 
-def dist_block(spec: DistSpec, streams: Streams, station: int, purpose: Purpose, machine: int = 0) -> Block:
-    """Blocks of the sampler `Streams.sampler(spec, station, purpose, machine)` would return."""
+def dist_block(spec: DistSpec, streams: Streams, station: int, purpose: Purpose,
+               machine: int | None = None, *, product: int | None = None,
+               setup: tuple[int | None, int | None] = (None, None)) -> Block:
+    """Blocks of the sampler `Streams.sampler(spec, station, purpose, machine, ...)` would return."""
     if isinstance(spec, Deterministic) or (isinstance(spec, Normal | Lognormal) and spec.cv == 0):
         mean = float(spec.mean)
         return lambda n: np.full(n, mean)
@@ -40,17 +42,17 @@ def dist_block(spec: DistSpec, streams: Streams, station: int, purpose: Purpose,
             return values[index]
 
         return trace
-    rng = streams.generator(station, purpose, machine)
+    rng = streams.generator(station, purpose, machine, product=product, setup=setup)
     transform = inverse_cdf(spec)
     return lambda n: np.asarray(transform(rng.random(n)), dtype=float)
 
 
-def uniform_block(streams: Streams, station: int, purpose: Purpose, machine: int = 0) -> Block:
+def uniform_block(streams: Streams, station: int, purpose: Purpose, machine: int | None = None) -> Block:
     rng = streams.generator(station, purpose, machine)
     return rng.random
 
 
-def normal_block(streams: Streams, station: int, purpose: Purpose, machine: int = 0) -> Block:
+def normal_block(streams: Streams, station: int, purpose: Purpose, machine: int | None = None) -> Block:
     """Standard normals as `engine.quality.standard_normals` draws them (ndtri of uniforms)."""
     rng = streams.generator(station, purpose, machine)
     return lambda n: special.ndtri(rng.random(n))
