@@ -15,7 +15,7 @@ import numpy as np
 from twin.config import ArrivalSource, ConwipSource, Line, PreventiveMaintenance
 from twin.config.quality import ClosedLoopControl, SpcControl
 from twin.engine import fast_layout as L
-from twin.engine.fast_kernel import run_parts
+from twin.engine.fast_kernel import idle, run_parts
 from twin.engine.fast_streams import (
     Block,
     DrawTable,
@@ -54,6 +54,11 @@ class _Plan:
         cfg = self.cfg_i
         cfg[L.C_STATIONS] = m
         cfg[L.C_WARMUP_ZERO] = 1 if line.warmup == 0 else 0
+        windows = np.asarray(line.calendar.working_windows(line.horizon) if line.calendar else [],
+                             dtype=float).reshape(-1, 2)
+        cfg[L.C_SHIFTS] = 1 if line.calendar is not None else 0
+        self.shift_starts = np.ascontiguousarray(windows[:, 0])
+        self.shift_ends = np.ascontiguousarray(windows[:, 1])
         cfg[L.C_PRODUCT_S] = self._add(product_block(line, streams)) if line.products else -1
         source = line.source
         cfg[L.C_SOURCE] = L.SATURATED
@@ -205,7 +210,8 @@ def _run(line: Line, replication: int, seed: int, log: list[PartRecord] | None,
     while True:
         run_parts(plan.cfg_i, plan.cfg_f, plan.st_i, plan.st_f, plan.proc_s, plan.setup_s, table.values,
                   table.pos, margin, ring, ms_f, ms_i, ls_f, ls_i, conwip, out_f, out_i, line_f, line_i,
-                  lead_p, good_p, times, wip_diff, good_diff, log_f, log_i, deviation, done_p)
+                  lead_p, good_p, times, wip_diff, good_diff, log_f, log_i, deviation, done_p,
+                  plan.shift_starts, plan.shift_ends)
         status = ls_i[L.L_STATUS]
         if status == L.DONE:
             break
@@ -216,9 +222,10 @@ def _run(line: Line, replication: int, seed: int, log: list[PartRecord] | None,
         elif status == L.LOG_FULL:
             log_f = np.concatenate([log_f, np.zeros_like(log_f)])
             log_i = np.concatenate([log_i, np.zeros_like(log_i)])
-    # every machine is starved from its last free instant to the horizon
+    # every machine is starved (off outside shifts) from its last free instant to the horizon
     for j in range(m):
-        out_f[j, STATES.index("starved")] += max(0.0, line.horizon - max(ms_f[j, L.M_FREE], line.warmup))
+        idle(out_f, j, STATES.index("starved"), ms_f[j, L.M_FREE], line.horizon, bool(plan.cfg_i[L.C_SHIFTS]),
+             plan.shift_starts, plan.shift_ends, line.warmup, line.horizon)
     if log is not None:
         log.extend(_records(log_f[:ls_i[L.L_LOG_N]], log_i[:ls_i[L.L_LOG_N]]))
     return _stats(line, replication, plan, out_f, out_i, line_f, line_i, lead_p, good_p, times,
