@@ -15,7 +15,7 @@ import numpy as np
 from twin.config import ArrivalSource, ConwipSource, Line, PreventiveMaintenance
 from twin.config.quality import ClosedLoopControl, SpcControl
 from twin.engine import fast_layout as L
-from twin.engine.fast_kernel import idle, run_parts
+from twin.engine.fast_kernel import run_parts
 from twin.engine.fast_streams import (
     Block,
     DrawTable,
@@ -207,11 +207,12 @@ def _run(line: Line, replication: int, seed: int, log: list[PartRecord] | None,
     log_i = np.zeros((log_rows, 3), dtype=np.int64)
     ring = np.zeros(plan.ring_size)
     deviation = np.zeros(m)
+    overrun = np.zeros(1, dtype=np.int64)
     while True:
         run_parts(plan.cfg_i, plan.cfg_f, plan.st_i, plan.st_f, plan.proc_s, plan.setup_s, table.values,
                   table.pos, margin, ring, ms_f, ms_i, ls_f, ls_i, conwip, out_f, out_i, line_f, line_i,
                   lead_p, good_p, times, wip_diff, good_diff, log_f, log_i, deviation, done_p,
-                  plan.shift_starts, plan.shift_ends)
+                  plan.shift_starts, plan.shift_ends, overrun)
         status = ls_i[L.L_STATUS]
         if status == L.DONE:
             break
@@ -222,10 +223,6 @@ def _run(line: Line, replication: int, seed: int, log: list[PartRecord] | None,
         elif status == L.LOG_FULL:
             log_f = np.concatenate([log_f, np.zeros_like(log_f)])
             log_i = np.concatenate([log_i, np.zeros_like(log_i)])
-    # every machine is starved (off outside shifts) from its last free instant to the horizon
-    for j in range(m):
-        idle(out_f, j, STATES.index("starved"), ms_f[j, L.M_FREE], line.horizon, bool(plan.cfg_i[L.C_SHIFTS]),
-             plan.shift_starts, plan.shift_ends, line.warmup, line.horizon)
     if log is not None:
         log.extend(_records(log_f[:ls_i[L.L_LOG_N]], log_i[:ls_i[L.L_LOG_N]]))
     return _stats(line, replication, plan, out_f, out_i, line_f, line_i, lead_p, good_p, times,
