@@ -145,3 +145,23 @@ def test_bad_decisions_name_the_field(data, message):
 
     with pytest.raises(ValidationError, match=message):
         Decision(**data)
+
+
+def test_weighted_sum_is_a_capital_budget():
+    """Bool decisions with a price each, at most 300: the best affordable portfolio is found."""
+    price = {"a": 120.0, "b": 200.0, "c": 30.0, "d": 100.0}
+    gain = {"a": 3.0, "b": 4.0, "c": 0.5, "d": 2.0}
+    decisions = [Decision(path=p, type="bool") for p in price]
+    budget = SumConstraint(sum=list(price), weights=list(price.values()), at_most=300)
+    evaluate, calls = noisy(lambda d: sum(gain[p] for p in d if d[p]))
+    result = search(decisions, MAX, evaluate, evaluations=16, seed=0, sums=[budget])
+    assert result.exhaustive and all(sum(price[p] for p in d if d[p]) <= 300 for d in calls)
+    # a + c + d costs 250 for 5.5; b + d costs 300 for 6: the better one within the budget
+    assert ranked(result.evaluations, MAX[0])[0].decisions == {"a": False, "b": True, "c": False, "d": True}
+
+
+def test_weighted_equality_by_construction():
+    decisions = ints("a", "b", high=6)
+    pair = SumConstraint(sum=["a", "b"], weights=[1, 2], equals=6)
+    space = enumerate_space(decisions, [pair], 100)
+    assert space == [{"a": 0, "b": 3}, {"a": 2, "b": 2}, {"a": 4, "b": 1}, {"a": 6, "b": 0}]

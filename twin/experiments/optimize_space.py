@@ -82,17 +82,34 @@ class Decision(StrictModel):
 
 
 class SumConstraint(StrictModel):
-    """The decisions named in `sum` add up to `equals`, or to at most `at_most`."""
+    """The decisions named in `sum` add up to `equals`, or to at most `at_most`; with `weights`
+    (one per path) the weighted sum does, e.g. machines × price under a capital budget (a bool
+    decision counts 1 when true)."""
 
     sum: list[str] = Field(min_length=1, max_length=100)
-    equals: float | None = None
-    at_most: float | None = None
+    weights: list[float] | None = None
+    equals: float | None = Field(default=None, allow_inf_nan=False)
+    at_most: float | None = Field(default=None, allow_inf_nan=False)
 
     @model_validator(mode="after")
     def _one_bound(self) -> SumConstraint:
         if (self.equals is None) == (self.at_most is None):
             raise field_error("equals", "a sum constraint needs exactly one of equals or at_most")
+        if self.weights is not None:
+            if len(self.weights) != len(self.sum):
+                raise field_error("weights", f"one weight per path of sum ({len(self.sum)}), got "
+                                             f"{len(self.weights)}")
+            if not all(math.isfinite(w) and w != 0 for w in self.weights):
+                raise field_error("weights", "weights must be finite and non-zero")
         return self
+
+    def total(self, design: dict[str, Any], paths: list[str] | None = None) -> float:
+        """The (weighted) sum of the design's values on `paths` (all of the constraint's)."""
+        weights = dict(zip(self.sum, self.weights or [1.0] * len(self.sum), strict=True))
+        return sum(weights[p] * float(design[p]) for p in (paths if paths is not None else self.sum))
+
+    def weight(self, path: str) -> float:
+        return 1.0 if self.weights is None else self.weights[self.sum.index(path)]
 
 
 class KPIConstraint(StrictModel):

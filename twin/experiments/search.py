@@ -117,7 +117,7 @@ def sum_violation(design: Design, constraints: Sequence[SumConstraint]) -> float
     """How far a design breaks its sum constraints (0 when it meets them)."""
     total = 0.0
     for constraint in constraints:
-        value = sum(float(design[p]) for p in constraint.sum)
+        value = constraint.total(design)
         if constraint.equals is not None:
             total += abs(value - constraint.equals)
         elif constraint.at_most is not None:
@@ -143,13 +143,13 @@ def complete(design: Design, decisions: Sequence[Decision],
     by_path = {d.path: d for d in decisions}
     out = dict(design)
     for path, constraint in _dependent(decisions, constraints).items():
-        rest = sum(float(out[p]) for p in constraint.sum[:-1])
+        rest = constraint.total(out, constraint.sum[:-1])
         assert constraint.equals is not None
-        value: Any = constraint.equals - rest
+        value: Any = (constraint.equals - rest) / constraint.weight(path)
         if by_path[path].type == "int":
-            if not float(value).is_integer():
+            if abs(value - round(value)) > 1e-9:
                 return None
-            value = int(value)
+            value = round(value)
         if not in_range(by_path[path], value):
             return None
         out[path] = value
