@@ -14,6 +14,7 @@ The Python API for scripts and notebooks::
     comparison.difference()                   # per KPI: both means, paired difference, CI
     twin.business_case(comparison)            # savings, payback, ROI, NPV
     twin.attribute(study).one_at_a_time()     # what each lever buys
+    twin.optimize("docs/examples/optimize_buffers.yaml").to_json()   # best design, with confidence
 """
 
 from __future__ import annotations
@@ -47,6 +48,8 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "LEVER_LABELS": ("twin.levers", "LEVER_LABELS"),
     "LEVER_NAMES": ("twin.levers", "LEVER_NAMES"),
     "apply_levers": ("twin.levers", "apply"),
+    "Optimization": ("twin.experiments.optimize", "Optimization"),
+    "optimize": ("twin.experiments.optimize", "optimize"),
 }
 
 
@@ -70,6 +73,7 @@ __all__ = [
     "Comparison",
     "ConfigError",
     "Line",
+    "Optimization",
     "Results",
     "Study",
     "__version__",
@@ -84,6 +88,7 @@ __all__ = [
     "load",
     "load_study",
     "oee_bridge",
+    "optimize",
     "presets_in",
     "run",
     "show",

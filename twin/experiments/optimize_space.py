@@ -129,12 +129,13 @@ class KPIConstraint(StrictModel):
 
 def _constraint_kind(value: Any) -> str | None:
     if isinstance(value, dict):
-        return "sum" if "sum" in value else "kpi" if "kpi" in value else None
+        return "SumConstraint" if "sum" in value else "KPIConstraint" if "kpi" in value else None
     return None
 
 
 Constraint = Annotated[
-    Annotated[SumConstraint, Tag("sum")] | Annotated[KPIConstraint, Tag("kpi")],
+    # tags are the class names, which the error messages leave out of the field path
+    Annotated[SumConstraint, Tag("SumConstraint")] | Annotated[KPIConstraint, Tag("KPIConstraint")],
     Discriminator(_constraint_kind, custom_error_type="constraint_kind",
                   custom_error_message="a constraint needs a sum or a kpi key"),
 ]
