@@ -22,6 +22,7 @@ from twin.config.study import Study
 from twin.engine.scope import choose_engine
 from twin.errors import ConfigError
 from twin.experiment import Progress, Results, run_scenarios
+from twin.experiments.table import variance_reduction
 from twin.io import config_hash
 from twin.kpi import LINE_KPIS
 from twin.kpi_registry import HEADLINE
@@ -111,20 +112,6 @@ class Comparison:
             "industry40": self.industry40.to_json(),
             "difference": difference,
         }
-
-
-def variance_reduction(a: np.ndarray, b: np.ndarray) -> float:
-    """Var(unpaired difference) / Var(paired difference): how many times fewer replications
-    common random numbers need for the same precision."""
-    mask = np.isfinite(a) & np.isfinite(b)
-    a, b = a[mask], b[mask]
-    if len(a) < 2:
-        return math.nan
-    paired = np.var(b - a, ddof=1)
-    unpaired = np.var(a, ddof=1) + np.var(b, ddof=1)
-    if paired == 0:
-        return math.inf if unpaired > 0 else math.nan
-    return float(unpaired / paired)
 
 
 def _finite(value: float) -> float | None:
