@@ -35,9 +35,9 @@ from twin.experiments.optimize_space import NPV, Decision
 from twin.experiments.paths import line_or_study
 from twin.experiments.runner import Experiment, check_responses, run_experiment
 from twin.experiments.scenarios import Scenario, base_line
-from twin.experiments.table import REPLICATION, SCENARIO
 from twin.experiments.search import Design, Evaluation, SearchResult, choices, pareto_front, ranked, search
 from twin.experiments.selection import Selection, kn, ocba
+from twin.experiments.table import REPLICATION, SCENARIO
 from twin.limits import MAX_EVENTS_PER_REQUEST
 from twin.stats import estimate
 from twin.workload import estimate as events_of

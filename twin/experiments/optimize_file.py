@@ -6,10 +6,10 @@ from __future__ import annotations
 from typing import Literal
 
 from pydantic import Field, model_validator
-from twin.experiments.spec import ExperimentBase
 
 from twin.config.base import StrictModel, field_error
 from twin.experiments.optimize_space import Constraint, Decision, KPIConstraint, Objective, SumConstraint
+from twin.experiments.spec import ExperimentBase
 from twin.limits import MAX_EXPERIMENT_POINTS, MAX_REPLICATIONS
 
 
