@@ -26,7 +26,6 @@ from twin.display import markup
 
 if TYPE_CHECKING:
     from twin.experiments.optimize import Optimization
-    from twin.experiments.search import Evaluation
 
 
 @app.command()
@@ -55,10 +54,6 @@ def optimize(
         say_note(f"{len(failed)} design(s) could not run; the first: {failed[0].failed}", "warning")
 
 
-def _decisions_text(evaluation: Evaluation) -> str:
-    return ", ".join(f"{path} = {value}" for path, value in evaluation.decisions.items())
-
-
 def _status(result: Optimization, index: int) -> str:
     selection = result.selection
     if selection is None:
@@ -67,20 +62,22 @@ def _status(result: Optimization, index: int) -> str:
         return "best"
     if index in selection.eliminated_at:
         return f"eliminated after {selection.eliminated_at[index]}"
-    return "within δ"
+    return "not separated (cap)" if selection.capped else "within δ"
 
 
 def _title(result: Optimization) -> str:
     objectives = result.spec.objectives
     how = "exhaustive" if result.search.exhaustive else "optuna TPE"
-    searched = (f"{result.evaluations} designs evaluated ({how}, {result.replications} replications "
-                f"each) · engine {'+'.join(sorted(result.engines)) or 'none'}")
+    engines = "+".join(sorted(result.engines)) or "none"
+    searched = (f"{result.evaluations} design{'s' * (result.evaluations != 1)} evaluated ({how}, "
+                f"{result.replications} replications each) · engine {engines}")
     if result.selection is None:
         return f"Pareto front: {' vs '.join(markup(o.kpi) for o in objectives)} · {searched}"
     s = result.selection
     sense = "max" if objectives[0].maximizing else "min"
     return (f"Optimisation: {markup(objectives[0].kpi)} ({sense}) · {searched} · "
-            f"{s.procedure.upper()} on {len(result.finalists)} finalists, δ = {s.indifference:g}")
+            f"{s.procedure.upper()} on {len(result.finalists)} finalist{'s' * (len(result.finalists) != 1)}, "
+            f"δ = {s.indifference:g}")
 
 
 def tables(result: Optimization) -> list[Table]:
@@ -91,13 +88,15 @@ def tables(result: Optimization) -> list[Table]:
 
     line = base_line(result.base)
     table = Table(title=_title(result), title_justify="left")
-    table.add_column("design")
+    paths = [d.path for d in result.spec.decisions]
+    for path in paths:
+        table.add_column(markup(path), justify="right")
     for kpi in result.reported:
         table.add_column("NPV" if kpi == NPV else _label(kpi, line), justify="right")
     table.add_column("replications", justify="right")
     table.add_column("status")
     for index, evaluation in enumerate(result.finalists):
-        cells = [markup(_decisions_text(evaluation))]
+        cells = [markup(str(evaluation.decisions[path])) for path in paths]
         for kpi in result.reported:
             values = evaluation.samples.get(kpi)
             est = estimate(values) if values is not None else None

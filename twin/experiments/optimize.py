@@ -47,6 +47,10 @@ KN_BATCH = 5
 """Replications KN asks for at a time (its decisions do not depend on it; a fixed value keeps the
 answer's replication counts independent of the number of workers)."""
 
+FIRST_STAGE = 10
+"""Replications of KN's first stage at least (Kim and Nelson's n0 = 10): fewer inflate its h² and
+with it the replications of every later stage."""
+
 Progress = Callable[[int, int], None]
 
 
@@ -310,7 +314,7 @@ def _select(spec: OptimizeFile, runner: _Runner, designs: list[Design],
             rows.append(answer[objective.kpi])
         return np.array(rows)
 
-    n0 = min(max(first, 5), settings.max_replications)
+    n0 = min(max(first, FIRST_STAGE), settings.max_replications)
     if settings.procedure == "ocba":
         chosen = ocba(sample, len(designs), budget=max(len(designs) * n0, len(designs) *
                                                           settings.max_replications // 4),
