@@ -22,7 +22,7 @@ from twin.config.study import Study
 from twin.experiment import Progress, Results
 from twin.experiments.executor import Executor
 from twin.experiments.runner import Experiment, extend, run_experiment
-from twin.experiments.scenarios import Scenario
+from twin.experiments.scenarios import Scenario, lever_switches
 from twin.experiments.table import ExperimentTable, variance_reduction
 from twin.io import config_hash
 from twin.kpi import LINE_KPIS
@@ -128,9 +128,8 @@ def scenario_lines(study: Study, names: Sequence[str]) -> tuple[Line, Line]:
 def lever_scenarios(study: Study, names: Sequence[str]) -> list[Scenario]:
     """Conventional (every lever off) and Industry 4.0 (the `names` on, the others off), as
     scenarios of the study for the experiment core."""
-    configured = [name for name in lever_functions.LEVER_NAMES if getattr(study.levers, name) is not None]
-    return [Scenario(label, {f"levers.{name}.enabled": name in on for name in configured})
-            for label, on in (("conventional", ()), ("industry40", tuple(names)))]
+    return [Scenario("conventional", lever_switches(study, ())),
+            Scenario("industry40", lever_switches(study, names))]
 
 
 def compare(study: Study, *, replications: int | None = None, seed: int | None = None,
