@@ -77,8 +77,9 @@ def check_responses(responses: Sequence[Any] | None, line: Line) -> list[str]:
 
 
 def prepare(base: Line | Study, scenarios: Sequence[Scenario], replications: int,
-            executor: Executor) -> tuple[dict[str, Line], list[FailedPoint]]:
-    """Each scenario's line, or the reason it cannot run; the whole request bounded."""
+            executor: Executor, strict: bool = False) -> tuple[dict[str, Line], list[FailedPoint]]:
+    """Each scenario's line, or the reason it cannot run (with `strict`, that reason is raised,
+    naming the scenario: `industry40 line: ...`); the whole request bounded."""
     if len(scenarios) > MAX_EXPERIMENT_POINTS:
         raise ConfigError(f"scenarios: {len(scenarios)} points, over the limit of "
                           f"{MAX_EXPERIMENT_POINTS} (see docs/security.md)", field="scenarios")
@@ -88,11 +89,13 @@ def prepare(base: Line | Study, scenarios: Sequence[Scenario], replications: int
     for scenario in scenarios:
         try:
             line = scenario.line(base)
-            executor.engine_for(line)
+            _engine(executor, line, scenario.name if strict else None)
             work = estimate(line)
             if work.events > MAX_EVENTS_PER_REPLICATION:
                 check_tasks([line])  # raises the workload's own message
         except ConfigError as exc:
+            if strict:
+                raise
             failed.append(FailedPoint(scenario.name, dict(scenario.overrides), str(exc)))
             continue
         lines[scenario.name] = line
@@ -100,14 +103,27 @@ def prepare(base: Line | Study, scenarios: Sequence[Scenario], replications: int
     return lines, failed
 
 
+def _engine(executor: Executor, line: Line, name: str | None) -> None:
+    """Refuse a line the chosen engine cannot run; named after its scenario when `name` is given
+    (a lever may have taken the line out of the fast engine's scope)."""
+    try:
+        executor.engine_for(line)
+    except ConfigError as exc:
+        if name is None:
+            raise
+        raise ConfigError(f"{name} line: {exc}", field=exc.field) from None
+
+
 def run_experiment(base: Line | Study, scenarios: Sequence[Scenario], *,
                    replications: int | None = None, seed: int | None = None,
                    responses: Sequence[str] | None = None, workers: int | None = None,
                    dask: str | None = None, engine: str = "auto", progress: Progress | None = None,
-                   executor: Executor | None = None, first_replication: int = 0) -> Experiment:
+                   executor: Executor | None = None, first_replication: int = 0,
+                   strict: bool = False) -> Experiment:
     """Run every scenario on replications `first_replication ..` of the same seed (common random
     numbers). Pass an open `executor` to run several experiments on one pool or cluster (its
-    workers, dask, engine and progress are then used; the keywords here are ignored)."""
+    workers, dask, engine and progress are then used; the keywords here are ignored). A scenario
+    that cannot run is reported in `table.failed`, or raised with `strict`."""
     base = line_or_study(base)
     options = options_for(base_line(base), replications, seed, workers, dask)
     n, seed = options.replications, options.seed
@@ -116,7 +132,7 @@ def run_experiment(base: Line | Study, scenarios: Sequence[Scenario], *,
     runner = executor or Executor(workers=options.workers, dask=options.dask, engine=engine,
                                   progress=progress)
     try:
-        lines, failed = prepare(base, scenarios, n, runner)
+        lines, failed = prepare(base, scenarios, n, runner, strict)
         reps = range(first_replication, first_replication + n)
         tasks = [(line, rep) for line in lines.values() for rep in reps]
         runner.planned = max(runner.planned, runner.done + len(tasks))
@@ -132,11 +148,30 @@ def run_experiment(base: Line | Study, scenarios: Sequence[Scenario], *,
         line = line.model_copy(update={"replications": n, "seed": seed})
         results[name] = Results(line=line, seed=seed, runs=stats[index * n:(index + 1) * n],
                                 engine=runner.engine_for(line))
+    return _assembled(base, list(scenarios), results, failed, seed, n, wanted)
+
+
+def _assembled(base: Line | Study, scenarios: list[Scenario], results: dict[str, Results],
+               failed: list[FailedPoint], seed: int, replications: int,
+               responses: list[str]) -> Experiment:
     ran = [s for s in scenarios if s.name in results]
     factors = {s.name: factor_row(base, s, ran) for s in ran}
     table = build({name: r.kpis for name, r in results.items()}, factors, failed)
     return Experiment(base=base, scenarios=ran, results=results, table=table, seed=seed,
-                      replications=n, responses=wanted)
+                      replications=replications, responses=responses)
+
+
+def extend(experiment: Experiment, more: Experiment) -> Experiment:
+    """`experiment` with the further replications of `more` (the same scenarios, run from
+    `first_replication=experiment.replications`), as one experiment."""
+    n = experiment.replications + more.replications
+    results = {}
+    for name, first in experiment.results.items():
+        line = first.line.model_copy(update={"replications": n})
+        results[name] = Results(line=line, seed=experiment.seed,
+                                runs=first.runs + more.results[name].runs, engine=first.engine)
+    return _assembled(experiment.base, experiment.scenarios, results, experiment.failed,
+                      experiment.seed, n, experiment.responses)
 
 
 def factor_row(base: Line | Study, scenario: Scenario, scenarios: Sequence[Scenario]) -> dict[str, Any]:

@@ -7,7 +7,7 @@ are scenarios like `stations[Milling].buffer: 8`.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -45,6 +45,14 @@ def effective_line(model: Line | Study) -> Line:
     if isinstance(model, Line):
         return model
     return lever_functions.apply(model.line, model.levers, lever_functions.enabled(model.levers))
+
+
+def lever_switches(study: Study, on: Iterable[str]) -> dict[str, bool]:
+    """Overrides that switch the levers `on` on and every other configured lever off: what makes
+    the conventional line, the Industry 4.0 line and each lever subset scenarios of one study."""
+    chosen = set(on)
+    return {f"levers.{name}.enabled": name in chosen for name in lever_functions.LEVER_NAMES
+            if getattr(study.levers, name) is not None}
 
 
 def base_line(model: Line | Study) -> Line:
