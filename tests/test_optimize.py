@@ -169,3 +169,47 @@ def test_work_is_bounded_before_it_starts(tmp_path):
 def test_python_api_refuses_a_bad_argument(tmp_path):
     path = allocation_file(tmp_path, 2, evaluations=4)
     assert_config_error(lambda: twin.optimize(path, replications=1), "replications")
+
+
+def costed_study() -> dict:
+    def station(name: str, mean: float, buffer: int | None = None) -> dict:
+        spec = {"name": name, "process": {"dist": "exponential", "mean": mean},
+                "energy": {"busy": 10, "idle": 5},
+                "failures": {"mtbf": {"dist": "exponential", "mean": "4h"},
+                             "mttr": {"dist": "exponential", "mean": "40min"}}}
+        return spec if buffer is None else {**spec, "buffer": buffer}
+
+    line = {"name": "costed pair", "horizon": "1d", "warmup": "2h", "replications": 3, "seed": 5,
+            "source": {"kind": "saturated"}, "stations": [station("A", 1.0), station("B", 0.9, 3)],
+            "costs": {"currency": "EUR", "period": "year", "material_per_part": 5,
+                      "energy_price_per_kwh": 0.2, "contribution_margin_per_part": 4,
+                      "maintenance_rate_per_hour": 50,
+                      "stations": {"A": {"machine_rate_per_hour": 30}, "B": {"machine_rate_per_hour": 30}}}}
+    return {"line": line, "levers": {name: {"enabled": False} for name in LEVERS}}
+
+
+LEVERS = ("predictive_maintenance", "energy_management", "quick_changeover")
+
+
+def test_lever_portfolio_npv_under_a_capex_limit_is_the_business_case(tmp_path):
+    """Each design's NPV is the business case `twin compare` gives for the same levers, seed and
+    replications; the capex limit (140 000 with prices 120 000, 20 000 and 30 000) is honoured."""
+    paths = [f"levers.{name}.enabled" for name in LEVERS]
+    capex = dict(zip(paths, [120_000, 20_000, 30_000], strict=True))
+    spec = {"base": costed_study(), "objective": {"maximize": "npv"},
+            "decisions": [{"path": p, "type": "bool"} for p in paths],
+            "constraints": [{"sum": paths, "weights": list(capex.values()), "at_most": 140_000}],
+            "budget": {"evaluations": 8},
+            "selection": {"indifference": 20_000, "finalists": 2, "max_replications": 12}}
+    path = tmp_path / "npv.yaml"
+    path.write_text(yaml.safe_dump(spec))
+    result = twin.optimize(path, workers=1)
+    assert result.evaluations == 6  # 8 portfolios, 2 over the limit
+    for evaluation in result.search.evaluations:
+        assert sum(capex[p] for p, on in evaluation.decisions.items() if on) <= 140_000
+    study = twin.study_from_text(yaml.safe_dump(costed_study()))
+    for evaluation in result.search.evaluations[1:]:  # the first is no lever at all: NPV 0
+        on = [p.split(".")[1] for p, value in evaluation.decisions.items() if value]
+        case = twin.business_case(twin.compare(study, levers=on, workers=1))
+        assert evaluation.mean("npv") == pytest.approx(case.npv.mean, rel=1e-9, abs=1e-6), on
+    assert result.best.decisions in [e.decisions for e in result.search.evaluations]

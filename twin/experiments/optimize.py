@@ -34,7 +34,7 @@ from twin.experiments.optimize_file import OptimizeFile
 from twin.experiments.optimize_space import NPV, Decision
 from twin.experiments.paths import line_or_study
 from twin.experiments.runner import Experiment, check_responses, run_experiment
-from twin.experiments.scenarios import Scenario, base_line
+from twin.experiments.scenarios import Scenario, base_line, lever_switches
 from twin.experiments.search import Design, Evaluation, SearchResult, choices, pareto_front, ranked, search
 from twin.experiments.selection import Selection, kn, ocba
 from twin.experiments.table import REPLICATION, SCENARIO
@@ -217,7 +217,7 @@ class _Runner:
                       into: dict[str, str]) -> list[Scenario]:
         """One scenario per distinct line part of the designs, every lever switched off."""
         assert isinstance(self.base, Study)
-        off = {f"levers.{lever}.enabled": False for lever in _configured_levers(self.base)}
+        off = lever_switches(self.base, [])
         made: dict[str, Scenario] = {}
         for name, design in zip(names, designs, strict=True):
             line_part = {p: v for p, v in design.items() if not p.startswith("levers.")}
@@ -240,12 +240,6 @@ class _Runner:
         case = business_case(comparison)
         assert case is not None  # check_plan: a costs block
         return np.asarray(case.npv_per_replication, dtype=float)
-
-
-def _configured_levers(study: Study) -> list[str]:
-    from twin.levers import LEVER_NAMES
-
-    return [name for name in LEVER_NAMES if getattr(study.levers, name, None) is not None]
 
 
 def optimize(experiment: str | Path | OptimizeFile, base: Line | Study | None = None, *,
