@@ -213,3 +213,14 @@ def test_lever_portfolio_npv_under_a_capex_limit_is_the_business_case(tmp_path):
         case = twin.business_case(twin.compare(study, levers=on, workers=1))
         assert evaluation.mean("npv") == pytest.approx(case.npv.mean, rel=1e-9, abs=1e-6), on
     assert result.best.decisions in [e.decisions for e in result.search.evaluations]
+
+
+def test_objective_the_line_does_not_model_is_refused(tmp_path):
+    path = allocation_file(tmp_path, 2, evaluations=4, objective={"minimize": "cost_per_good_part"})
+    assert_one_line_error(cli("optimize", path), "objective.minimize", "cost_per_good_part", "costs")
+
+
+def test_bad_options_are_one_line(tmp_path):
+    path = allocation_file(tmp_path, 2, evaluations=4)
+    assert_one_line_error(cli("optimize", path, "--dask", "not an address!"), "dask")
+    assert_one_line_error(cli("optimize", tmp_path / "missing.yaml"), "missing.yaml")

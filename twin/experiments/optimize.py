@@ -154,10 +154,26 @@ def check_plan(spec: OptimizeFile, base: Line | Study, replications: int) -> int
             field="budget.evaluations")
     for index, decision in enumerate(spec.decisions):
         _check_decision(base, decision, index)
+    _check_modelled(spec, line)
     if NPV in reported_kpis_names(spec) and (not isinstance(base, Study) or line.costs is None):
         raise ConfigError("objective: npv needs a study base with a costs: block in its line (the "
                           "business case of its levers)", field="objective")
     return runs
+
+
+def _check_modelled(spec: OptimizeFile, line: Line) -> None:
+    """An objective or constraint on a KPI the line does not model (a cost without `costs:`) would
+    be undefined for every design: refuse it by name instead of finding nothing feasible."""
+    from twin.kpi_registry import LINE, shown_for
+
+    named = [(f"objective{'' if len(spec.objectives) == 1 else f'[{i}]'}."
+              f"{'maximize' if o.maximizing else 'minimize'}", o.kpi) for i, o in enumerate(spec.objectives)]
+    named += [(f"constraints[{spec.constraints.index(c)}].kpi", c.kpi) for c in spec.kpi_constraints]
+    for where, kpi in named:
+        entry = LINE.get(kpi)
+        if entry is not None and not shown_for(line, entry):
+            raise ConfigError(f"{where}: {kpi} is not modelled by the base line (it needs its "
+                              f"{entry.needs} settings)", field=where)
 
 
 def _check_decision(base: Line | Study, decision: Decision, index: int) -> None:
