@@ -12,7 +12,6 @@ from twin.cli.experiments import (
     Dask,
     EngineOption,
     FormatOption,
-    Replications,
     Seed,
     Shown,
     Workers,
@@ -32,7 +31,9 @@ if TYPE_CHECKING:
 def optimize(
     file: Annotated[Path, typer.Argument(metavar="FILE", help="An optimisation YAML file (base, "
                                          "objective, decisions, constraints, budget, selection).")],
-    replications: Replications = None,
+    replications: Annotated[int | None, typer.Option(
+        min=2, help="Replications of every design in the search (default: file, then the base "
+        "line); the selection adds its own.")] = None,
     seed: Seed = None,
     format: FormatOption = Shown.table,
     workers: Workers = None,
