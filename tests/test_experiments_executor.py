@@ -13,13 +13,11 @@ from twin.experiments.scenarios import Scenario
 
 LINE = twin.line_from_text("""
 name: executor check
-horizon: 1d
-warmup: 1h
+horizon: 12h
 replications: 3
 stations:
-  - {name: A, buffer: 2, process: {dist: exponential, mean: 1.0},
-     failures: {mtbf: {dist: exponential, mean: 200}, mttr: {dist: exponential, mean: 10}}}
-  - {name: B, process: {dist: lognormal, mean: 0.9, cv: 0.5}}
+  - {name: A, process: {dist: gamma, mean: 1.0, cv: 0.7}, failures: {mtbf: 3h, mttr: 9min}}
+  - {name: B, buffer: 3, process: {dist: lognormal, mean: 0.9, cv: 0.5}}
 """)
 SCENARIOS = [Scenario("b2"), Scenario("b5", {"stations[B].buffer": 5})]
 
