@@ -125,7 +125,7 @@ def test_sensitivity_table_marks_what_is_not_significant(folder: Path) -> None:
                          "values: [0, 5]}")
     outcome = cli("sensitivity", write(folder, text), "--workers", "1")
     assert outcome.code == 0, outcome.stderr
-    assert "Tornado" in outcome.stdout and "not significant" in outcome.stdout  # M1's buffer: no effect
+    assert "Tornado" in outcome.stdout and "n.s." in outcome.stdout  # M1's buffer: no effect
     document = json.loads(cli("sensitivity", write(folder, text), "-f", "json", "--workers", "1").stdout)
     bars = {bar["path"]: bar for bar in document["tornado"]["throughput_per_hour"]["bars"]}
     assert bars["stations[M1].buffer"]["significant"] is False

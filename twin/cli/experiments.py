@@ -234,28 +234,32 @@ def sensitivity_tables(result: Any) -> list[Table]:
         scale = registry.line_kpi(kpi).scale
         table = Table(title=f"Tornado: {_label(kpi, line)} · {run.replications} paired replications",
                       title_justify="left")
-        for column in ("factor", "low → high", "effect high − low (95% CI)", "low − base",
-                       "high − base", ""):
-            table.add_column(column, justify="left" if column == "factor" else "right")
+        table.add_column("factor", no_wrap=True)
+        table.add_column("low → high", justify="right")
+        table.add_column("high − low [95% CI]", justify="right", no_wrap=True)
+        table.add_column("low − base", justify="right")
+        table.add_column("high − base", justify="right")
+        table.add_column("")
         for bar in result.tornado(kpi):
             e = bar.effect
             table.add_row(markup(bar.path), f"{markup(_value(bar.low))} → {markup(_value(bar.high))}",
                           _ci(e.mean, e.low, e.high, scale), fmt(bar.at_low.mean * scale),
-                          fmt(bar.at_high.mean * scale), "" if bar.significant else "not significant")
+                          fmt(bar.at_high.mean * scale), "" if bar.significant else "n.s.")
         noise = seed_spread(run.table, kpi)
         if math.isfinite(noise.low):
             table.caption = (f"Seed noise: one replication of the base lies within ±"
-                             f"{fmt(noise.half_width * scale)} of its mean (95%); an effect whose CI "
-                             "holds 0 is not significant.")
+                             f"{fmt(noise.half_width * scale)} of its mean (95%). n.s.: not significant "
+                             "(the effect's CI holds 0).")
         tables.append(table)
     indices = result.global_run.sensitivity() if result.global_run is not None else None
     for kpi, values in (indices or {}).items():
         names = list(next(iter(values.indices.values())))
         table = Table(title=f"{values.kind.capitalize()} indices: {_label(kpi, line)}",
                       title_justify="left")
-        table.add_column("factor")
+        table.add_column("factor", no_wrap=True)
         for name in names:
-            table.add_column(f"{name} (95% CI)", justify="right")
+            with_ci = any(math.isfinite(v[name].conf) for v in values.indices.values())
+            table.add_column(f"{name} [95% CI]" if with_ci else name, justify="right", no_wrap=True)
         for path, by_name in values.indices.items():
             cells = [markup(path)]
             for name in names:
