@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import textwrap
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -17,13 +19,14 @@ from twin.cli.experiments import (
     Workers,
     _ci,
     _emit_json,
-    _label,
+    _value,
     _with_progress,
 )
 from twin.cli.shell import Engine, app, print_tables, say_note
 from twin.display import markup
 
 if TYPE_CHECKING:
+    from twin.config import Line
     from twin.experiments.optimize import Optimization
 
 
@@ -55,6 +58,36 @@ def optimize(
         say_note(f"{len(failed)} design(s) could not run; the first: {failed[0].failed}", "warning")
 
 
+def _decision(value: object) -> str:
+    """A decision's value as the file would write it (`true`, not `True`)."""
+    return str(value).lower() if isinstance(value, bool) else _value(value)
+
+
+def _short(path: str) -> str:
+    """A decision's column header: `Mill buffer` for `stations[Mill].buffer`, the lever's label for
+    `levers.automation.enabled`; other paths as written."""
+    from twin.levers import LEVER_LABELS
+
+    station = re.fullmatch(r"stations\[(.+?)\]\.(.+)", path)
+    if station:
+        return f"{station[1]} {station[2]}"
+    lever = re.fullmatch(r"levers\.([a-z_]+)\.(.+)", path)
+    if lever and lever[1] in LEVER_LABELS:
+        return LEVER_LABELS[lever[1]] + ("" if lever[2] == "enabled" else f" {lever[2]}")
+    return path
+
+
+def _header(kpi: str, line: Line) -> str:
+    from twin.experiments.optimize_space import NPV
+    from twin.kpi_registry import line_kpi
+
+    if kpi == NPV:
+        return "NPV"
+    entry = line_kpi(kpi)
+    unit = entry.unit_for(line)
+    return f"{entry.card_label} ({markup(unit)})" if unit else entry.card_label
+
+
 def _status(result: Optimization, index: int) -> str:
     selection = result.selection
     if selection is None:
@@ -62,7 +95,7 @@ def _status(result: Optimization, index: int) -> str:
     if index == selection.best:
         return "best"
     if index in selection.eliminated_at:
-        return f"eliminated after {selection.eliminated_at[index]}"
+        return f"out at {selection.eliminated_at[index]}"
     return "not separated (cap)" if selection.capped else "within δ"
 
 
@@ -82,22 +115,15 @@ def _title(result: Optimization) -> str:
 
 
 def tables(result: Optimization) -> list[Table]:
-    from twin.experiments.optimize_space import NPV
     from twin.experiments.scenarios import base_line
     from twin.kpi_registry import LINE
     from twin.stats import estimate
 
     line = base_line(result.base)
-    table = Table(title=_title(result), title_justify="left")
     paths = [d.path for d in result.spec.decisions]
-    for path in paths:
-        table.add_column(markup(path), justify="right")
-    for kpi in result.reported:
-        table.add_column("NPV" if kpi == NPV else _label(kpi, line), justify="right")
-    table.add_column("replications", justify="right")
-    table.add_column("status")
+    rows = []
     for index, evaluation in enumerate(result.finalists):
-        cells = [markup(str(evaluation.decisions[path])) for path in paths]
+        cells = [markup(_decision(evaluation.decisions[path])) for path in paths]
         for kpi in result.reported:
             values = evaluation.samples.get(kpi)
             est = estimate(values) if values is not None else None
@@ -105,14 +131,25 @@ def tables(result: Optimization) -> list[Table]:
             cells.append("–" if est is None else _ci(est.mean, est.low, est.high, scale))
         cells.append(str(len(next(iter(evaluation.samples.values()), []))))
         cells.append(_status(result, index))
+        rows.append(cells)
+    headers = [*map(markup, map(_short, paths)), *(_header(k, line) for k in result.reported),
+               "reps", "status"]
+    table = Table(title=_title(result), title_justify="left")
+    for column, header in enumerate(headers):
+        # a column is as wide as its widest cell (a CI never breaks), at least 8: the header wraps
+        width = max([len(row[column]) for row in rows] + [8, *map(len, header.split())])
+        table.add_column("\n".join(textwrap.wrap(header, width)), no_wrap=True,
+                         justify="left" if header == "status" else "right")
+    for cells in rows:
         table.add_row(*cells)
     p = result.probability_correct_selection
     chance = "–" if p is None else f"{p:.3f}"
     if result.selection is None:
         table.caption = "Feasible designs no other beats on both objectives; 95% CIs over replications."
     elif result.selection.procedure == "kn":
-        table.caption = (f"Selection on fresh replications, common random numbers. Estimated P(best "
-                         f"within δ) = {chance} (KN run at {result.selection.confidence:.0%}"
+        table.caption = (f"Selection on fresh replications, common random numbers; \"out at n\": KN "
+                         f"eliminated it after n. Estimated P(best within δ) = {chance} (KN run at "
+                         f"{result.selection.confidence:.0%}"
                          f"{'; stopped by max_replications' if result.selection.capped else ''}).")
     else:
         table.caption = f"OCBA selection on fresh replications; estimated P(best within δ) = {chance}."
