@@ -224,3 +224,17 @@ def test_bad_options_are_one_line(tmp_path):
     path = allocation_file(tmp_path, 2, evaluations=4)
     assert_one_line_error(cli("optimize", path, "--dask", "not an address!"), "dask")
     assert_one_line_error(cli("optimize", tmp_path / "missing.yaml"), "missing.yaml")
+
+
+def test_ocba_selection_and_responses(tmp_path):
+    table = exact_table(MEANS, 4)
+    path = allocation_file(tmp_path, 4, evaluations=20, responses=["wip"])
+    spec = yaml.safe_load(path.read_text())
+    spec["selection"].update(procedure="ocba", max_replications=80)
+    path.write_text(yaml.safe_dump(spec))
+    result = twin.optimize(path, workers=1)
+    assert result.selection.procedure == "ocba"
+    assert result.selection.total_replications == 4 * 80 // 4  # its whole budget
+    chosen = allocation(result.best.decisions)
+    assert table[chosen] >= max(table.values()) - DELTA
+    assert set(result.to_json()["best"]["kpis"]) == {"throughput_per_hour", "wip"}
