@@ -10,6 +10,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from twin import __version__
 from twin.config import Line
 from twin.config.study import Study
 from twin.errors import ConfigError
@@ -28,7 +29,7 @@ from twin.workload import check_tasks, options_for
 
 def _stamp(experiment: Experiment) -> dict[str, object]:
     base = experiment.base
-    return {"name": base_line(base).name, "base_hash": config_hash(base),
+    return {"name": base_line(base).name, "base_hash": config_hash(base), "version": __version__,
             "replications": experiment.replications, "seed": experiment.seed,
             "engine": experiment.engine, "responses": experiment.responses}
 
