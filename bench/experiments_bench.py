@@ -61,17 +61,18 @@ def main() -> None:
     print(f"buffer sweep of the reference line: {points} points × {replications} replications "
           f"= {tasks} scenario-replications of {line.horizon:g} min")
     rows: list[tuple[str, str, float]] = []
-    for engine in ("fast", "simpy"):
+    for engine in ("fast", "simpy"):  # local pools first: they fork while no Dask thread runs
         timed(line, 2, 2, engine, workers=1)  # warm-up: imports, numba's cache
         for label, workers in (("1 worker", 1), ("2 workers", 2)):
             rows.append((engine, label, timed(line, points, replications, engine, workers=workers)))
-        try:
-            with local_dask(2) as address:
+    try:
+        with local_dask(2) as address:
+            for engine in ("fast", "simpy"):
                 timed(line, 2, 2, engine, dask=address)
                 rows.append((engine, "Dask, 2 local workers",
                              timed(line, points, replications, engine, dask=address)))
-        except ImportError:
-            print("(distributed is not installed: no Dask row)")
+    except ImportError:
+        print("(distributed is not installed: no Dask rows)")
     print(f"{'engine':<7} {'where':<24} {'seconds':>8} {'per second':>11} {'vs 1 worker':>12}")
     for engine, label, seconds in rows:
         one = next(s for e, w, s in rows if e == engine and w == "1 worker")

@@ -164,3 +164,31 @@ def test_bad_experiment_files_are_one_line(folder: Path, text: str | None, extra
         assert document["points"] == [] and "maintenance_crew" in document["failed"][0]["reason"]
         return
     assert_one_line_error(outcome, mention)
+
+
+SCENARIOS = "base: line.yaml\nscenarios:\n  - name: today\n  - name: other\n    set:\n      {path}: {value}\n"
+
+
+@pytest.mark.parametrize(("path", "value", "mention"), [
+    ("stations[M2].bufer", "3", "stations[M2].bufer"),
+    ("stations[9].buffer", "3", "no element [9]"),
+])
+def test_a_scenario_path_that_leads_nowhere_is_one_line(folder: Path, path: str, value: str,
+                                                        mention: str) -> None:
+    text = SCENARIOS.replace("{path}", path).replace("{value}", value)
+    assert_one_line_error(cli("scenarios", write(folder, text), "--workers", "1"), mention)
+
+
+def test_the_reference_scenario_must_run(folder: Path) -> None:
+    text = ("base: line.yaml\nscenarios:\n  - name: first\n    set:\n      stations[M2].buffer: -2\n"
+            "  - name: second\n")
+    assert_one_line_error(cli("scenarios", write(folder, text), "--workers", "1"),
+                          "scenarios[0]", "stations[M2].buffer = -2", "must be >= 0")
+
+
+def test_a_refused_nan_still_gives_valid_json(folder: Path) -> None:
+    text = SWEEP.replace("values: [0, 2]", "values: [.nan, 2]")
+    outcome = cli("sweep", write(folder, text), "-f", "json", "--workers", "1")
+    document = json.loads(outcome.stdout)
+    assert document["failed"][0]["factors"]["stations[M2].buffer"] is None
+    assert len(document["points"]) == 2

@@ -25,7 +25,7 @@ from twin.cli.shell import (
     say_note,
 )
 from twin.display import markup
-from twin.errors import ConfigError
+from twin.errors import ConfigError, show
 from twin.kpi_registry import fmt
 from twin.outputs import check_output
 
@@ -69,12 +69,24 @@ def _settings(spec: Any, replications: int | None, seed: int | None) -> dict[str
 
 def _failed(points: list) -> None:
     for point in points:
-        factors = ", ".join(f"{path} = {value}" for path, value in point.factors.items())
+        factors = ", ".join(f"{path} = {show(value)}" for path, value in point.factors.items())
         say_note(f"{point.scenario} ({factors}) did not run: {point.reason}", "warning")
 
 
 def _emit_json(document: dict[str, Any]) -> None:
-    sys.stdout.write(json.dumps(document, indent=2, allow_nan=False, default=str) + "\n")
+    sys.stdout.write(json.dumps(_finite(document), indent=2, allow_nan=False, default=str) + "\n")
+
+
+def _finite(node: Any) -> Any:
+    """The document with every non-finite number as null (a factor value of `.nan` that a point
+    was refused for is still reported), so the JSON is always valid."""
+    if isinstance(node, float):
+        return node if math.isfinite(node) else None
+    if isinstance(node, dict):
+        return {str(key): _finite(value) for key, value in node.items()}
+    if isinstance(node, list | tuple):
+        return [_finite(value) for value in node]
+    return node
 
 
 def _label(kpi: str, line: Any) -> str:

@@ -10,8 +10,10 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from twin import __version__
 from twin.config import Line
 from twin.config.study import Study
+from twin.errors import ConfigError
 from twin.experiment import Progress
 from twin.experiments import analysis
 from twin.experiments.designs import DesignPoints, planned_points, points
@@ -27,7 +29,7 @@ from twin.workload import check_tasks, options_for
 
 def _stamp(experiment: Experiment) -> dict[str, object]:
     base = experiment.base
-    return {"name": base_line(base).name, "base_hash": config_hash(base),
+    return {"name": base_line(base).name, "base_hash": config_hash(base), "version": __version__,
             "replications": experiment.replications, "seed": experiment.seed,
             "engine": experiment.engine, "responses": experiment.responses}
 
@@ -69,10 +71,21 @@ def scenarios(base: Line | Study, scenarios: Sequence[Scenario | Mapping[str, An
     chosen = [s if isinstance(s, Scenario) else
               Scenario((spec := _as_model(ScenarioSpec, s, f"scenarios[{i}]")).name, spec.overrides)
               for i, s in enumerate(scenarios)]
+    if not chosen:
+        raise ConfigError("scenarios: expected at least one scenario, got none", field="scenarios")
+    check_paths(line_or_study(base), [p for s in chosen for p in s.overrides])
     experiment = run_experiment(base, chosen, replications=replications, seed=seed,
                                 responses=responses, workers=workers, dask=dask, engine=engine,
                                 progress=progress)
-    return ScenarioResults(experiment, chosen[0].name if chosen else "")
+    _reference_ran(experiment, chosen[0].name, "scenarios[0]")
+    return ScenarioResults(experiment, chosen[0].name)
+
+
+def _reference_ran(experiment: Experiment, name: str, where: str) -> None:
+    """The scenario every other is compared with must have run: its failure fails the command."""
+    for point in experiment.failed:
+        if point.scenario == name:
+            raise ConfigError(f"{where}: {point.reason}", field=where)
 
 
 def factor_list(factors: Sequence[Factor | Mapping[str, Any]]) -> list[Factor]:
@@ -166,8 +179,6 @@ def sensitivity(base: Line | Study, factors: Sequence[Factor | Mapping[str, Any]
     global_design = plan.kind in ("sobol", "morris")
     count = len(tornado) + (planned_points(plan, chosen) if global_design else 0)
     if count > MAX_EXPERIMENT_POINTS:
-        from twin.errors import ConfigError
-
         raise ConfigError(f"design: the tornado and the {plan.kind} design make {count} points, over "
                           f"the limit of {MAX_EXPERIMENT_POINTS} (see docs/security.md)",
                           field="design")
@@ -176,6 +187,7 @@ def sensitivity(base: Line | Study, factors: Sequence[Factor | Mapping[str, Any]
                   planned=count * options.replications) as executor:
         run = run_experiment(base, tornado, replications=options.replications, seed=options.seed,
                              responses=responses, executor=executor)
+        _reference_ran(run, analysis.BASE, "base")
         global_run = sweep(base, chosen, plan, replications=options.replications, seed=options.seed,
                            responses=responses, executor=executor) if global_design else None
     return SensitivityResults(run, chosen, global_run)
