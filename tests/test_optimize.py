@@ -238,3 +238,11 @@ def test_ocba_selection_and_responses(tmp_path):
     chosen = allocation(result.best.decisions)
     assert table[chosen] >= max(table.values()) - DELTA
     assert set(result.to_json()["best"]["kpis"]) == {"throughput_per_hour", "wip"}
+
+
+def test_engine_fast_on_a_base_out_of_its_scope_is_refused_before_any_run(tmp_path):
+    path = allocation_file(tmp_path, 2, evaluations=4)
+    spec = yaml.safe_load(path.read_text())
+    spec["base"]["stations"][0]["machines"] = 2
+    path.write_text(yaml.safe_dump(spec))
+    assert_one_line_error(cli("optimize", path, "--engine", "fast"), "machines", "SimPy")

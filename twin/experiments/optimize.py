@@ -28,6 +28,7 @@ import numpy as np
 
 from twin.config import Line
 from twin.config.study import Study
+from twin.engine.scope import choose_engine
 from twin.errors import ConfigError
 from twin.experiments.executor import Executor
 from twin.experiments.optimize_file import OptimizeFile
@@ -279,6 +280,7 @@ def optimize(experiment: str | Path | OptimizeFile, base: Line | Study | None = 
         raise ConfigError(f"replications: an optimisation needs at least 2 per design for its CIs, "
                           f"got {n}", field="replications")
     planned = check_plan(spec, model, n)
+    choose_engine(Scenario("base").line(model), engine)  # --engine fast on a base out of its scope
     reported = reported_kpis(spec, line)
     with Executor(workers=options.workers, dask=options.dask, engine=engine, progress=progress,
                   planned=planned) as executor:
