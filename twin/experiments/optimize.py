@@ -120,7 +120,8 @@ def _plain(design: Design) -> dict[str, Any]:
 
 
 def reported_kpis(spec: OptimizeFile, line: Line) -> list[str]:
-    names = [o.kpi for o in spec.objectives] + [c.kpi for c in spec.kpi_constraints]
+    """The objectives, the constrained KPIs and the file's `responses`, once each."""
+    names = list(spec.judged_kpis)
     if spec.responses is not None:
         names += check_responses(spec.responses, line)
     return list(dict.fromkeys(names))
@@ -131,11 +132,7 @@ def planned_runs(spec: OptimizeFile, replications: int) -> int:
     runs = spec.budget.evaluations * replications
     if spec.selection is not None and len(spec.objectives) == 1:
         runs += spec.selection.finalists * spec.selection.max_replications
-    return runs * (2 if NPV in reported_kpis_names(spec) else 1)
-
-
-def reported_kpis_names(spec: OptimizeFile) -> list[str]:
-    return [o.kpi for o in spec.objectives] + [c.kpi for c in spec.kpi_constraints]
+    return runs * (2 if NPV in spec.judged_kpis else 1)
 
 
 def check_plan(spec: OptimizeFile, base: Line | Study, replications: int) -> int:
@@ -156,7 +153,7 @@ def check_plan(spec: OptimizeFile, base: Line | Study, replications: int) -> int
     for index, decision in enumerate(spec.decisions):
         _check_decision(base, decision, index)
     _check_modelled(spec, line)
-    if NPV in reported_kpis_names(spec) and (not isinstance(base, Study) or line.costs is None):
+    if NPV in spec.judged_kpis and (not isinstance(base, Study) or line.costs is None):
         raise ConfigError("objective: npv needs a study base with a costs: block in its line (the "
                           "business case of its levers)", field="objective")
     return runs
@@ -196,7 +193,7 @@ class _Runner:
         self.spec, self.base, self.seed, self.executor = spec, base, seed, executor
         self.kpis = [k for k in kpis if k != NPV]
         """The KPIs read from the result table for each design (NPV is computed beside them)."""
-        self.npv = NPV in reported_kpis_names(spec)
+        self.npv = NPV in spec.judged_kpis
         self.engines: set[str] = set()
         self.count = 0
 

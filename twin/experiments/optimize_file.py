@@ -74,6 +74,11 @@ class OptimizeFile(ExperimentBase):
         return self.objective if isinstance(self.objective, list) else [self.objective]
 
     @property
+    def judged_kpis(self) -> list[str]:
+        """The KPIs designs are judged on: the objectives', then the constrained ones."""
+        return [o.kpi for o in self.objectives] + [c.kpi for c in self.kpi_constraints]
+
+    @property
     def sums(self) -> list[SumConstraint]:
         return [c for c in self.constraints if isinstance(c, SumConstraint)]
 
