@@ -133,3 +133,8 @@ def test_ocba_finds_the_best_most_of_the_time():
 
     hits, n = correct_frequency(procedure, 100, means=slippage(k, 2 * delta), sigmas=[1.0] * k, rho=0.0)
     assert hits / n >= 0.9, hits
+
+
+def test_kn_refuses_undefined_observations():
+    with pytest.raises(ValueError, match="finite"):
+        kn(lambda which, a, b: np.full((len(which), b - a), np.nan), 2, indifference=1.0)

@@ -29,7 +29,7 @@ import numpy as np
 from twin.config import Line
 from twin.config.study import Study
 from twin.engine.scope import choose_engine
-from twin.errors import ConfigError
+from twin.errors import ConfigError, RunError
 from twin.experiments.executor import Executor
 from twin.experiments.optimize_file import OptimizeFile
 from twin.experiments.optimize_space import NPV, Decision
@@ -320,7 +320,11 @@ def _select(spec: OptimizeFile, runner: _Runner, designs: list[Design],
             for kpi, values in answer.items():
                 old = kept[i].samples.get(kpi)
                 kept[i].samples[kpi] = values if old is None else np.concatenate([old, values])
-            rows.append(answer[objective.kpi])
+            values = answer[objective.kpi]
+            if not np.isfinite(values).all():
+                raise RunError(f"selection: {objective.kpi} is undefined on a replication of "
+                               f"{_plain(designs[i])} (no good part?); try a longer horizon")
+            rows.append(values)
         return np.array(rows)
 
     n0 = min(max(first, FIRST_STAGE), settings.max_replications)

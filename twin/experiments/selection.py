@@ -111,7 +111,7 @@ def kn(sample: Sampler, k: int, *, indifference: float, confidence: float = 0.95
     sign = 1.0 if maximize else -1.0
     delta = indifference
     first = max(2, min(first, max_replications))
-    data = np.asarray(sample(list(range(k)), 0, first), dtype=float).reshape(k, first)
+    data = _finite(np.asarray(sample(list(range(k)), 0, first), dtype=float).reshape(k, first))
     if progress:
         progress(k * first)
     selection = Selection(best=0, samples=[], maximize=maximize, indifference=delta,
@@ -138,7 +138,7 @@ def kn(sample: Sampler, k: int, *, indifference: float, confidence: float = 0.95
         have = len(signed[alive[0]])  # every survivor has had the same replications
         if have <= r:
             stop = min(have + batch, max_replications)
-            more = sign * np.asarray(sample(alive, have, stop), dtype=float).reshape(len(alive), -1)
+            more = sign * _finite(np.asarray(sample(alive, have, stop), dtype=float).reshape(len(alive), -1))
             for row, values in zip(alive, more, strict=True):
                 signed[row] = np.concatenate([signed[row], values])
             if progress:
@@ -151,6 +151,12 @@ def kn(sample: Sampler, k: int, *, indifference: float, confidence: float = 0.95
     selection.best = max(selection.survivors, key=lambda i: means[i])
     selection.probability_correct_selection = within_indifference(selection)
     return selection
+
+
+def _finite(values: np.ndarray) -> np.ndarray:
+    if not np.isfinite(values).all():
+        raise ValueError("selection needs finite observations, the sampler returned NaN or inf")
+    return values
 
 
 def _screen(alive: list[int], sums: np.ndarray, s2: np.ndarray, h2: float, delta: float, r: int,
