@@ -246,3 +246,17 @@ def test_engine_fast_on_a_base_out_of_its_scope_is_refused_before_any_run(tmp_pa
     spec["base"]["stations"][0]["machines"] = 2
     path.write_text(yaml.safe_dump(spec))
     assert_one_line_error(cli("optimize", path, "--engine", "fast"), "machines", "SimPy")
+
+
+@pytest.mark.slow
+def test_probability_of_a_good_selection_over_seeds(tmp_path):
+    """Over 12 seeds the answer is within δ of the exact optimum at least as often as the stated
+    confidence allows (the 99% Clopper-Pearson interval of the frequency reaches 0.95)."""
+    from scipy.stats import binomtest
+
+    table = exact_table(MEANS, 4)
+    best = max(table.values())
+    path = allocation_file(tmp_path, 4, evaluations=20)
+    good = sum(table[allocation(optimize(path, workers=1, seed=100 + s).best.decisions)] >= best - DELTA
+               for s in range(12))
+    assert binomtest(good, 12).proportion_ci(0.99, method="exact").high >= 0.95, good
