@@ -165,3 +165,15 @@ def test_weighted_equality_by_construction():
     pair = SumConstraint(sum=["a", "b"], weights=[1, 2], equals=6)
     space = enumerate_space(decisions, [pair], 100)
     assert space == [{"a": 0, "b": 3}, {"a": 2, "b": 2}, {"a": 4, "b": 1}, {"a": 6, "b": 0}]
+
+
+def test_rounds_of_rejects_and_repeats_simulate_nothing():
+    """Three feasible designs of nine, a budget of two: optuna's proposals are mostly rejected or
+    repeated; only distinct feasible designs are simulated, and the search ends."""
+    decisions = [Decision(path=p, values=[1, 2, 3]) for p in "xy"]
+    total = SumConstraint(sum=["x", "y"], equals=4)
+    evaluate, calls = noisy(lambda d: d["x"])
+    result = search(decisions, MAX, evaluate, evaluations=2, seed=0, sums=[total])
+    assert not result.exhaustive and result.rejected > 0
+    assert len(calls) == 2 and all(d["x"] + d["y"] == 4 for d in calls)
+    assert len({tuple(d.values()) for d in calls}) == 2

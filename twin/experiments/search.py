@@ -243,6 +243,8 @@ def search(decisions: Sequence[Decision], objectives: Sequence[Objective], evalu
 
 
 def _run(designs: list[Design], evaluate: Evaluate, kpis: Sequence[KPIConstraint]) -> list[Evaluation]:
+    if not designs:  # a round of repeats and rejects: nothing to simulate
+        return []
     out = []
     for design, answer in zip(designs, evaluate(designs), strict=True):
         if isinstance(answer, str):
