@@ -138,7 +138,8 @@ def kn(sample: Sampler, k: int, *, indifference: float, confidence: float = 0.95
         have = len(signed[alive[0]])  # every survivor has had the same replications
         if have <= r:
             stop = min(have + batch, max_replications)
-            more = sign * _finite(np.asarray(sample(alive, have, stop), dtype=float).reshape(len(alive), -1))
+            batch_data = np.asarray(sample(alive, have, stop), dtype=float).reshape(len(alive), -1)
+            more = sign * _finite(batch_data)
             for row, values in zip(alive, more, strict=True):
                 signed[row] = np.concatenate([signed[row], values])
             if progress:
@@ -147,8 +148,8 @@ def kn(sample: Sampler, k: int, *, indifference: float, confidence: float = 0.95
             sums[i] += signed[i][r]
         r += 1
     selection.samples = [sign * row for row in signed]
-    means = sign * selection.means
-    selection.best = max(selection.survivors, key=lambda i: means[i])
+    # the survivor with the largest sum over the r stages judged (a batch may hold a few more)
+    selection.best = max(selection.survivors, key=lambda i: sums[i])
     selection.probability_correct_selection = within_indifference(selection)
     return selection
 
