@@ -7,13 +7,15 @@ does not depend on which worker ran it or in what order: parallel and serial run
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import multiprocessing
 import os
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
+from typing import Any
 
 import pandas as pd
 
@@ -188,13 +190,13 @@ def _estimates_json(summary: pd.DataFrame) -> dict[str, dict[str, object]]:
     }
 
 
-def _one(line: Line, replication: int, seed: int, keep_log: bool,
+def simulate_task(line: Line, replication: int, seed: int, keep_log: bool,
          engine: str = "simpy") -> tuple[RunStats, list | None]:
     log: list[PartRecord] | None = [] if keep_log else None
     return simulate_with(line, replication, seed=seed, log=log, engine=engine), log
 
 
-def _pool(workers: int) -> ProcessPoolExecutor:
+def process_pool(workers: int) -> ProcessPoolExecutor:
     # fork is fast, but unsafe once threads run (a web server, a notebook kernel): spawn then.
     method = "fork" if threading.active_count() == 1 and os.name == "posix" else "spawn"
     return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(method),
@@ -203,16 +205,24 @@ def _pool(workers: int) -> ProcessPoolExecutor:
 
 def _run_on_pool(tasks: Sequence[tuple[Line, int, str]], seed: int, workers: int, keep_part_log: bool,
                  progress: Progress | None) -> list[tuple[RunStats, list | None]]:
-    """The tasks on a process pool. Interrupted (Ctrl-C, SIGTERM) or failing, the workers are killed
-    at once rather than left to finish their queue: no orphan process outlives the run."""
-    pool = _pool(workers)
+    """The tasks on a process pool of their own, shut down when they are done."""
+    pool = process_pool(workers)
+    results = run_on_pool(pool, tasks, seed, keep_part_log, progress)
+    pool.shutdown(wait=True)
+    return results
+
+
+def run_on_pool(pool: ProcessPoolExecutor, tasks: Sequence[tuple[Line, int, str]], seed: int,
+                keep_part_log: bool, progress: Progress | None,
+                start: int = 0, total: int | None = None) -> list[tuple[RunStats, list | None]]:
+    """The (line, replication, engine) tasks on `pool`, which stays open for more (an experiment
+    keeps one pool for all its batches). Interrupted (Ctrl-C, SIGTERM) or failing, the workers are
+    killed at once rather than left to finish their queue: no orphan process outlives the run.
+    Progress counts from `start` towards `total` (by default this batch alone)."""
     try:
-        futures = [pool.submit(_one, line, rep, seed, keep_part_log, name) for line, rep, name in tasks]
-        results = []
-        for done, future in enumerate(futures, start=1):
-            results.append(future.result())
-            if progress:
-                progress(done, len(tasks))
+        futures = [pool.submit(simulate_task, line, rep, seed, keep_part_log, name)
+                   for line, rep, name in tasks]
+        return _collect(futures, progress, start, total)
     except BaseException as exc:
         with ignoring_interrupts():
             stop_pool(pool)
@@ -220,7 +230,15 @@ def _run_on_pool(tasks: Sequence[tuple[Line, int, str]], seed: int, workers: int
             raise RunError("a worker process died during the run (out of memory or killed); "
                            "try fewer --workers") from None
         raise
-    pool.shutdown(wait=True)
+
+
+def _collect(futures: Sequence, progress: Progress | None, start: int,
+             total: int | None) -> list[tuple[RunStats, list | None]]:
+    results = []
+    for done, future in enumerate(futures, start=start + 1):
+        results.append(future.result())
+        if progress:
+            progress(done, total if total is not None else len(futures))
     return results
 
 
@@ -241,7 +259,7 @@ def run_tasks(tasks: list[tuple[Line, int]], seed: int, *, workers: int | None =
         return _run_on_pool(named, seed, workers, keep_part_log, progress)
     results: list[tuple[RunStats, list | None]] = []
     for done, (line, rep, name) in enumerate(named, start=1):
-        results.append(_one(line, rep, seed, keep_part_log, name))
+        results.append(simulate_task(line, rep, seed, keep_part_log, name))
         if progress:
             progress(done, len(tasks))
     return results
@@ -249,33 +267,48 @@ def run_tasks(tasks: list[tuple[Line, int]], seed: int, *, workers: int | None =
 
 def _run_on_dask(tasks: Sequence[tuple[Line, int, str]], seed: int, address: str, keep_part_log: bool,
                  progress: Progress | None) -> list[tuple[RunStats, list | None]]:
+    client_class = distributed_client()  # imported first: its loggers must exist to be quietened
+    with quiet_dask_logs(), lost_scheduler_is_run_error(address), \
+            dask_client(address, client_class) as client:
+        return run_on_client(client, tasks, seed, keep_part_log, progress)
+
+
+def distributed_client() -> type:
+    """distributed's Client class; Dask not installed is a one-line ConfigError."""
     try:
         from distributed import Client
     except ImportError:
         raise ConfigError("--dask: Dask is not installed (pip install 'lighthouse-twin[dask]')") from None
-    with quiet_dask_logs():
-        return _run_on_client(Client, tasks, seed, address, keep_part_log, progress)
+    return Client
 
 
-def _run_on_client(Client: type, tasks: Sequence[tuple[Line, int, str]], seed: int, address: str,
-                   keep_part_log: bool, progress: Progress | None) -> list[tuple[RunStats, list | None]]:
+def dask_client(address: str, client_class: type) -> Any:
+    """A client of the Dask scheduler at `address` (a context manager that closes it); a
+    scheduler that cannot be reached is a one-line ConfigError. Open it inside `quiet_dask_logs`."""
     try:
-        client = Client(address, timeout=5, set_as_default=False)
+        return client_class(address, timeout=5, set_as_default=False)
     except (OSError, TimeoutError, ValueError) as exc:
         raise ConfigError(f"--dask: cannot reach a Dask scheduler at {address!r} "
                           f"({' '.join(str(exc).split())[:120] or type(exc).__name__})",
                           field="dask") from None
+
+
+def run_on_client(client: Any, tasks: Sequence[tuple[Line, int, str]], seed: int,
+                  keep_part_log: bool, progress: Progress | None,
+                  start: int = 0, total: int | None = None) -> list[tuple[RunStats, list | None]]:
+    """The tasks on an open Dask client (left open: an experiment keeps one for all its batches);
+    run it inside `lost_scheduler_is_run_error`."""
+    futures = [client.submit(simulate_task, line, rep, seed, keep_part_log, name, pure=False)
+               for line, rep, name in tasks]
+    return _collect(futures, progress, start, total)
+
+
+@contextlib.contextmanager
+def lost_scheduler_is_run_error(address: str) -> Iterator[None]:
+    """A scheduler lost during the run (closing the client included) is one line, exit 1."""
     faults: tuple[type[BaseException], ...] = (OSError, TimeoutError, asyncio.CancelledError, *dask_faults())
     try:
-        with client:
-            futures = [client.submit(_one, line, rep, seed, keep_part_log, name, pure=False)
-                       for line, rep, name in tasks]
-            results = []
-            for done, future in enumerate(futures, start=1):
-                results.append(future.result())
-                if progress:
-                    progress(done, len(tasks))
-            return results
+        yield
     except faults as exc:
         raise RunError(f"--dask: lost the Dask scheduler at {address!r} during the run "
                        f"({type(exc).__name__}); nothing was written") from None

@@ -45,3 +45,8 @@ MAX_SEED = 2**63 - 1
 
 MAX_WORKERS = _env_int("TWIN_MAX_WORKERS", max(1, os.cpu_count() or 1))
 """Local worker processes: never more than the machine's cores (nor than the tasks)."""
+
+MAX_EXPERIMENT_POINTS = _env_int("TWIN_MAX_EXPERIMENT_POINTS", 10_000)
+"""Scenarios (design points) of one experiment: a grid of six factors with ten values each is a
+million points, refused before any is built; the events of all points together are bounded by
+`MAX_EVENTS_PER_REQUEST` as well."""

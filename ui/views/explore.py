@@ -1,0 +1,125 @@
+"""The Explore tab: what-if runs of the current setting on common random numbers: one value swept
+with its 95% CI band, and a tornado of the values that matter most. Each table downloads as CSV."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+import twin
+from twin.display import spreadsheet_safe
+from ui.computing import explore
+from ui.computing.jobs import Store
+from ui.presenting import escape, kpis
+from ui.presenting import explore as figures
+from ui.shell import progress
+from ui.views.context import Context
+from ui.views.line_results import chart
+
+TAB = ":material/explore: Explore"
+
+
+def show(ctx: Context) -> None:
+    study = ctx.study
+    if study is None:
+        st.info("Fix the setting's errors (see the Line and Levers tabs) to explore it.",
+                icon=":material/edit_note:")
+        return
+    st.caption("Every run here uses the current setting (the line with its enabled levers) and the "
+               "same random numbers for every point, so differences between points are paired.")
+    sweep_section(ctx.store, study)
+    st.divider()
+    tornado_section(ctx.store, study)
+
+
+def _running_or_button(store: Store, key: str, label: str, button: str, start) -> bool:
+    """Whether the result is there; otherwise the run's state, or the button that starts it."""
+    if store.result(key) is not None:
+        return True
+    job = store.job(key)
+    if job is not None and job.status == "running":
+        st.info(f"Running the {label}… (progress at the top of the page)", icon=":material/hourglass_top:")
+    elif st.button(button, key=f"{key}-run", icon=":material/play_arrow:"):
+        job = store.submit(key, "explore", label.capitalize(), start)
+        progress.watch(store, job)
+        st.rerun()
+    elif job is not None and job.status == "failed":
+        st.error(escape.markdown(f"The {label} failed: {job.error}"), icon=":material/error:")
+    return False
+
+
+def _range_inputs(choice: explore.Choice) -> tuple[float, float, int]:
+    left, middle, right = st.columns(3)
+    whole = choice.kind == "int"
+    if whole:
+        floor = 0 if choice.path.endswith("buffer") else 1
+        low = left.number_input("From", min_value=floor, value=max(floor, int(choice.value) - 2), step=1,
+                                key=f"explore-low-{choice.path}")
+        high = middle.number_input("To", min_value=floor, value=int(choice.value) + 2, step=1,
+                                   key=f"explore-high-{choice.path}")
+    else:
+        low = left.number_input("From", min_value=0.001, value=round(choice.value * 0.8, 3),
+                                key=f"explore-low-{choice.path}")
+        high = middle.number_input("To", min_value=0.001, value=round(choice.value * 1.2, 3),
+                                   key=f"explore-high-{choice.path}")
+    count = right.number_input("Points", min_value=2, max_value=12, value=5, step=1,
+                               key=f"explore-count-{choice.path}")
+    return float(low), float(high), int(count)
+
+
+def sweep_section(store: Store, study: twin.Study) -> None:
+    st.markdown("#### Sweep one value")
+    options = explore.choices(study)
+    labels = [escape.markdown(c.label) for c in options]
+    picked = st.selectbox("Value to vary", range(len(options)), format_func=lambda i: labels[i],
+                          key="explore-sweep-choice")
+    choice = options[picked]
+    low, high, count = _range_inputs(choice)
+    values = explore.levels(choice, low, high, count)
+    key = explore.key("sweep", study, [choice.path, values])
+    reps = study.line.replications
+    if not _running_or_button(store, key, "sweep", f"Run the sweep ({len(values)} points × {reps} "
+                              "replications)",
+                              lambda job: explore.run_sweep(study, choice, values, key, job)):
+        return
+    bundle: explore.SweepBundle = store.result(key)
+    for point in bundle.result.experiment.failed:
+        st.warning(escape.markdown(f"{point.scenario} did not run: {point.reason}"),
+                   icon=":material/warning:")
+    names = bundle.result.experiment.responses
+    kpi = st.selectbox("KPI", names, format_func=kpis.label, key="explore-sweep-kpi")
+    chart(figures.sweep_band(bundle.summary, kpi, choice.label), "chart-explore-sweep")
+    frame = spreadsheet_safe(bundle.result.experiment.table.frame)
+    st.download_button("Download the sweep (CSV)", data=frame.to_csv(index=False),
+                       file_name=f"{escape.file_stem(study.line.name)}_sweep.csv", mime="text/csv",
+                       on_click="ignore", key="explore-sweep-csv", icon=":material/download:",
+                       help="One row per point × replication: the value beside every KPI")
+
+
+def tornado_section(store: Store, study: twin.Study) -> None:
+    st.markdown("#### Which value matters most? (tornado)")
+    options = explore.choices(study)
+    labels = [c.label for c in options]
+    default = [c.label for c in options if c.path.endswith((".buffer", ".process.mean"))][:4]
+    chosen = st.multiselect("Values", labels, default=default, key="explore-tornado-choices",
+                            format_func=escape.markdown)
+    spread = st.slider("Each value low and high: ± (%)", 5, 50, 20, step=5, key="explore-tornado-spread")
+    if not chosen:
+        st.caption("Pick at least one value.")
+        return
+    picked = [options[labels.index(label)] for label in chosen]
+    key = explore.key("tornado", study, [[c.path for c in picked], spread])
+    runs = 1 + 2 * len(picked)
+    if not _running_or_button(store, key, "tornado", f"Run the tornado ({runs} scenarios × "
+                              f"{study.line.replications} replications)",
+                              lambda job: explore.run_tornado(study, picked, spread / 100, key, job)):
+        return
+    bundle: explore.TornadoBundle = store.result(key)
+    names = bundle.result.tornado_run.responses
+    kpi = st.selectbox("KPI", names, format_func=kpis.label, key="explore-tornado-kpi")
+    bars = bundle.bars(kpi)
+    chart(figures.tornado(bars, kpi), "chart-explore-tornado")
+    st.caption("Each bar: the KPI with the value at its high end minus at its low end, the others "
+               "as set, paired over replications; grey bars are not significant (their 95% CI holds 0).")
+    st.download_button("Download the tornado (CSV)", data=spreadsheet_safe(bars).to_csv(index=False),
+                       file_name=f"{escape.file_stem(study.line.name)}_tornado.csv", mime="text/csv",
+                       on_click="ignore", key="explore-tornado-csv", icon=":material/download:")
