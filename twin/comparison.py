@@ -10,7 +10,7 @@ unpaired difference over that of the paired one.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -19,9 +19,9 @@ import pandas as pd
 from twin import levers as lever_functions
 from twin.config import Line
 from twin.config.study import Study
-from twin.experiment import Progress, Results
+from twin.experiment import Progress, Results, batches
 from twin.experiments.executor import Executor
-from twin.experiments.runner import Experiment, extend, run_experiment
+from twin.experiments.runner import Experiment, extend, prepare, run_experiment
 from twin.experiments.scenarios import Scenario, lever_switches
 from twin.experiments.table import ExperimentTable, variance_reduction
 from twin.io import config_hash
@@ -135,7 +135,8 @@ def lever_scenarios(study: Study, names: Sequence[str]) -> list[Scenario]:
 def compare(study: Study, *, replications: int | None = None, seed: int | None = None,
             levers: Sequence[str] | None = None, workers: int | None = None,
             precision: float | None = None, progress: Progress | None = None,
-            dask: str | None = None, engine: str = "auto") -> Comparison:
+            dask: str | None = None, engine: str = "auto", first: int | None = None,
+            on_batch: Callable[[Comparison], None] | None = None) -> Comparison:
     """Run conventional and Industry 4.0 on common random numbers, as two scenarios of one
     experiment (one pool or Dask client for every batch).
 
@@ -143,22 +144,36 @@ def compare(study: Study, *, replications: int | None = None, seed: int | None =
     the 95% CI half-width of every headline KPI of both lines is within that fraction of its mean
     (or `MAX_REPLICATIONS` is reached): a sequential procedure in the spirit of Law & Kelton's
     relative-precision rule, started from the study's replications.
+
+    With `first` (1 <= first < replications), replications `0..first-1` of both lines run before
+    the others, so that a first look is there early (an app shows it while the rest runs). The
+    result is the same: the same replications on the same streams, none run twice; the whole
+    request is bounded before the first batch. `on_batch(comparison)` is called with the
+    comparison so far whenever more replications follow (after the first batch, and before each
+    further batch of `precision`).
     """
     options = options_for(checked_study(study).line, replications, seed, workers, dask)
     n, seed = options.replications, options.seed
     names = lever_functions.enabled(study.levers, levers)
     scenarios = lever_scenarios(study, names)
+    head, *rest = batches(n, first)
     with Executor(workers=options.workers, dask=options.dask, engine=engine, progress=progress,
                   planned=2 * n) as executor:
-        experiment = run_experiment(study, scenarios, replications=n, seed=seed, executor=executor,
-                                    strict=True)
+        if rest:
+            prepare(study, scenarios, n, executor, strict=True)  # the whole request, not a batch
+        experiment = run_experiment(study, scenarios, replications=len(head), seed=seed,
+                                    executor=executor, strict=True)
         comparison = _assemble(study, names, experiment)
-        while precision is not None and n < MAX_REPLICATIONS and not _precise(comparison, precision):
-            extra = min(max(2, n // 2), MAX_REPLICATIONS - n)
-            more = run_experiment(study, scenarios, replications=extra, seed=seed,
-                                  executor=executor, first_replication=n, strict=True)
-            experiment = extend(experiment, more)
-            n += extra
+        more = [len(batch) for batch in rest]
+        while more or (precision is not None and experiment.replications < MAX_REPLICATIONS
+                       and not _precise(comparison, precision)):
+            done = experiment.replications
+            extra = more.pop(0) if more else min(max(2, done // 2), MAX_REPLICATIONS - done)
+            if on_batch is not None:
+                on_batch(comparison)
+            added = run_experiment(study, scenarios, replications=extra, seed=seed,
+                                   executor=executor, first_replication=done, strict=True)
+            experiment = extend(experiment, added)
             comparison = _assemble(study, names, experiment)
     comparison.precision_target = precision
     return comparison

@@ -325,17 +325,48 @@ def run_scenarios(lines: dict[str, Line], replications: Iterable[int], seed: int
     return {name: stats[i * len(reps):(i + 1) * len(reps)] for i, name in enumerate(lines)}
 
 
+def batches(replications: int, first: int | None) -> list[range]:
+    """Replications `0..replications-1` in the order they run: all at once, or `first` of them
+    first (a first look) and then the rest, when `0 < first < replications`."""
+    if first is None or not 0 < first < replications:
+        return [range(replications)]
+    return [range(first), range(first, replications)]
+
+
 def run(line: Line, *, replications: int | None = None, seed: int | None = None,
         workers: int | None = None, keep_part_log: bool = False,
-        progress: Progress | None = None, dask: str | None = None, engine: str = "auto") -> Results:
+        progress: Progress | None = None, dask: str | None = None, engine: str = "auto",
+        first: int | None = None, on_batch: Callable[[Results], None] | None = None) -> Results:
     """Run `line` for its replications (or the ones given) and return all KPIs; `engine` is auto
-    (the fast engine when the line is in its scope), simpy or fast."""
+    (the fast engine when the line is in its scope), simpy or fast.
+
+    With `first` (1 <= first < replications), replications `0..first-1` run before the others and
+    `on_batch(results)` is called with their results (a first look) before the rest runs; the
+    result is the same as without it (none is run twice; the whole run is bounded first)."""
     options = options_for(line, replications, seed, workers, dask)
     n, seed, workers, dask = options.replications, options.seed, options.workers, options.dask
     line = line.model_copy(update={"replications": n, "seed": seed})
     chosen = choose_engine(line, engine)
-    pairs = run_tasks([(line, rep) for rep in range(n)], seed, workers=workers,
-                      keep_part_log=keep_part_log, progress=progress, dask=dask, engine=chosen)
+    check_tasks([line] * n)
+    pairs: list[tuple[RunStats, list | None]] = []
+    for reps in batches(n, first):
+        if pairs and on_batch is not None:
+            on_batch(_results(line, seed, pairs, keep_part_log, chosen))
+        counted = None if progress is None else _offset(progress, len(pairs), n)
+        pairs += run_tasks([(line, rep) for rep in reps], seed, workers=workers,
+                           keep_part_log=keep_part_log, progress=counted, dask=dask, engine=chosen)
+    return _results(line, seed, pairs, keep_part_log, chosen)
+
+
+def _offset(progress: Progress, start: int, total: int) -> Progress:
+    """A batch's progress, counted from `start` towards the whole run's `total`."""
+    return lambda done, _batch: progress(start + done, total)
+
+
+def _results(line: Line, seed: int, pairs: list[tuple[RunStats, list | None]], keep_part_log: bool,
+             engine: str) -> Results:
+    if len(pairs) != line.replications:
+        line = line.model_copy(update={"replications": len(pairs)})
     runs = [stats for stats, _ in pairs]
     logs = [log or [] for _, log in pairs] if keep_part_log else None
-    return Results(line=line, seed=seed, runs=runs, part_log=logs, engine=chosen)
+    return Results(line=line, seed=seed, runs=runs, part_log=logs, engine=engine)

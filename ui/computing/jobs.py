@@ -8,6 +8,7 @@ instant and two people asking for the same comparison share one run. Nothing her
 
 from __future__ import annotations
 
+import math
 import os
 import threading
 import time
@@ -46,6 +47,11 @@ class Job:
     """What the job does once its runs are done (shown after the count)."""
     publish: Callable[[Any], None] = lambda result: None
     """Shows a result before the job ends (the store's `publish`, set when the job is submitted)."""
+    first_look: Any = None
+    """A result from the first replications, shown (marked) while the job runs; never published to
+    the store, so a cancelled job leaves nothing that passes for its setting's result."""
+    refused: bool = False
+    """The job failed on a ConfigError (a setting refused before anything ran), not on a bug."""
 
     @property
     def elapsed(self) -> float:
@@ -57,6 +63,12 @@ class Job:
 
     def cancel(self) -> None:
         self.cancel_event.set()
+
+    def show_first_look(self, result: Any) -> None:
+        """Keep `result` (from the first replications) to be shown until the full one is done."""
+        if self.cancel_event.is_set():
+            raise Cancelled
+        self.first_look = result
 
     def progress(self, done: int, total: int, offset: int = 0, grand_total: int | None = None) -> None:
         if self.cancel_event.is_set():
@@ -111,7 +123,7 @@ class Store:
         except Cancelled:
             job.status = "cancelled"
         except twin.ConfigError as exc:
-            job.error, job.status = str(exc), "failed"
+            job.error, job.refused, job.status = str(exc), True, "failed"
         except Exception as exc:  # a bug in the engine must not take the page down
             job.error, job.status = f"{type(exc).__name__}: {exc}", "failed"
         else:
@@ -135,3 +147,60 @@ def workers_for(study: twin.Study, scenarios: int) -> int | None:
     if (os.cpu_count() or 1) < 3 or work_units(study, scenarios) < POOL_THRESHOLD:
         return 1
     return None
+
+
+FIRST_LOOK_SECONDS = 1.0
+"""Thread-CPU seconds (a free core) the first look of a run may take: its first replications of
+every line, before the rest. A run predicted to take less than `FIRST_LOOK_SECONDS * 1.5` in all
+has no first look (its full result comes nearly as soon)."""
+SECONDS_PER_EVENT = {"simpy": 6.5e-6, "fast": 1e-7}
+"""Thread-CPU seconds per estimated engine event (`twin.workload.estimate`, an upper estimate):
+SimPy's measured on the demo (0.15 s a replication of 2.3e4 estimated events; 1.1e-5 on the
+machining line, 7.5e-6 on packaging), then what this server measures (`Pace.learn`)."""
+
+
+class Pace:
+    """Seconds of thread-CPU per estimated engine event, by engine: the app's prediction of what a
+    replication costs, so that a first look's size follows a time budget instead of a fixed count.
+    Starts from `SECONDS_PER_EVENT` and learns from every serial SimPy run of this server process
+    (not from the fast engine's: its first run in a process includes compiling it)."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.rates = dict(SECONDS_PER_EVENT)
+
+    def seconds(self, lines: list[twin.Line]) -> float:
+        """Predicted thread-CPU seconds of one replication of each of `lines`."""
+        from twin.engine import choose_engine
+        from twin.workload import estimate
+
+        with self.lock:
+            return sum(estimate(line).events * self.rates[choose_engine(line)] for line in lines)
+
+    def learn(self, lines: list[twin.Line], replications: int, cpu: float) -> None:
+        """A serial run of `replications` of each of `lines` took `cpu` thread-seconds: rescale the
+        rate of their engines by measured over predicted."""
+        from twin.engine import choose_engine
+
+        if {choose_engine(line) for line in lines} != {"simpy"}:
+            return
+        predicted = self.seconds(lines) * replications
+        if predicted <= 0 or cpu <= 0 or not math.isfinite(cpu):
+            return
+        with self.lock:
+            self.rates["simpy"] *= cpu / predicted
+
+    def first_batch(self, lines: list[twin.Line], replications: int,
+                    budget: float | None = None) -> int | None:
+        """Replications of each line in the first look: as many as fit in `budget` (at least 2, so
+        there is a CI, and fewer than `replications`), or None when the whole run fits in about the
+        budget anyway."""
+        budget = FIRST_LOOK_SECONDS if budget is None else budget
+        per = self.seconds(lines)
+        if replications < 3 or per * replications <= 1.5 * budget:
+            return None
+        return max(2, min(replications - 1, int(budget / per))) if per > 0 else None
+
+
+PACE = Pace()
+"""This server process's pace, shared by every session (like the store)."""

@@ -5,6 +5,7 @@ runs and draws the panel; this is what it says."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from ui.computing.jobs import Job
 from ui.presenting import escape
@@ -24,12 +25,29 @@ class Status:
     def running(self) -> bool:
         return self.job is not None and self.job.status == "running"
 
+    @property
+    def first_look(self) -> Any:
+        """A `results.Bundle` or None (results imports this module, so it is not named here)."""
+        # The first look of the current setting's run while the run refines it (never after a
+        # cancel: a cancelled run shows nothing that passes for its setting's result).
+        if not self.running or self.job is None or self.job.cancel_event.is_set():
+            return None
+        return self.job.first_look
+
+    def refusal(self) -> str | None:
+        """The setting's refusal before anything ran (over the work limits), in the CLI's words."""
+        if self.job is not None and self.job.status == "failed" and self.job.refused:
+            return self.job.error
+        return None
+
     def sentence(self) -> str:
         """Why there are no results for the current setting yet, and what to do (Markdown)."""
         if not self.valid:
             return "The current setting is not valid (see the message above), so it cannot run."
         if self.running:
             return "The current setting is running: its progress is at the top of the page."
+        if self.refusal() is not None:
+            return f"The current setting is refused before running: {escape.markdown(self.refusal() or '')}"
         if self.job is not None and self.job.status == "failed":
             return f"The run of the current setting failed: {escape.markdown(self.job.error)}"
         if self.cancelled:

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import hashlib
 import threading
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -14,7 +16,7 @@ import pandas as pd
 
 import twin
 from ui.computing import timing
-from ui.computing.jobs import Job, workers_for
+from ui.computing.jobs import PACE, Cancelled, Job, workers_for
 from ui.presenting import kpis
 
 
@@ -78,6 +80,17 @@ class Drawn:
         costs = self.study.line.costs
         return costs.currency if costs is not None else ""
 
+    @property
+    def replications(self) -> int:
+        return next(iter(self.runs.values())).replications
+
+    @property
+    def first_look(self) -> str | None:
+        """`first look: 3 of 10 replications — refining` for a first look; None for a full result."""
+        if self.planned is None:
+            return None
+        return f"first look: {self.replications} of {self.planned} replications — refining"
+
 
 @dataclass
 class ComparisonBundle(Drawn):
@@ -94,6 +107,8 @@ class ComparisonBundle(Drawn):
     until the job has made them (after the cards are shown)."""
     seconds: float = 0.0
     workers: int | None = None
+    planned: int | None = None
+    """For a first look: the replications the full result will have (this one has fewer)."""
     figures: dict[str, Any] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -122,6 +137,8 @@ class LineBundle(Drawn):
     part_logs: dict[str, pd.DataFrame] | None = None
     seconds: float = 0.0
     workers: int | None = None
+    planned: int | None = None
+    """For a first look: the replications the full result will have (this one has fewer)."""
     figures: dict[str, Any] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     levers: list[str] = field(default_factory=list)
@@ -210,27 +227,70 @@ def _finish(bundle: Bundle, job: Job) -> Bundle:
 
 def run_comparison(study: twin.Study, key: str, job: Job) -> Bundle:
     """The comparison when a lever is on, the line alone when none is (a comparison of the line
-    with itself says nothing: every delta zero, no investment)."""
+    with itself says nothing: every delta zero, no investment).
+
+    A setting whose work is over the limits is refused first, with the CLI's message
+    (`twin.check_workload`). A run that would take well over `FIRST_LOOK_SECONDS` runs its first
+    replications of every line first, and shows them as a first look (`Job.show_first_look`)
+    while the others run; the full result is the same as in one go."""
     n = study.line.replications
+    names = enabled_levers(study)
+    if names:  # (twin.run bounds a line alone before it runs, as `twin run` does)
+        twin.check_workload(study)
     workers = workers_for(study, 2)
-    if not enabled_levers(study):
+    lines = [study.line, twin.apply_levers(study.line, study.levers, names)] if names else [study.line]
+    first = PACE.first_batch(lines, n)
+    cpu = time.thread_time()
+    if not names:
         with timing.phase("simulate line"):
-            line_results = twin.run(study.line, workers=workers, progress=job.progress)
-        with timing.phase("line summaries"):
-            losses = pd.DataFrame({"line": twin.six_big_losses(line_results)})
-        return _finish(LineBundle(key=key, study=study, results=line_results, losses=losses,
-                                  workers=workers), job)
+            line_results = twin.run(
+                study.line, workers=workers, progress=job.progress, first=first,
+                on_batch=lambda part: _first_look(job, lambda: _line_bundle(study, key, part, workers, n)))
+        _learn(lines, n, workers, cpu)
+        return _finish(_line_bundle(study, key, line_results, workers), job)
     with timing.phase("simulate comparison"):
-        comparison = twin.compare(study, workers=workers, progress=lambda d, t: job.progress(d, t, 0, 2 * n))
-    with timing.phase("comparison summaries"):
+        comparison = twin.compare(
+            study, workers=workers, progress=lambda d, t: job.progress(d, t, 0, 2 * n), first=first,
+            on_batch=lambda part: _first_look(job, lambda: _comparison_bundle(study, key, part, workers, n)))
+    _learn(lines, n, workers, cpu)
+    return _finish(_comparison_bundle(study, key, comparison, workers), job)
+
+
+def _first_look(job: Job, make: Callable[[], Bundle]) -> None:
+    """The first replications' bundle, kept on the job to be shown (marked) while the rest runs."""
+    if job.cancel_event.is_set():  # a cancelled job stops here, before making anything
+        raise Cancelled
+    bundle = make()
+    bundle.seconds = job.elapsed
+    job.show_first_look(bundle)
+
+
+def _learn(lines: list[twin.Line], n: int, workers: int | None, since: float) -> None:
+    """A serial run's thread-CPU (the summaries of a first look included) teaches the pace."""
+    if workers == 1:
+        PACE.learn(lines, n, time.thread_time() - since)
+
+
+def _line_bundle(study: twin.Study, key: str, results: twin.Results, workers: int | None,
+                 planned: int | None = None) -> LineBundle:
+    with timing.phase("line summaries" if planned is None else "first look summaries"):
+        losses = pd.DataFrame({"line": twin.six_big_losses(results)})
+        bundle = LineBundle(key=key, study=study, results=results, losses=losses, workers=workers,
+                            planned=planned)
+        bundle.summary  # noqa: B018 (computed here, off the page's thread)
+        return bundle
+
+
+def _comparison_bundle(study: twin.Study, key: str, comparison: twin.Comparison, workers: int | None,
+                       planned: int | None = None) -> ComparisonBundle:
+    with timing.phase("comparison summaries" if planned is None else "first look summaries"):
         losses = pd.DataFrame({"conventional": twin.six_big_losses(comparison.conventional),
                                "industry40": twin.six_big_losses(comparison.industry40)})
-        bundle = ComparisonBundle(
+        return ComparisonBundle(
             key=key, study=study, comparison=comparison, difference=comparison.difference(),
             business=twin.business_case(comparison), bridge=twin.oee_bridge(comparison), losses=losses,
-            workers=workers,
+            workers=workers, planned=planned,
         )
-    return _finish(bundle, job)
 
 
 @dataclass

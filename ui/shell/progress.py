@@ -25,10 +25,11 @@ def init() -> None:
     ss.setdefault("cancelled", set())
 
 
-def _seen(store: Store, key: str, job: Job | None) -> tuple[str | None, bool]:
-    """What the page has shown of a job: its status, and whether its result was there yet (a
-    comparison publishes its cards before its charts are done)."""
-    return (job.status if job is not None else None), store.result(key) is not None
+def _seen(store: Store, key: str, job: Job | None) -> tuple[str | None, bool, bool]:
+    """What the page has shown of a job: its status, whether its result was there yet (a
+    comparison publishes its cards before its charts are done) and whether its first look was."""
+    return ((job.status if job is not None else None), store.result(key) is not None,
+            job is not None and job.first_look is not None)
 
 
 def sync_watch(store: Store, keep: set[str]) -> None:
@@ -76,7 +77,8 @@ def panel(store: Store) -> None:
                         job.cancel()
                         ss.cancelled.add(key)
             elif job.status == "failed":
-                st.error(escape.markdown(f"{job.label} failed: {job.error}"), icon=":material/error:")
+                verb = "refused before running" if job.refused else "failed"
+                st.error(escape.markdown(f"{job.label} {verb}: {job.error}"), icon=":material/error:")
             if ss.seen.get(key) != _seen(store, key, job):
                 changed = True
         if changed:

@@ -134,6 +134,10 @@ def render(bundle: results.Bundle | None, status: Status, *, study: twin.Study |
     """The results of the current setting, else (marked so) those of an earlier setting of the same
     study, else a sentence saying where the run stands: never numbers under another study's title."""
     stale = bundle is not None and bundle.key != key
+    if status.refusal() is not None:
+        st.error(f"**This setting is refused before running:** {escape.markdown(status.refusal() or '')}",
+                 icon=":material/block:")
+        return
     if bundle is None:
         st.info(f"No results yet. {status.sentence()}", icon=":material/hourglass_empty:")
         return
@@ -144,6 +148,10 @@ def render(bundle: results.Bundle | None, status: Status, *, study: twin.Study |
         line_results.render(bundle, tour)
         return
     st.caption(stamp(bundle))
+    if bundle.first_look:
+        line_results.first_look_note(bundle)
+        kpi_cards(bundle)
+        return
     attribution = store.result(attribution_key) if not stale else None
     export_button(bundle, lambda: line_results.report_html(bundle, attribution, tour))
     kpi_cards(bundle)
@@ -172,6 +180,7 @@ def render(bundle: results.Bundle | None, status: Status, *, study: twin.Study |
 
 
 def show(ctx: Context) -> None:
-    """The Compare tab of this pass (registered in ui/views/registry.py)."""
-    render(ctx.shown, ctx.status, study=ctx.study, key=ctx.key, store=ctx.store,
+    """The Compare tab of this pass (registered in ui/views/registry.py): the current setting's
+    results, else its first look while its run refines it, else an earlier setting's (marked)."""
+    render(ctx.bundle or ctx.status.first_look or ctx.shown, ctx.status, study=ctx.study, key=ctx.key, store=ctx.store,
            attribution_key=ctx.attribution_key, tour=ctx.store.result(ctx.tour_key) if ctx.study else None)

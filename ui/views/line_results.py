@@ -37,7 +37,7 @@ def stamp(bundle: results.Bundle) -> str:
     line = bundle.study.line
     levers = ", ".join(twin.LEVER_LABELS[n] for n in bundle.levers) or "none"
     seed = next(iter(bundle.runs.values())).seed
-    return (f"{line.replications} replications × {duration_text(line.horizon)} (warm-up "
+    return (f"{bundle.replications} replications × {duration_text(line.horizon)} (warm-up "
             f"{duration_text(line.warmup)}) · seed {seed} · {bundle.hashes.text} · levers: {levers} · "
             f"computed in {bundle.seconds:.1f} s")
 
@@ -112,8 +112,20 @@ def precision_section(bundle: results.Bundle) -> None:
         chart(bundle.figure(f"quality:{station}"), "chart-quality")
 
 
+def first_look_note(bundle: results.Bundle) -> None:
+    """The mark of a first look: how many replications it has of how many, and that it is refined."""
+    text = bundle.first_look or ""
+    st.info(f"**{text[0].upper()}{text[1:]}.** The cards are the first {bundle.replications} replications "
+            "of every line, so their 95% CIs are wider; the full result replaces them, with the charts, "
+            "when the run at the top is done.", icon=":material/hourglass_top:")
+
+
 def render(bundle: results.LineBundle, tour=None) -> None:
     st.caption(stamp(bundle))
+    if bundle.first_look:
+        first_look_note(bundle)
+        estimate_cards(bundle)
+        return
     st.info("No lever is switched on, so these are the line's own results. Switch levers on in the "
             "Levers tab to compare the line with its Industry 4.0 upgrade.", icon=":material/info:")
     export_button(bundle, lambda: report_html(bundle, None, tour))
