@@ -3,9 +3,10 @@ Chromium through Playwright, automatic runs on (as a trainer opens it).
 
 It measures, as a person sees them:
 - server up: from `streamlit run` to the health check answering;
-- first page: from opening the URL to the first KPI cards of the demo;
-- edit → cards: a lever switched off (and a seed changed), from the click to the cards of the new
-  setting; back to an earlier setting (served from the cache).
+- first page: from opening the URL to the first KPI cards of the demo: its first look (the first
+  replications of both lines, marked "First look:") and its full result;
+- edit → cards: a lever switched off (and a seed changed), from the click to the first look and to
+  the full cards of the new setting; back to an earlier setting (served from the cache).
 
 and prints the server's own breakdown of each run and page pass (the app logs `twin-ui-timing`
 lines on stderr when TWIN_UI_TIMINGS=1: the job's phases with their wall and thread-CPU seconds,
@@ -73,22 +74,34 @@ def hashes(page: Page) -> list[str]:
         .match({HASHES}) || []""")
 
 
-def settled(page: Page, before: list[str] | None, timeout: float = 600) -> float:
-    """Seconds until the page shows KPI cards for the current setting (the sidebar says so), its
-    config hashes no longer being `before` (the setting before the edit)."""
+def settled(page: Page, before: list[str] | None, timeout: float = 600) -> tuple[float | None, float]:
+    """Seconds until the page shows KPI cards for the current setting: its first look (cards marked
+    "First look:", None when the run had none) and its full result (the sidebar says "Results for
+    this setting"), its config hashes no longer being `before` (the setting before the edit)."""
     start = time.perf_counter()
     script = """() => {
         const side = document.querySelector('[data-testid=stSidebar]');
         const main = document.querySelector('[data-testid=stMain]');
-        if (!side || !main) return false;
-        return side.innerText.includes('Results for this setting')
-            && main.querySelectorAll('[data-testid=stMetric]').length > 0;
+        if (!side || !main || main.querySelectorAll('[data-testid=stMetric]').length === 0) return 0;
+        if (side.innerText.includes('Results for this setting')) return 2;
+        return main.innerText.includes('First look:') ? 1 : 0;
     }"""
+    first: float | None = None
     while time.perf_counter() - start < timeout:
-        if (before is None or hashes(page) != before) and page.evaluate(script):
-            return time.perf_counter() - start
+        if before is None or hashes(page) != before:
+            shown = page.evaluate(script)
+            if shown == 1 and first is None:
+                first = time.perf_counter() - start
+            if shown == 2:
+                return first, time.perf_counter() - start
         time.sleep(0.05)
     raise TimeoutError("no cards")
+
+
+def timed(rows: list[tuple[str, float | None]], name: str, page: Page, before: list[str] | None) -> None:
+    first, full = settled(page, before)
+    rows.append((f"{name}: first look", first))
+    rows.append((f"{name}: full result", full))
 
 
 def main() -> None:
@@ -99,29 +112,29 @@ def main() -> None:
     args = parser.parse_args()
     lines: list[str] = []
     url, server, up = serve(lines)
-    rows = [("server up (streamlit run → health)", up)]
+    rows: list[tuple[str, float | None]] = [("server up (streamlit run → health)", up)]
     try:
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
             page = browser.new_page(viewport={"width": args.width, "height": args.height})
             page.goto(url)
-            rows.append(("first page (open → KPI cards)", settled(page, None)))
+            timed(rows, "first page (open → KPI cards)", page, None)
             page.get_by_role("tab", name="Levers").click()
             time.sleep(1.0)
             toggle = page.get_by_test_id("stCheckbox").filter(has_text="Energy management").first
             before = hashes(page)
             toggle.locator("label").first.click()
-            rows.append(("edit → cards (energy management off)", settled(page, before)))
+            timed(rows, "edit → cards (energy management off)", page, before)
             time.sleep(1.0)
             before = hashes(page)
             toggle.locator("label").first.click()
-            rows.append(("back → cards (cached setting)", settled(page, before)))
+            rows.append(("back → cards (cached setting)", settled(page, before)[1]))
             time.sleep(1.0)
             seed = page.get_by_test_id("stSidebar").get_by_label("Seed", exact=True)
             seed.fill("43")
             before = hashes(page)
             seed.press("Enter")
-            rows.append(("edit → cards (seed 43)", settled(page, before)))
+            timed(rows, "edit → cards (seed 43)", page, before)
             browser.close()
     finally:
         server.terminate()
@@ -129,7 +142,7 @@ def main() -> None:
     load = os.getloadavg()[0]
     print(f"# app latency, {os.cpu_count()} CPUs, load {load:.1f} (wall seconds)")
     for name, seconds in rows:
-        print(f"{name:<42} {seconds:6.2f} s")
+        print(f"{name:<56} " + ("  none" if seconds is None else f"{seconds:6.2f} s"))
     if lines:
         print("\n# server breakdown (seconds since `streamlit run`; phase, wall s, thread-CPU s)")
         print("\n".join(lines))

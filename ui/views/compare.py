@@ -182,5 +182,6 @@ def render(bundle: results.Bundle | None, status: Status, *, study: twin.Study |
 def show(ctx: Context) -> None:
     """The Compare tab of this pass (registered in ui/views/registry.py): the current setting's
     results, else its first look while its run refines it, else an earlier setting's (marked)."""
-    render(ctx.bundle or ctx.status.first_look or ctx.shown, ctx.status, study=ctx.study, key=ctx.key, store=ctx.store,
-           attribution_key=ctx.attribution_key, tour=ctx.store.result(ctx.tour_key) if ctx.study else None)
+    tour = ctx.store.result(ctx.tour_key) if ctx.study else None
+    render(ctx.bundle or ctx.status.first_look or ctx.shown, ctx.status, study=ctx.study, key=ctx.key,
+           store=ctx.store, attribution_key=ctx.attribution_key, tour=tour)
