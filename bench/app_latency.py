@@ -84,7 +84,7 @@ def settled(page: Page, before: list[str] | None, timeout: float = 600) -> tuple
         const main = document.querySelector('[data-testid=stMain]');
         if (!side || !main || main.querySelectorAll('[data-testid=stMetric]').length === 0) return 0;
         if (side.innerText.includes('Results for this setting')) return 2;
-        return main.innerText.includes('First look:') ? 1 : 0;
+        return main.textContent.includes('First look:') ? 1 : 0;  // in the Compare tab, even if hidden
     }"""
     first: float | None = None
     while time.perf_counter() - start < timeout:

@@ -59,5 +59,7 @@ class Status:
 
 def job_line(job: Job) -> str:
     runs = f"{job.label}: {job.done}/{job.total} runs"
+    if job.first_look is not None and job.status == "running":
+        runs += f" · {job.first_look.first_look} (cards in the Compare tab)"
     note = f" · {job.note}" if job.note and job.done >= job.total else ""
     return f"{runs}{note} · {job.elapsed:.0f} s"
