@@ -214,6 +214,7 @@ def _finish(bundle: Bundle, job: Job) -> Bundle:
     bundle.seconds = job.elapsed
     bundle.hashes  # noqa: B018 (computed here, off the page's thread)
     job.publish(bundle)
+    job.first_look = None  # replaced by the full result (and not kept with the job)
     job.note = "drawing the charts"
     if has_quality(bundle.study.line):
         job.note = "logging parts for the precision charts"
