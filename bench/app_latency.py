@@ -80,11 +80,17 @@ def settled(page: Page, before: list[str] | None, timeout: float = 600) -> tuple
     this setting"), its config hashes no longer being `before` (the setting before the edit)."""
     start = time.perf_counter()
     script = """() => {
+        // only what the current script run drew: Streamlit keeps the last run's elements, marked
+        // data-stale, until the new run replaces them
+        const fresh = (root, selector) => Array.from(root.querySelectorAll(selector))
+            .filter(e => !e.closest('[data-stale=true]'));
         const side = document.querySelector('[data-testid=stSidebar]');
         const main = document.querySelector('[data-testid=stMain]');
-        if (!side || !main || main.querySelectorAll('[data-testid=stMetric]').length === 0) return 0;
-        if (side.innerText.includes('Results for this setting')) return 2;
-        return main.textContent.includes('First look:') ? 1 : 0;  // in the Compare tab, even if hidden
+        if (!side || !main || fresh(main, '[data-testid=stMetric]').length === 0) return 0;
+        const said = fresh(side, '[data-testid=stCaptionContainer]').map(e => e.innerText).join(' ');
+        if (said.includes('Results for this setting')) return 2;
+        // the Compare tab's text, even while another tab is in front
+        return fresh(main, '[data-testid=stAlert]').some(e => e.textContent.includes('First look:')) ? 1 : 0;
     }"""
     first: float | None = None
     while time.perf_counter() - start < timeout:
