@@ -168,8 +168,9 @@ def theory_tables(result: TheoryCheck) -> list[Table]:
 
     tables = []
     for case in result.results:
-        table = Table(title=f"{markup(result.line.name)}: {markup(case.case.subject)} · exact: "
-                      f"{markup(case.case.model)} · {result.replications} replications · "
+        model = "" if case.case.model in case.case.subject else f" · exact: {markup(case.case.model)}"
+        table = Table(title=f"{markup(result.line.name)}: {markup(case.case.subject)}{model} · "
+                      f"{result.replications} replications · "
                       f"seed {result.seed} · engine {case.engine}", title_justify="left")
         for column in ("KPI", "exact", "twin (95% CI)", "rel. error", "verdict"):
             table.add_column(column, justify="left" if column in ("KPI", "verdict") else "right")
