@@ -1,8 +1,8 @@
 """The `twin` command, one module per command: `shell` (the app and how it speaks), `run`, `compare`,
-`inspect` (validate, schema, version), `check` (vs theory and vs a log); importing this package
-registers them all."""
+`inspect` (validate, schema, version), `calibrate`, `check` (vs theory and vs a log); importing this
+package registers them all."""
 
-from twin.cli import check, compare, inspect, run  # noqa: F401  (each registers its commands)
+from twin.cli import calibrate, check, compare, inspect, run  # noqa: F401  (each registers its commands)
 from twin.cli.shell import Engine, Format, app, err, guarded, main, out, say_error, say_note, warn
 
 __all__ = ["Engine", "Format", "app", "err", "guarded", "main", "out", "say_error", "say_note", "warn"]

@@ -36,6 +36,7 @@ from twin.eventlog.schema import (
     STATE_REQUIRED,
     TIME_UNITS,
 )
+from twin.eventlog.visits import visits
 from twin.limits import MAX_LOG_BYTES, MAX_LOG_COLUMNS, MAX_LOG_ROWS
 
 Source = str | Path | bytes
@@ -359,24 +360,17 @@ def _sorted(frame: pd.DataFrame, label: str, notes: list[str]) -> pd.DataFrame:
 def _check_visits(frame: pd.DataFrame, label: str, notes: list[str]) -> pd.DataFrame:
     """Pair each part's k-th START with its k-th END at a station (and ENTER/EXIT likewise): a
     START without END is noted; a visit whose times run backwards drops the part, noted."""
-    visit = frame.groupby(["part", "station", "event"], sort=False).cumcount()
-    keyed = frame.assign(_visit=visit.to_numpy())
-    times = keyed.pivot_table(index=["part", "station", "_visit"], columns="event", values="time",
-                              aggfunc="first")
-    rows = keyed.pivot_table(index=["part", "station", "_visit"], columns="event", values=ROW,
-                             aggfunc="first")
-    for event in EVENTS:
-        if event not in times:
-            times[event] = np.nan
-            rows[event] = np.nan
+    table = visits(frame)
+    times = table[list(EVENTS)]
+    rows = table[[f"row_{event}" for event in EVENTS]].set_axis(list(EVENTS), axis=1)
     if frame["event"].isin([START, END]).any():
         lonely = times[START].notna() & times[END].isna()
         if lonely.any():
-            notes.append(f"{label}: {_rows_of(rows.loc[lonely, START])}: START without an END (in "
+            notes.append(f"{label}: {name_rows(rows.loc[lonely, START])}: START without an END (in "
                          f"process when the log ends, or a lost event); no processing time taken")
         orphan = times[END].notna() & times[START].isna()
         if orphan.any():
-            notes.append(f"{label}: {_rows_of(rows.loc[orphan, END])}: END without a START; no "
+            notes.append(f"{label}: {name_rows(rows.loc[orphan, END])}: END without a START; no "
                          f"processing time taken")
     backwards = pd.Series(False, index=times.index)
     for early, late in ((ENTER, START), (START, END), (END, EXIT), (ENTER, EXIT)):
@@ -384,7 +378,7 @@ def _check_visits(frame: pd.DataFrame, label: str, notes: list[str]) -> pd.DataF
     if backwards.any():
         bad_rows = rows.loc[backwards].min(axis=1)
         parts = sorted({str(p) for p, _, _ in times.index[backwards]})
-        notes.append(f"{label}: {_rows_of(bad_rows)}: times run backwards within a part (e.g. END "
+        notes.append(f"{label}: {name_rows(bad_rows)}: times run backwards within a part (e.g. END "
                      f"before START); dropped the {len(parts):,} part(s) {_list(parts)}")
         frame = frame[~frame["part"].isin(parts)]
     return frame
@@ -395,11 +389,12 @@ def _check_visits(frame: pd.DataFrame, label: str, notes: list[str]) -> pd.DataF
 def _rows(mask: pd.Series, frame: pd.DataFrame | None = None) -> str:
     """`rows 3, 9, 12 (+40 more)` for the True entries of `mask` (numbered as in the file)."""
     if frame is not None:
-        return _rows_of(frame.loc[mask[mask].index, ROW])
-    return _rows_of(pd.Series(np.flatnonzero(mask.to_numpy()) + 1))
+        return name_rows(frame.loc[mask[mask].index, ROW])
+    return name_rows(pd.Series(np.flatnonzero(mask.to_numpy()) + 1))
 
 
-def _rows_of(numbers: pd.Series) -> str:
+def name_rows(numbers: pd.Series) -> str:
+    """`rows 3, 9, 12 (+40 more)` for row numbers (as in the file), for one-line messages."""
     values = sorted(int(n) for n in numbers.dropna())
     shown = ", ".join(str(n) for n in values[:_SHOWN_ROWS])
     more = f" (+{len(values) - _SHOWN_ROWS:,} more)" if len(values) > _SHOWN_ROWS else ""
