@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from twin.engine.states import STATES
+from twin.eventlog.visits import visits
 
 LEAD_TIME_QUANTILES: tuple[float, ...] = (0.1, 0.5, 0.9)
 """The lead-time quantiles compared besides the mean (the distribution's body and tail)."""
@@ -76,17 +77,6 @@ def _last_of(events: pd.DataFrame, station: str, kinds: Sequence[str]) -> pd.Ser
     return pd.Series(dtype=float)
 
 
-def visits(events: pd.DataFrame) -> pd.DataFrame:
-    """START and END of each visit (part, station, n-th visit), both present."""
-    keys = ["part", "station"]
-    starts = events[events["event"] == "START"].copy()
-    ends = events[events["event"] == "END"].copy()
-    starts["n"] = starts.groupby(keys).cumcount()
-    ends["n"] = ends.groupby(keys).cumcount()
-    paired = starts.merge(ends, on=[*keys, "n"], suffixes=("_start", "_end"))
-    return paired[[*keys, "time_start", "time_end"]]
-
-
 def observe(events: pd.DataFrame, stations: Sequence[str], machines: Mapping[str, int],
             states: pd.DataFrame | None = None,
             window: tuple[float, float] | None = None) -> Observed:
@@ -123,10 +113,14 @@ def observe(events: pd.DataFrame, stations: Sequence[str], machines: Mapping[str
     ends = pd.concat([good, scrapped]).groupby(level=0).min().reindex(first_seen.index).fillna(t1)
     kpis[("wip", None)] = float((ends - starts).clip(lower=0).sum() / span)
 
-    paired = visits(inside)
+    if "row" not in inside:  # the twin's own log, not read from a file
+        inside = inside.assign(row=np.arange(1, len(inside) + 1))
+    table = visits(inside)
+    paired = table[table["START"].notna() & table["END"].notna()]
+    at = paired.index.get_level_values("station")
     for station in stations:
-        rows = paired[paired["station"] == station]
-        times = (rows["time_end"] - rows["time_start"]).to_numpy(dtype=float)
+        rows = paired[at == station]
+        times = (rows["END"] - rows["START"]).to_numpy(dtype=float)
         result.processing[station] = np.sort(times)
         if len(rows) or (inside["event"] == "START").any():
             kpis[(PROCESSING_SHARE, station)] = float(times.sum() / (machines[station] * span))
