@@ -58,6 +58,17 @@ def test_one_station_with_poisson_arrivals_is_mmc_or_mg1():
     assert wait[("lead_time_min", None)] == pytest.approx(1 + 0.5 * 1.25 / (2 * 0.5))
 
 
+def test_exponential_tandem_with_poisson_arrivals_is_jackson():
+    means = {"a": 1.0, "b": 1.4, "c": 0.8}
+    line = make_line([{"name": n, "process": exponential(m)} for n, m in means.items()],
+                     source=poisson(0.5))
+    case = only_case(line)
+    values = {(e.kpi, e.station): e.value for e in case.expected}
+    assert case.model.startswith("Jackson")
+    assert values[("lead_time_min", None)] == pytest.approx(8.0)
+    assert values[("buffer_mean", "b")] == pytest.approx(0.7**2 / 0.3)
+
+
 def test_what_has_no_model_says_why_in_one_line():
     mg2 = mm1_line(stations=[{"name": "s", "machines": 2, "process": 1.5}])
     cases, reasons = exact_cases(make_line(**mg2))
@@ -158,6 +169,19 @@ def test_unreliable_machine_inside_and_the_no_warmup_note():
     assert check.results[0].case.model == "isolated unreliable machine"
     assert check.results[0].case.line.warmup == 1500 and "no warm-up" in check.notes[0]
     assert_close(check, max_rel_half_width=0.25)
+
+
+def test_machine_repairman_inside():
+    """Two machines, one repairer, exponential failures and repairs: E[up] = 1.2 of 2."""
+    line = make_line([{"name": "pair", "machines": 2, "process": 4.0,
+                       "failures": {"mtbf": exponential(20.0), "mttr": exponential(10.0)}}],
+                     maintenance_crew=1, horizon=12_000, warmup=500)
+    check = check_theory(line, replications=12, seed=2, workers=1)
+    case = check.results[0]
+    assert case.case.model == "machine-repairman queue (M/M/1//2)"
+    assert case.verdicts[0].expected.value == pytest.approx(1.2 / 4 * 60)
+    assert_close(check, max_rel_half_width=0.1)
+    assert not case.verdicts[0].twin.low <= 2 * 2 / 3 / 4 * 60 <= case.verdicts[0].twin.high
 
 
 # --- the command -----------------------------------------------------------------------------------
