@@ -80,6 +80,37 @@ class TheoryCheck:
         }
 
 
+@dataclass(frozen=True)
+class Row:
+    """One compared KPI in display units (the registry's scale): what the CLI's tables and the
+    app's page show. User text (subject, station) is raw here: escape it where it is shown."""
+
+    subject: str
+    model: str
+    station: str | None
+    kpi: str
+    unit: str
+    exact: float
+    twin: float
+    low: float
+    high: float
+    relative_error: float
+    inside: bool
+
+
+def verdict_rows(check: TheoryCheck) -> list[Row]:
+    rows = []
+    for result in check.results:
+        for verdict in result.verdicts:
+            kpi = kpi_facts(verdict.expected)
+            scale, twin = kpi.scale, verdict.twin
+            rows.append(Row(result.case.subject, result.case.model, verdict.expected.station,
+                            kpi.label, kpi.unit_for(check.line), verdict.expected.value * scale,
+                            twin.mean * scale, twin.low * scale, twin.high * scale,
+                            verdict.relative_error, verdict.inside))
+    return rows
+
+
 def kpi_facts(expected: Expected) -> registry.KPI:
     """The registry entry of an expected value's KPI (line or station)."""
     if expected.station is None:

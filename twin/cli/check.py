@@ -164,8 +164,9 @@ def emit_theory(result: TheoryCheck, format: Format) -> None:
 
 
 def theory_tables(result: TheoryCheck) -> list[Table]:
-    from twin.checks.theory_run import kpi_facts
+    from twin.checks.theory_run import verdict_rows
 
+    rows = verdict_rows(result)
     tables = []
     for case in result.results:
         model = "" if case.case.model in case.case.subject else f" · exact: {markup(case.case.model)}"
@@ -174,18 +175,17 @@ def theory_tables(result: TheoryCheck) -> list[Table]:
                       f"seed {result.seed} · engine {case.engine}", title_justify="left")
         for column in ("KPI", "exact", "twin (95% CI)", "rel. error", "verdict"):
             table.add_column(column, justify="left" if column in ("KPI", "verdict") else "right")
-        for verdict in case.verdicts:
-            kpi = kpi_facts(verdict.expected)
-            unit = markup(kpi.unit_for(result.line))
-            where = f"{markup(verdict.expected.station)}: " if verdict.expected.station else ""
-            twin, scale = verdict.twin, kpi.scale
-            error = verdict.relative_error
+        for row in rows:
+            if row.subject != case.case.subject:
+                continue
+            where = f"{markup(row.station)}: " if row.station else ""
+            unit = markup(row.unit)
+            error = row.relative_error
             table.add_row(
-                f"{where}{kpi.label}" + (f" ({unit})" if unit else ""),
-                fmt(verdict.expected.value * scale),
-                f"{fmt(twin.mean * scale)} [{fmt(twin.low * scale)}, {fmt(twin.high * scale)}]",
+                f"{where}{markup(row.kpi)}" + (f" ({unit})" if unit else ""), fmt(row.exact),
+                f"{fmt(row.twin)} [{fmt(row.low)}, {fmt(row.high)}]",
                 f"{error:+.1%}" if error == error else "–",
-                "[green]inside[/]" if verdict.inside else "[bold red]outside[/]",
+                "[green]inside[/]" if row.inside else "[bold red]outside[/]",
             )
         table.caption = ("Exact steady-state values; the twin's Student-t interval over replications. "
                          "About 1 in 20 values may fall outside by chance.")
