@@ -119,6 +119,10 @@ def check_reality(line: Line, events: pd.DataFrame, states: pd.DataFrame | None 
         warmup = WARMUP_SHARE * period
         notes.append(f"the line has no warm-up; the twin runs {format_minutes(warmup)} before the "
                      f"log's period, as the real line was not empty when its log began")
+    if line.calendar is not None:
+        notes.append(f"the line has shifts: the twin's period starts {format_minutes(warmup)} into "
+                     f"its calendar, not at the log's clock time; compare logs that start where "
+                     f"the calendar does")
     n = replications or max(line.replications, DEFAULT_REPLICATIONS)
     if n < 2:
         raise ConfigError(f"--replications: an interval needs at least 2, got {n}", field="replications")
