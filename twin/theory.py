@@ -269,14 +269,7 @@ def serial_line(rates: Sequence[float], buffers: Sequence[int],
                 index[target] = len(index)
                 todo.append(target)
             edges.append((index[state], index[target], rate))
-    generator = np.zeros((len(index), len(index)))
-    for i, k, rate in edges:
-        generator[i, k] += rate
-        generator[i, i] -= rate
-    # πQ = 0, Σπ = 1: replace one balance equation by the normalisation
-    system = generator.T.copy()
-    system[-1, :] = 1.0
-    pi = np.linalg.solve(system, np.eye(len(index))[-1])
+    pi = _stationary(len(index), edges)
     table = np.array(list(index), dtype=int)
     status, queue = table[:, :m], table[:, m:]
     shares = tuple({name: float(pi[status[:, j] == code].sum()) for code, name in enumerate(CHAIN_STATES)}
@@ -289,6 +282,24 @@ def serial_line(rates: Sequence[float], buffers: Sequence[int],
         wip=float(pi @ (on_machines + queue.sum(axis=1))),
         states=len(index),
     )
+
+
+def _stationary(size: int, edges: list[tuple[int, int, float]]) -> np.ndarray:
+    """π with πQ = 0 and Σπ = 1 for the generator Q given by its off-diagonal `edges` (i, k, rate):
+    a sparse solve, so a chain of `MAX_CHAIN_STATES` needs megabytes, not the gigabytes of a dense
+    matrix. One balance equation is replaced by the normalisation."""
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.linalg import spsolve
+
+    source, target, rate = (np.array(column) for column in zip(*edges, strict=True))
+    keep = source != size - 1  # column size-1 of Qᵀ: the equation replaced
+    rows = np.concatenate([target[target != size - 1], source[keep], np.full(size, size - 1)])
+    cols = np.concatenate([source[target != size - 1], source[keep], np.arange(size)])
+    values = np.concatenate([rate[target != size - 1], -rate[keep], np.ones(size)])
+    system = coo_matrix((values, (rows, cols)), shape=(size, size)).tocsc()
+    right = np.zeros(size)
+    right[-1] = 1.0
+    return np.asarray(spsolve(system, right), dtype=float)
 
 
 def serial_line_throughput(rates: Sequence[float], buffers: Sequence[int], mtbf: float | None = None,
