@@ -83,8 +83,17 @@ def test_chain_with_failures_per_machine():
     assert mixed.shares[0]["down"] == 0 and mixed.shares[1]["down"] > 0
 
 
-def test_large_chain_is_refused_before_it_is_built():
-    with pytest.raises(ValueError, match="states"):
-        theory.serial_line([1.0] * 6, [0, 9, 9, 9, 9, 9])
+def test_large_chain_is_refused_before_or_while_it_is_built():
+    with pytest.raises(ValueError, match="could have up to"):
+        theory.serial_line([1.0] * 8, [0, 9, 9, 9, 9, 9, 9, 9])
+    with pytest.raises(ValueError, match="more than 20,000 states"):
+        theory.serial_line([1.0] * 4, [0, 25, 25, 25])
+
+
+def test_reference_line_is_its_chain():
+    """The reference line (bench/): 3,905 states, throughput 0.743375 parts/min."""
+    line = theory.serial_line([1 / 1.0, 1 / 1.1, 1 / 0.9, 1 / 1.2, 1 / 1.0], [0, 5, 5, 5, 5])
+    assert line.throughput == pytest.approx(0.743375, abs=5e-7)
+    assert line.states == 3905
     assert theory.chain_size([0, 9, 9], failures=False) == 27 * 100
     assert not math.isnan(theory.serial_line([1.0, 1.0, 1.0], [0, 1, 1]).throughput)

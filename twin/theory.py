@@ -19,7 +19,10 @@ from dataclasses import dataclass
 import numpy as np
 
 MAX_CHAIN_STATES = 20_000
-"""Largest Markov chain `serial_line` builds (a dense solve of this size takes about a second)."""
+"""Largest Markov chain `serial_line` solves (its states are counted as they are reached)."""
+MAX_CHAIN_BOUND = 2_000_000
+"""Largest upper bound on the state count (`chain_size`) for which `serial_line` starts at all: the
+states a line reaches are far fewer than the bound, but beyond it the search would take too long."""
 
 
 @dataclass(frozen=True)
@@ -215,9 +218,9 @@ def serial_line(rates: Sequence[float], buffers: Sequence[int],
     fail, repair = _per_machine(mtbf, m), _per_machine(mttr, m)
     failing = fail is not None and any(f is not None for f in fail)
     size = chain_size(buffers, failing)
-    if size > MAX_CHAIN_STATES:
-        raise ValueError(f"the Markov chain would have up to {size} states "
-                         f"(at most {MAX_CHAIN_STATES})")
+    if size > MAX_CHAIN_BOUND:
+        raise ValueError(f"the Markov chain could have up to {size:,} states "
+                         f"(at most {MAX_CHAIN_STATES:,} are solved)")
 
     def free(status: list[int], queue: list[int], j: int) -> None:
         if j == 0:
@@ -266,6 +269,8 @@ def serial_line(rates: Sequence[float], buffers: Sequence[int],
         state = todo.pop()
         for target, rate in moves(state):
             if target not in index:
+                if len(index) >= MAX_CHAIN_STATES:
+                    raise ValueError(f"the Markov chain has more than {MAX_CHAIN_STATES:,} states")
                 index[target] = len(index)
                 todo.append(target)
             edges.append((index[state], index[target], rate))
@@ -285,21 +290,26 @@ def serial_line(rates: Sequence[float], buffers: Sequence[int],
 
 
 def _stationary(size: int, edges: list[tuple[int, int, float]]) -> np.ndarray:
-    """π with πQ = 0 and Σπ = 1 for the generator Q given by its off-diagonal `edges` (i, k, rate):
-    a sparse solve, so a chain of `MAX_CHAIN_STATES` needs megabytes, not the gigabytes of a dense
-    matrix. One balance equation is replaced by the normalisation."""
+    """π with πQ = 0 and Σπ = 1 for the generator Q given by its off-diagonal `edges` (i, k, rate),
+    by a sparse solve (a chain of `MAX_CHAIN_STATES` needs megabytes, not the gigabytes of a dense
+    matrix): fix the last state's weight at 1, solve the other balance equations for the rest,
+    normalise."""
     from scipy.sparse import coo_matrix
     from scipy.sparse.linalg import spsolve
 
+    if size == 1:
+        return np.ones(1)
     source, target, rate = (np.array(column) for column in zip(*edges, strict=True))
-    keep = source != size - 1  # column size-1 of Qᵀ: the equation replaced
-    rows = np.concatenate([target[target != size - 1], source[keep], np.full(size, size - 1)])
-    cols = np.concatenate([source[target != size - 1], source[keep], np.arange(size)])
-    values = np.concatenate([rate[target != size - 1], -rate[keep], np.ones(size)])
-    system = coo_matrix((values, (rows, cols)), shape=(size, size)).tocsc()
-    right = np.zeros(size)
-    right[-1] = 1.0
-    return np.asarray(spsolve(system, right), dtype=float)
+    # Qᵀ: +rate at (target, source), −rate at (source, source); rows are balance equations
+    rows = np.concatenate([target, source])
+    cols = np.concatenate([source, source])
+    values = np.concatenate([rate, -rate])
+    transposed = coo_matrix((values, (rows, cols)), shape=(size, size)).tocsc()
+    last = size - 1
+    reduced = transposed[:last, :last]
+    right = -transposed[:last, last].toarray().ravel()
+    weights = np.append(np.asarray(spsolve(reduced, right), dtype=float), 1.0)
+    return weights / weights.sum()
 
 
 def serial_line_throughput(rates: Sequence[float], buffers: Sequence[int], mtbf: float | None = None,
