@@ -216,3 +216,14 @@ def test_cli_unknown_station_in_the_log_is_one_line(tmp_path, line_file):
     result = run_cli("check", line_file, tmp_path / "log.csv")
     assert result.exit_code == 2 and len(result.stderr.strip().splitlines()) == 1, result.stderr
     assert "'A'" in result.stderr or "A" in result.stderr
+
+
+@pytest.mark.parametrize(("rows", "message"), [
+    ("0,Cut,1,ENTER\n1e9,Pack,1,EXIT\n", "LOG: its period of 1000000000min is too long"),
+    ("5,Cut,1,ENTER\n5,Cut,1,START\n", "LOG: the log covers no time"),
+])
+def test_cli_a_log_the_twin_cannot_run_over_is_one_line(tmp_path, line_file, rows, message):
+    (tmp_path / "log.csv").write_text("time,station,part,event\n" + rows)
+    result = run_cli("check", line_file, tmp_path / "log.csv")
+    assert result.exit_code == 2 and message in result.stderr, result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1

@@ -127,6 +127,13 @@ def check_reality(line: Line, events: pd.DataFrame, states: pd.DataFrame | None 
     if n < 2:
         raise ConfigError(f"--replications: an interval needs at least 2, got {n}", field="replications")
     twin_line = line.model_copy(update={"horizon": warmup + period, "warmup": warmup})
+    from twin.workload import check_tasks
+
+    try:
+        check_tasks([twin_line])
+    except ConfigError as exc:
+        raise ConfigError(f"LOG: its period of {format_minutes(period)} is too long to run the twin "
+                          f"over ({exc})", field="log") from None
     results = run(twin_line, replications=n, seed=seed, workers=workers, keep_part_log=True,
                   progress=progress, engine=engine)
     window = (warmup, warmup + period)
