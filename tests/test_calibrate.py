@@ -139,6 +139,26 @@ def test_cli_writes_line_and_reports(logs: tuple[Path, Path], tmp_path: Path) ->
     assert "<h2>Fitted distributions</h2>" in html.read_text()
 
 
+def test_products_setups_and_a_saturated_source_are_recovered() -> None:
+    line = make_line([
+        {"name": "Mill", "process": {"dist": "exponential", "mean": 2.0},
+         "process_by_product": {"B": {"dist": "gamma", "mean": 3.0, "cv": 0.4}},
+         "setup": {"dist": "lognormal", "mean": 10.0, "cv": 0.3}},
+        {"name": "Wash", "process": 1.0}],
+        products=[{"name": "A", "share": 0.7, "lot_size": 5}, {"name": "B", "share": 0.3, "lot_size": 5}],
+        horizon="1w", warmup=0, replications=1, seed=3)
+    results = twin.run(line, workers=1, keep_part_log=True, keep_state_log=True)
+    found = calibrate(results.part_events().assign(row=1), results.machine_states().assign(row=1))
+    assert found.line.source.kind == "saturated"
+    assert [(p.name, p.lot_size) for p in found.line.products] == [("A", 5), ("B", 5)]
+    assert abs(found.line.products[0].share - 0.7) < 0.05
+    fits = found.fits
+    assert inside(fits["stations[0].setup"], 10.0), fits["stations[0].setup"]
+    assert inside(fits["stations[0].process_by_product.A"], 2.0)
+    assert inside(fits["stations[0].process_by_product.B"], 3.0)
+    assert found.line.stations[1].process_by_product == {}  # the same for both products
+
+
 # --- noisy and hostile logs -------------------------------------------------------------------
 
 def short_log() -> pd.DataFrame:

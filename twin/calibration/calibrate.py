@@ -87,14 +87,8 @@ def calibrate(events: pd.DataFrame, states: pd.DataFrame | None = None, *, buffe
         spec["process"] = _fitted(fits, f"{where}.process", times, (), rows, station, "processing",
                                   warnings)
         if len(products) > 1:
-            by_product = {}
-            for product in products:
-                mask = (own["product"] == product).reindex(times.index, fill_value=False)
-                if mask.sum() >= 1:
-                    by_product[product] = _fitted(fits, f"{where}.process_by_product.{product}",
-                                                  times[mask], (), rows[mask], station,
-                                                  f"processing of {product}", warnings)
-            spec["process_by_product"] = by_product
+            spec["process_by_product"] = _by_product(own, times, rows, products, fits, where,
+                                                     station, warnings)
         if clocks is not None:
             _downtime_specs(spec, clocks, station, where, fits, warnings, len(products))
         stations.append(spec)
@@ -115,6 +109,28 @@ def calibrate(events: pd.DataFrame, states: pd.DataFrame | None = None, *, buffe
                             f"file models scrap through a characteristic and its spec limits "
                             f"(docs/precision.md): not written, see the report")
     return result
+
+
+def _by_product(own: pd.DataFrame, times: pd.Series, rows: pd.Series, products: dict[str, Any],
+                fits: dict[str, Fit], where: str, station: str,
+                warnings: list[str]) -> dict[str, Any]:
+    """Process times per product, written only where a product's mean CI excludes the pooled mean
+    (otherwise one distribution serves all products)."""
+    pooled = fits[f"{where}.process"].mean
+    found: dict[str, tuple[Fit, dict[str, Any]]] = {}
+    for product in products:
+        mask = (own["product"] == product).reindex(times.index, fill_value=False)
+        if mask.sum() >= 1:
+            path = f"{where}.process_by_product.{product}"
+            spec = _fitted(fits, path, times[mask], (), rows[mask], station,
+                           f"processing of {product}", warnings)
+            found[product] = (fits[path], spec)
+    differ = any(not fit.mean_ci[0] <= pooled <= fit.mean_ci[1] for fit, _ in found.values())
+    if not differ:
+        for product in found:
+            del fits[f"{where}.process_by_product.{product}"]
+        return {}
+    return {product: spec for product, (_, spec) in found.items()}
 
 
 def _processing(own: pd.DataFrame, clocks: Downtime | None, station: str, machines: int,
@@ -234,11 +250,17 @@ def _products(table: pd.DataFrame, first: str) -> dict[str, tuple[float, int]]:
     if sequence.nunique() < 2:
         return {}
     runs = (sequence != sequence.shift()).cumsum()
-    lengths = sequence.groupby(runs).agg(["first", "size"])
+    lengths = sequence.groupby(runs).agg(["first", "size"]).iloc[1:-1]  # the ends are cut short
     counts = sequence.value_counts()
-    return {str(p): (round(float(counts[p] / counts.sum()), 4),
-                     max(1, round(float(lengths.loc[lengths["first"] == p, "size"].median()))))
+    return {str(p): (round(float(counts[p] / counts.sum()), 4), _lot_size(lengths, p))
             for p in sorted(counts.index)}
+
+
+def _lot_size(runs: pd.DataFrame, product: str) -> int:
+    """The most common run length of a product: lots of one product drawn one after the other
+    merge into runs of 2, 3... lots, but a single lot is the likeliest run."""
+    own = runs.loc[runs["first"] == product, "size"]
+    return int(own.mode().min()) if len(own) else 1
 
 
 def _quality(own: pd.DataFrame) -> dict[str, Any]:
