@@ -229,3 +229,17 @@ def test_output_over_the_log_is_refused(logs: tuple[Path, Path]) -> None:
     result = CliRunner().invoke(app, ["calibrate", str(logs[0]), "-o", str(logs[0])])
     assert result.exit_code == 2
     assert "would overwrite the input file" in result.output
+
+
+def test_names_from_the_log_are_escaped_in_the_report_and_yaml(tmp_path: Path) -> None:
+    rows = ["time,station,part,event"]
+    for part in range(12):
+        rows += [f"{part * 2},<script>x</script>,{part},START", f"{part * 2 + 1.5},<script>x</script>,"
+                 f"{part},END"]
+    path = tmp_path / "odd.csv"
+    path.write_text("\n".join(rows) + "\n")
+    out, report = tmp_path / "line.yaml", tmp_path / "cal.html"
+    result = CliRunner().invoke(app, ["calibrate", str(path), "-o", str(out), "--report", str(report)])
+    assert result.exit_code == 0, result.output
+    assert "<script>" not in report.read_text() and "&lt;script&gt;" in report.read_text()
+    assert load_line(out).stations[0].name == "<script>x</script>"

@@ -220,3 +220,21 @@ def test_unknown_stations_and_bad_mapping_name_what_is_wrong(tmp_path: Path) -> 
         parse_mapping("colour=c")
     with pytest.raises(ConfigError, match="--time-unit: must be one of"):
         read_events(path, time_unit="fortnight")
+
+
+def test_inspection_outcomes_and_values_are_logged() -> None:
+    quality = {"characteristic": {"name": "d", "unit": "mm", "nominal": 40.0, "lsl": 39.99,
+                                  "usl": 40.01}, "sigma": 0.006, "control": {"policy": "none"}}
+    line = make_line([
+        {"name": "Turn", "process": 1.0},
+        {"name": "Grind", "process": 1.0, "quality": quality,
+         "inspection": {"where": "inline", "action": "rework", "to": "Turn", "max_reworks": 1}}],
+        horizon="1d", warmup=0, replications=1, seed=4)
+    events = twin.run(line, workers=1, keep_part_log=True).part_events()
+    ends = events[(events["station"] == "Grind") & (events["event"] == "END")]
+    assert set(ends["outcome"]) == {"good", "rework", "scrap"}
+    assert ends["value"].between(39.95, 40.05).all()
+    reworked = ends.loc[ends["outcome"] == "rework", "part"].iloc[0]
+    visits = events[(events["part"] == reworked) & (events["event"] == "START")]["station"].tolist()
+    assert visits[:3] == ["Turn", "Grind", "Turn"]
+    assert events.loc[events["station"] == "Turn", "outcome"].eq("").all()
