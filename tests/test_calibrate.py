@@ -243,3 +243,21 @@ def test_names_from_the_log_are_escaped_in_the_report_and_yaml(tmp_path: Path) -
     assert result.exit_code == 0, result.output
     assert "<script>" not in report.read_text() and "&lt;script&gt;" in report.read_text()
     assert load_line(out).stations[0].name == "<script>x</script>"
+
+
+def test_epoch_clock_and_iso_timestamps_start_the_line_at_zero(tmp_path: Path) -> None:
+    events = short_log()
+    epoch = events.assign(time=1_700_000_000 + events["time"] * 60)
+    path = tmp_path / "epoch.csv"
+    write_events(epoch, path)
+    out = tmp_path / "line.yaml"
+    result = CliRunner().invoke(app, ["calibrate", str(path), "--time-unit", "s", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert load_line(out).horizon <= 6 * 60 + 1
+    stamps = events.assign(time=pd.Timestamp("2026-03-02T06:00:00Z")
+                           + pd.to_timedelta(events["time"], unit="min"))
+    stamps["time"] = stamps["time"].map(lambda t: t.isoformat())
+    write_events(stamps, path)
+    result = CliRunner().invoke(app, ["calibrate", str(path), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert load_line(out).stations[0].process.mean == pytest.approx(1.0, rel=0.15)

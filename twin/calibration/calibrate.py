@@ -21,7 +21,7 @@ from twin.calibration.downtime import Downtime, downtime
 from twin.calibration.fitting import MIN_OBSERVATIONS, Fit, fit_durations
 from twin.calibration.structure import Shape, shape
 from twin.config import Line
-from twin.errors import ConfigError
+from twin.errors import ConfigError, show
 from twin.eventlog.reader import name_rows
 from twin.eventlog.schema import END, ENTER, EXIT, REWORK, SCRAP, START
 from twin.eventlog.visits import visits
@@ -66,10 +66,18 @@ def calibrate(events: pd.DataFrame, states: pd.DataFrame | None = None, *, buffe
     log (`read_states`) describe; `buffer` is the capacity assumed where the log never shows one."""
     if events.empty:
         raise ConfigError("log: no events left to calibrate from")
+    start = float(min(events["time"].min(), states["time"].min() if states is not None else math.inf))
+    events = events.assign(time=events["time"] - start)  # a log on an epoch clock starts at 0 here
     table = visits(events)
     found = shape(table, buffer)
-    span = float(max(events["time"].max(), states["time"].max() if states is not None else 0.0))
     warnings = list(found.warnings)
+    if states is not None:
+        states = states.assign(time=states["time"] - start)
+        unknown = sorted(set(states["station"]) - set(found.stations))
+        if unknown:
+            warnings.append(f"state log: stations {', '.join(show(s) for s in unknown[:5])} have no "
+                            f"part events; their states are not used")
+    span = float(max(events["time"].max(), states["time"].max() if states is not None else 0.0))
     clocks = downtime(states, span) if states is not None else None
     if clocks is None:
         warnings.append("no state log: processing times are gross (a repair inside a cycle counts "

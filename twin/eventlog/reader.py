@@ -216,6 +216,8 @@ def _columns(raw: pd.DataFrame, mapping: Mapping[str, str], schema: Sequence[str
         name = mapping.get(column, column)
         if name in found:
             columns[column] = name
+        elif column in found:  # one --map serves both logs: the other may use the schema's name
+            columns[column] = column
         elif column in mapping:
             raise ConfigError(f"{label}: --map {column}={show(name)}: no such column (the file has "
                               f"{_list(found)})", field="map", source=label)
