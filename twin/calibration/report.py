@@ -13,6 +13,32 @@ from typing import Any
 from twin.calibration.calibrate import Calibration
 
 
+def fit_table(calibration: Calibration) -> Any:
+    """The fitted parameters as a rich table for the terminal (names escaped)."""
+    from rich.table import Table
+
+    from twin.display import markup
+
+    table = Table(title=f"Calibrated line: {len(calibration.line.stations)} stations",
+                  title_justify="left")
+    for column in ("parameter", "family", "n", "mean", "95% CI", "cv", "KS p"):
+        table.add_column(column, justify="left" if column in ("parameter", "family") else "right",
+                         no_wrap=column != "parameter")
+    for path, fit in calibration.fits.items():
+        table.add_row(markup(_named(calibration, path)), fit.family, f"{fit.n:,}", _num(fit.mean),
+                      f"{_num(fit.mean_ci[0], 3)}–{_num(fit.mean_ci[1], 3)}", _num(fit.cv, 2),
+                      _num(fit.ks_p, 2))
+    return table
+
+
+def _named(calibration: Calibration, path: str) -> str:
+    """`stations[1].process` as `Weld process` (what a person reads in a table)."""
+    if not path.startswith("stations["):
+        return path.replace(".", " ")
+    index, rest = path[len("stations["):].split("]", 1)
+    return f"{calibration.line.stations[int(index)].name} {rest.lstrip('.')}"
+
+
 def report_json(calibration: Calibration) -> str:
     return json.dumps(calibration.to_json(), indent=2, allow_nan=False) + "\n"
 
@@ -70,8 +96,8 @@ def _esc(value: Any) -> str:
     return html.escape(plain(value))
 
 
-def _num(value: float | None) -> str:
-    return "" if value is None else f"{value:.4g}"
+def _num(value: float | None, digits: int = 4) -> str:
+    return "" if value is None or value != value else f"{value:.{digits}g}"
 
 
 def _pct(value: float | None) -> str:

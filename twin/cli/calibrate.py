@@ -8,7 +8,7 @@ from typing import IO, Annotated
 
 import typer
 
-from twin.cli.shell import app, guarded, say_note
+from twin.cli.shell import app, guarded, print_tables, say_note
 from twin.errors import ConfigError
 from twin.outputs import check_output, write_whole
 
@@ -61,6 +61,9 @@ def calibrate(
 
         body = report_json(result) if report.suffix.lower() == ".json" else report_html(result, log.name)
         guarded(lambda: write_whole(report, partial(_put, body), "--report", inputs))
+    from twin.calibration.report import fit_table
+
+    print_tables([fit_table(result)])
     say_note(f"wrote {output} ({len(result.line.stations)} stations); check it with "
              f"`twin validate {output}`")
 
