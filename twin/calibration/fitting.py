@@ -161,8 +161,11 @@ def _mean_ci(x: np.ndarray, c: Any) -> tuple[float, float]:
         return (2 * total / stats.chi2.ppf(0.975, 2 * r + 2), 2 * total / stats.chi2.ppf(0.025, 2 * r))
     if len(x) < 2:
         return (math.nan, math.nan)
-    low, high = stats.t.interval(0.95, len(x) - 1, loc=x.mean(), scale=stats.sem(x))
-    return (float(low), float(high)) if math.isfinite(low) else (float(x.mean()), float(x.mean()))
+    sem = float(stats.sem(x))
+    if not sem > 0:  # no spread: the mean is known exactly
+        return (float(x.mean()), float(x.mean()))
+    low, high = stats.t.interval(0.95, len(x) - 1, loc=x.mean(), scale=sem)
+    return (float(low), float(high))
 
 
 def _cv(x: np.ndarray) -> tuple[float, tuple[float, float]]:
