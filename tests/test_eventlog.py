@@ -238,3 +238,10 @@ def test_inspection_outcomes_and_values_are_logged() -> None:
     visits = events[(events["part"] == reworked) & (events["event"] == "START")]["station"].tolist()
     assert visits[:3] == ["Turn", "Grind", "Turn"]
     assert events.loc[events["station"] == "Turn", "outcome"].eq("").all()
+
+
+def test_the_per_part_table_of_the_app_keeps_its_shape(results: twin.Results) -> None:
+    table = results.part_records()
+    assert list(table.columns) == ["replication", "part_id", "station", "start_min", "end_min",
+                                   "departure_min", "characteristic", "outcome"]
+    assert len(table) == len(results.part_events()) // 4
