@@ -10,7 +10,9 @@ drift, state shares), and one-line warnings for whatever was assumed or is thin.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -22,7 +24,7 @@ from twin.calibration.fitting import MIN_OBSERVATIONS, Fit, fit_durations
 from twin.calibration.structure import Shape, shape
 from twin.config import Line
 from twin.errors import ConfigError, show
-from twin.eventlog.reader import name_rows
+from twin.eventlog.reader import Source, name_rows, read_events, read_states
 from twin.eventlog.schema import END, ENTER, EXIT, REWORK, SCRAP, START
 from twin.eventlog.visits import visits
 from twin.io import validate_as
@@ -117,6 +119,23 @@ def calibrate(events: pd.DataFrame, states: pd.DataFrame | None = None, *, buffe
                             f"file models scrap through a characteristic and its spec limits "
                             f"(docs/precision.md): not written, see the report")
     return result
+
+
+def from_logs(events: Source, states: Source | None = None, *, mapping: Mapping[str, str] | None = None,
+              time_unit: str = "min", state_names: Mapping[str, str] | str | Path | None = None,
+              buffer: int | None = None, name: str = "Calibrated line",
+              labels: tuple[str | None, str | None] = (None, None)) -> Calibration:
+    """Read a part-event log and an optional state log (paths or uploaded bytes, `labels` naming
+    them in messages) on one clock, and calibrate: what `twin calibrate` and the app's Data page
+    do. The reader's findings are the result's `notes`."""
+    notes: list[str] = []
+    frame = read_events(events, mapping=mapping, time_unit=time_unit, notes=notes, label=labels[0])
+    machine_states = None
+    if states is not None:
+        machine_states = read_states(states, mapping=mapping, time_unit=time_unit,
+                                     origin=frame.attrs.get("origin"), state_names=state_names,
+                                     notes=notes, label=labels[1])
+    return calibrate(frame, machine_states, buffer=buffer, name=name, notes=notes)
 
 
 def _by_product(own: pd.DataFrame, times: pd.Series, rows: pd.Series, products: dict[str, Any],
