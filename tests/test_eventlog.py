@@ -245,3 +245,14 @@ def test_the_per_part_table_of_the_app_keeps_its_shape(results: twin.Results) ->
     assert list(table.columns) == ["replication", "part_id", "station", "start_min", "end_min",
                                    "departure_min", "characteristic", "outcome"]
     assert len(table) == len(results.part_events()) // 4
+
+
+def test_formula_like_names_are_guarded_in_the_csv_and_read_back_as_written(tmp_path: Path) -> None:
+    names = ["=SUM(A1)", "+1", "-x", "@x"]  # cells are read without surrounding blanks
+    line = make_line([{"name": n, "process": 1.0} for n in names], horizon="30min", warmup=0,
+                     replications=1)
+    events = twin.run(line, workers=1, keep_part_log=True).part_events()
+    path = tmp_path / "events.csv"
+    write_events(events, path)
+    assert "'=SUM(A1)" in path.read_text()
+    assert list(read_events(path)["station"].drop_duplicates()) == names

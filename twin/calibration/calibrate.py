@@ -229,13 +229,13 @@ def _downtime_specs(spec: dict[str, Any], clocks: Downtime, station: str, where:
             failures: dict[str, Any] = {}
             for key, values, censored, what in (("mtbf", ttf, ttf_open, "time between failures"),
                                                 ("mttr", ttr, ttr_open, "repair")):
-                fit = fit_durations(values, censored)
+                fit = fit_durations(values, censored, random=True)
                 fits[f"{where}.failures.{key}"] = fit
                 failures[key] = fit.spec
                 if fit.n < MIN_OBSERVATIONS:
                     warnings.append(f"{station}: only {fit.n} {what} observation(s): "
-                                    f"{fit.family} with mean {fit.mean:.4g} min, CI "
-                                    f"[{fit.mean_ci[0]:.4g}, {fit.mean_ci[1]:.4g}]")
+                                    f"{fit.family} with mean {fit.mean:.4g} min "
+                                    f"({fit.comment().split(', ', 2)[-1]})")
             spec["failures"] = failures
     setups = clocks.setups.get(station, [])
     if setups:
@@ -261,7 +261,7 @@ def _source(found: Shape, fits: dict[str, Fit], warnings: list[str]) -> dict[str
     if len(gaps) < 2:
         warnings.append("source: fewer than 3 arrivals at the first station; taken as saturated")
         return {"kind": "saturated"}
-    fit = fit_durations(gaps)
+    fit = fit_durations(gaps, random=True)
     fits["source.interarrival"] = fit
     return {"kind": "arrivals", "interarrival": fit.spec}
 
