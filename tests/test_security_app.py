@@ -392,7 +392,8 @@ def assert_markdown_inert(at: AppTest) -> None:
 
 def test_hostile_names_are_text_on_the_page():
     at = start()
-    at.sidebar.file_uploader[0].upload("hostile.yaml", hostile_study_text().encode(), "application/x-yaml").run()
+    uploader = at.sidebar.file_uploader[0]
+    uploader.upload("hostile.yaml", hostile_study_text().encode(), "application/x-yaml").run()
     assert not at.exception and not at.error
     assert at.session_state["base"].line.name == LINE_NAME
     assert f"### {escape.markdown(LINE_NAME)}" in [m.value for m in at.markdown]
