@@ -139,6 +139,26 @@ def test_cli_writes_line_and_reports(logs: tuple[Path, Path], tmp_path: Path) ->
     assert "<h2>Fitted distributions</h2>" in html.read_text()
 
 
+def test_products_setups_and_a_saturated_source_are_recovered() -> None:
+    line = make_line([
+        {"name": "Mill", "process": {"dist": "exponential", "mean": 2.0},
+         "process_by_product": {"B": {"dist": "gamma", "mean": 3.0, "cv": 0.4}},
+         "setup": {"dist": "lognormal", "mean": 10.0, "cv": 0.3}},
+        {"name": "Wash", "process": 1.0}],
+        products=[{"name": "A", "share": 0.7, "lot_size": 5}, {"name": "B", "share": 0.3, "lot_size": 5}],
+        horizon="1w", warmup=0, replications=1, seed=3)
+    results = twin.run(line, workers=1, keep_part_log=True, keep_state_log=True)
+    found = calibrate(results.part_events().assign(row=1), results.machine_states().assign(row=1))
+    assert found.line.source.kind == "saturated"
+    assert [(p.name, p.lot_size) for p in found.line.products] == [("A", 5), ("B", 5)]
+    assert abs(found.line.products[0].share - 0.7) < 0.05
+    fits = found.fits
+    assert inside(fits["stations[0].setup"], 10.0), fits["stations[0].setup"]
+    assert inside(fits["stations[0].process_by_product.A"], 2.0)
+    assert inside(fits["stations[0].process_by_product.B"], 3.0)
+    assert found.line.stations[1].process_by_product == {}  # the same for both products
+
+
 # --- noisy and hostile logs -------------------------------------------------------------------
 
 def short_log() -> pd.DataFrame:
@@ -209,3 +229,52 @@ def test_output_over_the_log_is_refused(logs: tuple[Path, Path]) -> None:
     result = CliRunner().invoke(app, ["calibrate", str(logs[0]), "-o", str(logs[0])])
     assert result.exit_code == 2
     assert "would overwrite the input file" in result.output
+
+
+def test_names_from_the_log_are_escaped_in_the_report_and_yaml(tmp_path: Path) -> None:
+    rows = ["time,station,part,event"]
+    for part in range(12):
+        rows += [f"{part * 2},<script>x</script>,{part},START", f"{part * 2 + 1.5},<script>x</script>,"
+                 f"{part},END"]
+    path = tmp_path / "odd.csv"
+    path.write_text("\n".join(rows) + "\n")
+    out, report = tmp_path / "line.yaml", tmp_path / "cal.html"
+    result = CliRunner().invoke(app, ["calibrate", str(path), "-o", str(out), "--report", str(report)])
+    assert result.exit_code == 0, result.output
+    assert "<script>" not in report.read_text() and "&lt;script&gt;" in report.read_text()
+    assert load_line(out).stations[0].name == "<script>x</script>"
+
+
+def test_epoch_clock_and_iso_timestamps_start_the_line_at_zero(tmp_path: Path) -> None:
+    events = short_log()
+    epoch = events.assign(time=1_700_000_000 + events["time"] * 60)
+    path = tmp_path / "epoch.csv"
+    write_events(epoch, path)
+    out = tmp_path / "line.yaml"
+    result = CliRunner().invoke(app, ["calibrate", str(path), "--time-unit", "s", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert load_line(out).horizon <= 6 * 60 + 1
+    stamps = events.assign(time=pd.Timestamp("2026-03-02T06:00:00Z")
+                           + pd.to_timedelta(events["time"], unit="min"))
+    stamps["time"] = stamps["time"].map(lambda t: t.isoformat())
+    write_events(stamps, path)
+    result = CliRunner().invoke(app, ["calibrate", str(path), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert load_line(out).stations[0].process.mean == pytest.approx(1.0, rel=0.15)
+
+
+def test_an_ambiguous_route_is_a_warning_naming_the_part_and_rows() -> None:
+    rows = []
+    for part in range(30):
+        route = ["A", "C"] if part == 7 else ["A", "B", "C"]
+        for step, station in enumerate(route):
+            t = part * 10 + step * 3
+            rows += [{"time": t, "station": station, "part": str(part), "event": "START"},
+                     {"time": t + 2, "station": station, "part": str(part), "event": "END"}]
+    frame = pd.DataFrame(rows).sort_values("time", kind="stable")
+    frame = frame.assign(machine="1", product="", outcome="", value=np.nan,
+                         row=range(1, len(frame) + 1))
+    found = calibrate(frame)
+    assert [s.name for s in found.line.stations] == ["A", "B", "C"]
+    odd = [w for w in found.warnings if "take a route" in w]
+    assert len(odd) == 1 and "e.g. part 7, rows" in odd[0] and "A > B > C" in odd[0]

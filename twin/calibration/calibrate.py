@@ -10,7 +10,9 @@ drift, state shares), and one-line warnings for whatever was assumed or is thin.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -21,8 +23,8 @@ from twin.calibration.downtime import Downtime, downtime
 from twin.calibration.fitting import MIN_OBSERVATIONS, Fit, fit_durations
 from twin.calibration.structure import Shape, shape
 from twin.config import Line
-from twin.errors import ConfigError
-from twin.eventlog.reader import name_rows
+from twin.errors import ConfigError, show
+from twin.eventlog.reader import Source, name_rows, read_events, read_states
 from twin.eventlog.schema import END, ENTER, EXIT, REWORK, SCRAP, START
 from twin.eventlog.visits import visits
 from twin.io import validate_as
@@ -66,10 +68,18 @@ def calibrate(events: pd.DataFrame, states: pd.DataFrame | None = None, *, buffe
     log (`read_states`) describe; `buffer` is the capacity assumed where the log never shows one."""
     if events.empty:
         raise ConfigError("log: no events left to calibrate from")
+    start = float(min(events["time"].min(), states["time"].min() if states is not None else math.inf))
+    events = events.assign(time=events["time"] - start)  # a log on an epoch clock starts at 0 here
     table = visits(events)
     found = shape(table, buffer)
-    span = float(max(events["time"].max(), states["time"].max() if states is not None else 0.0))
     warnings = list(found.warnings)
+    if states is not None:
+        states = states.assign(time=states["time"] - start)
+        unknown = sorted(set(states["station"]) - set(found.stations))
+        if unknown:
+            warnings.append(f"state log: stations {', '.join(show(s) for s in unknown[:5])} have no "
+                            f"part events; their states are not used")
+    span = float(max(events["time"].max(), states["time"].max() if states is not None else 0.0))
     clocks = downtime(states, span) if states is not None else None
     if clocks is None:
         warnings.append("no state log: processing times are gross (a repair inside a cycle counts "
@@ -87,14 +97,8 @@ def calibrate(events: pd.DataFrame, states: pd.DataFrame | None = None, *, buffe
         spec["process"] = _fitted(fits, f"{where}.process", times, (), rows, station, "processing",
                                   warnings)
         if len(products) > 1:
-            by_product = {}
-            for product in products:
-                mask = (own["product"] == product).reindex(times.index, fill_value=False)
-                if mask.sum() >= 1:
-                    by_product[product] = _fitted(fits, f"{where}.process_by_product.{product}",
-                                                  times[mask], (), rows[mask], station,
-                                                  f"processing of {product}", warnings)
-            spec["process_by_product"] = by_product
+            spec["process_by_product"] = _by_product(own, times, rows, products, fits, where,
+                                                     station, warnings)
         if clocks is not None:
             _downtime_specs(spec, clocks, station, where, fits, warnings, len(products))
         stations.append(spec)
@@ -115,6 +119,45 @@ def calibrate(events: pd.DataFrame, states: pd.DataFrame | None = None, *, buffe
                             f"file models scrap through a characteristic and its spec limits "
                             f"(docs/precision.md): not written, see the report")
     return result
+
+
+def from_logs(events: Source, states: Source | None = None, *, mapping: Mapping[str, str] | None = None,
+              time_unit: str = "min", state_names: Mapping[str, str] | str | Path | None = None,
+              buffer: int | None = None, name: str = "Calibrated line",
+              labels: tuple[str | None, str | None] = (None, None)) -> Calibration:
+    """Read a part-event log and an optional state log (paths or uploaded bytes, `labels` naming
+    them in messages) on one clock, and calibrate: what `twin calibrate` and the app's Data page
+    do. The reader's findings are the result's `notes`."""
+    notes: list[str] = []
+    frame = read_events(events, mapping=mapping, time_unit=time_unit, notes=notes, label=labels[0])
+    machine_states = None
+    if states is not None:
+        machine_states = read_states(states, mapping=mapping, time_unit=time_unit,
+                                     origin=frame.attrs.get("origin"), state_names=state_names,
+                                     notes=notes, label=labels[1])
+    return calibrate(frame, machine_states, buffer=buffer, name=name, notes=notes)
+
+
+def _by_product(own: pd.DataFrame, times: pd.Series, rows: pd.Series, products: dict[str, Any],
+                fits: dict[str, Fit], where: str, station: str,
+                warnings: list[str]) -> dict[str, Any]:
+    """Process times per product, written only where a product's mean CI excludes the pooled mean
+    (otherwise one distribution serves all products)."""
+    pooled = fits[f"{where}.process"].mean
+    found: dict[str, tuple[Fit, dict[str, Any]]] = {}
+    for product in products:
+        mask = (own["product"] == product).reindex(times.index, fill_value=False)
+        if mask.sum() >= 1:
+            path = f"{where}.process_by_product.{product}"
+            spec = _fitted(fits, path, times[mask], (), rows[mask], station,
+                           f"processing of {product}", warnings)
+            found[product] = (fits[path], spec)
+    differ = any(not fit.mean_ci[0] <= pooled <= fit.mean_ci[1] for fit, _ in found.values())
+    if not differ:
+        for product in found:
+            del fits[f"{where}.process_by_product.{product}"]
+        return {}
+    return {product: spec for product, (_, spec) in found.items()}
 
 
 def _processing(own: pd.DataFrame, clocks: Downtime | None, station: str, machines: int,
@@ -186,13 +229,13 @@ def _downtime_specs(spec: dict[str, Any], clocks: Downtime, station: str, where:
             failures: dict[str, Any] = {}
             for key, values, censored, what in (("mtbf", ttf, ttf_open, "time between failures"),
                                                 ("mttr", ttr, ttr_open, "repair")):
-                fit = fit_durations(values, censored)
+                fit = fit_durations(values, censored, random=True)
                 fits[f"{where}.failures.{key}"] = fit
                 failures[key] = fit.spec
                 if fit.n < MIN_OBSERVATIONS:
                     warnings.append(f"{station}: only {fit.n} {what} observation(s): "
-                                    f"{fit.family} with mean {fit.mean:.4g} min, CI "
-                                    f"[{fit.mean_ci[0]:.4g}, {fit.mean_ci[1]:.4g}]")
+                                    f"{fit.family} with mean {fit.mean:.4g} min "
+                                    f"({fit.comment().split(', ', 2)[-1]})")
             spec["failures"] = failures
     setups = clocks.setups.get(station, [])
     if setups:
@@ -218,7 +261,7 @@ def _source(found: Shape, fits: dict[str, Fit], warnings: list[str]) -> dict[str
     if len(gaps) < 2:
         warnings.append("source: fewer than 3 arrivals at the first station; taken as saturated")
         return {"kind": "saturated"}
-    fit = fit_durations(gaps)
+    fit = fit_durations(gaps, random=True)
     fits["source.interarrival"] = fit
     return {"kind": "arrivals", "interarrival": fit.spec}
 
@@ -234,11 +277,17 @@ def _products(table: pd.DataFrame, first: str) -> dict[str, tuple[float, int]]:
     if sequence.nunique() < 2:
         return {}
     runs = (sequence != sequence.shift()).cumsum()
-    lengths = sequence.groupby(runs).agg(["first", "size"])
+    lengths = sequence.groupby(runs).agg(["first", "size"]).iloc[1:-1]  # the ends are cut short
     counts = sequence.value_counts()
-    return {str(p): (round(float(counts[p] / counts.sum()), 4),
-                     max(1, round(float(lengths.loc[lengths["first"] == p, "size"].median()))))
+    return {str(p): (round(float(counts[p] / counts.sum()), 4), _lot_size(lengths, p))
             for p in sorted(counts.index)}
+
+
+def _lot_size(runs: pd.DataFrame, product: str) -> int:
+    """The most common run length of a product: lots of one product drawn one after the other
+    merge into runs of 2, 3... lots, but a single lot is the likeliest run."""
+    own = runs.loc[runs["first"] == product, "size"]
+    return int(own.mode().min()) if len(own) else 1
 
 
 def _quality(own: pd.DataFrame) -> dict[str, Any]:

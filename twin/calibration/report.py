@@ -13,6 +13,44 @@ from typing import Any
 from twin.calibration.calibrate import Calibration
 
 
+def fit_frame(calibration: Calibration) -> Any:
+    """The fitted parameters as a table (one row per parameter: family, n, censored, mean and its
+    CI, cv, KS p-value), for the terminal and the app."""
+    import pandas as pd
+
+    return pd.DataFrame([{
+        "parameter": _named(calibration, path), "family": fit.family, "n": fit.n,
+        "censored": fit.censored, "mean": fit.mean, "ci_low": fit.mean_ci[0],
+        "ci_high": fit.mean_ci[1], "cv": fit.cv, "ks_p": fit.ks_p,
+    } for path, fit in calibration.fits.items()])
+
+
+def fit_table(calibration: Calibration) -> Any:
+    """The fitted parameters as a rich table for the terminal (names escaped)."""
+    from rich.table import Table
+
+    from twin.display import markup
+
+    table = Table(title=f"Calibrated line: {len(calibration.line.stations)} stations",
+                  title_justify="left")
+    for column in ("parameter", "family", "n", "mean", "95% CI", "cv", "KS p"):
+        table.add_column(column, justify="left" if column in ("parameter", "family") else "right",
+                         no_wrap=column != "parameter")
+    for row in fit_frame(calibration).itertuples():
+        table.add_row(markup(row.parameter), row.family, f"{row.n:,}", _num(row.mean),
+                      f"{_num(row.ci_low, 3)}–{_num(row.ci_high, 3)}", _num(row.cv, 2),
+                      _num(row.ks_p, 2))
+    return table
+
+
+def _named(calibration: Calibration, path: str) -> str:
+    """`stations[1].process` as `Weld process` (what a person reads in a table)."""
+    if not path.startswith("stations["):
+        return path.replace(".", " ")
+    index, rest = path[len("stations["):].split("]", 1)
+    return f"{calibration.line.stations[int(index)].name} {rest.lstrip('.')}"
+
+
 def report_json(calibration: Calibration) -> str:
     return json.dumps(calibration.to_json(), indent=2, allow_nan=False) + "\n"
 
@@ -70,8 +108,8 @@ def _esc(value: Any) -> str:
     return html.escape(plain(value))
 
 
-def _num(value: float | None) -> str:
-    return "" if value is None else f"{value:.4g}"
+def _num(value: float | None, digits: int = 4) -> str:
+    return "" if value is None or value != value else f"{value:.{digits}g}"
 
 
 def _pct(value: float | None) -> str:

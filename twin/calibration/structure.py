@@ -10,9 +10,9 @@ the source.
 - Buffer: the most parts waiting at once between ENTER and START. It is the capacity only where
   the log shows the buffer full: the upstream station held finished parts (an EXIT after its END)
   while this queue was at that level. Elsewhere the buffer is assumed unbounded (or `--buffer`).
-- Source: saturated when the first station never waits for a part (each START at the instant its
-  machine let the previous part go); otherwise arrivals, with the interarrival times between ENTERs
-  at the first station.
+- Source: saturated when the first station never waits for a part (each part ENTERs at the
+  instant its machine let the previous part go); otherwise arrivals, with the interarrival times
+  between ENTERs at the first station.
 """
 
 from __future__ import annotations
@@ -147,8 +147,7 @@ def _source(first: pd.DataFrame) -> tuple[bool, np.ndarray]:
     for _, own in first.groupby("machine"):
         own = own.sort_values(START)
         free = own[EXIT].fillna(own[END]).to_numpy()[:-1]
-        start = own[START].to_numpy()[1:]
         entered = own[ENTER].fillna(own[START]).to_numpy()[1:]
-        pulls += len(start)
-        taken += int(np.sum((np.abs(start - free) <= EPS) & (np.abs(entered - start) <= EPS)))
+        pulls += len(entered)
+        taken += int(np.sum(np.abs(entered - free) <= EPS))
     return pulls > 0 and taken >= SATURATED_SHARE * pulls, gaps

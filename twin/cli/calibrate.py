@@ -8,7 +8,7 @@ from typing import IO, Annotated
 
 import typer
 
-from twin.cli.shell import app, guarded, say_note
+from twin.cli.shell import app, guarded, print_tables, say_note
 from twin.errors import ConfigError
 from twin.outputs import check_output, write_whole
 
@@ -36,21 +36,15 @@ def calibrate(
     guarded(lambda: check_output(output, "--output", inputs=inputs))
     if report is not None:
         guarded(lambda: _check_report(report, [*inputs, output]))
-    from twin.calibration.calibrate import calibrate as infer
+    from twin.calibration.calibrate import from_logs
     from twin.calibration.line_yaml import line_yaml
-    from twin.eventlog.reader import parse_mapping, read_events, read_states
+    from twin.eventlog.reader import parse_mapping
 
     mapping = guarded(lambda: parse_mapping(map))
-    notes: list[str] = []
-    events = guarded(lambda: read_events(log, mapping=mapping, time_unit=time_unit, notes=notes))
-    machine_states = None
-    if states is not None:
-        machine_states = guarded(lambda: read_states(
-            states, mapping=mapping, time_unit=time_unit, origin=events.attrs.get("origin"),
-            state_names=state_names, notes=notes))
-    result = guarded(lambda: infer(events, machine_states, buffer=buffer, name=name, notes=notes))
+    result = guarded(lambda: from_logs(log, states, mapping=mapping, time_unit=time_unit,
+                                       state_names=state_names, buffer=buffer, name=name))
     text = line_yaml(result, log.name)
-    for note in notes:
+    for note in result.notes:
         say_note(note)
     for warning in result.warnings:
         say_note(warning, "warning")
@@ -61,6 +55,9 @@ def calibrate(
 
         body = report_json(result) if report.suffix.lower() == ".json" else report_html(result, log.name)
         guarded(lambda: write_whole(report, partial(_put, body), "--report", inputs))
+    from twin.calibration.report import fit_table
+
+    print_tables([fit_table(result)])
     say_note(f"wrote {output} ({len(result.line.stations)} stations); check it with "
              f"`twin validate {output}`")
 

@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from twin.display import FORMULA_START
 from twin.errors import ConfigError, show
 from twin.eventlog.schema import (
     DEFAULT_MACHINE,
@@ -46,7 +47,7 @@ ROW = "row"
 """The extra column of the canonical frames: the row's number in the file (1 = first data row)."""
 
 _SHOWN_ROWS = 5
-_FORMULA_GUARD = ("'=", "'+", "'-", "'@")
+_FORMULA_GUARD = tuple("'" + start for start in FORMULA_START)
 
 
 def parse_mapping(items: str | Iterable[str] | None) -> dict[str, str]:
@@ -109,12 +110,14 @@ def read_states(source: Source, *, mapping: Mapping[str, str] | None = None, tim
     """A machine-state log as the canonical frame: columns `STATE_COLUMNS` plus `row`, sorted by
     time. `state_names` translates the plant's state codes into the twin's states (a mapping, or a
     YAML file of `code: state` lines); a state neither the twin's nor mapped is an error naming it.
-    Pass the event log's `attrs["origin"]` as `origin` when both logs use ISO 8601 timestamps."""
+    Pass the event log's `attrs["origin"]` as `origin` when both logs use ISO 8601 timestamps.
+    `mapping` may be the event log's: a column it names that this file lacks is looked up under the
+    schema's own name."""
     label = label or (str(source) if not isinstance(source, bytes) else "upload")
     notes = notes if notes is not None else []
     translate = _state_mapping(state_names)
     raw = _table(source, label, parquet)
-    columns = _columns(raw, mapping or {}, STATE_COLUMNS, STATE_REQUIRED, label)
+    columns = _columns(raw, mapping or {}, STATE_COLUMNS, STATE_REQUIRED, label, lenient=True)
     frame, origin = _located(raw, columns, time_unit, origin, label)
     codes = raw[columns["state"]].str.strip()
     frame["state"] = _choice(codes.map(lambda code: translate.get(code, code.lower())), STATE_NAMES,
@@ -208,7 +211,7 @@ def _parquet(data: bytes, label: str) -> pd.DataFrame:
 
 
 def _columns(raw: pd.DataFrame, mapping: Mapping[str, str], schema: Sequence[str],
-             required: Sequence[str], label: str) -> dict[str, str]:
+             required: Sequence[str], label: str, lenient: bool = False) -> dict[str, str]:
     """{schema column: file column} for the schema's columns the file has (renamed or by name)."""
     found = list(raw.columns)
     columns: dict[str, str] = {}
@@ -216,6 +219,8 @@ def _columns(raw: pd.DataFrame, mapping: Mapping[str, str], schema: Sequence[str
         name = mapping.get(column, column)
         if name in found:
             columns[column] = name
+        elif lenient and column in found:  # the map of the event log: the state log may use the
+            columns[column] = column          # schema's own name
         elif column in mapping:
             raise ConfigError(f"{label}: --map {column}={show(name)}: no such column (the file has "
                               f"{_list(found)})", field="map", source=label)
