@@ -71,6 +71,21 @@ def test_the_sweep_computes_what_the_api_computes() -> None:
     assert sorted(set(bundle.summary["value"])) == [1, 2, 3]
 
 
+def test_what_ifs_compute_what_the_api_computes() -> None:
+    study = small_demo()
+    what_ifs = [explore.WhatIf("b8", "stations[Grinding].buffer", "8"),
+                explore.WhatIf("slow", "stations[0].process.mean", "5min")]
+    bundle = explore.run_scenarios(study, what_ifs, "k", Job(key="k", kind="explore", label="x"))
+    api = twin.scenarios(study, [{"name": explore.BASE_NAME},
+                                 {"name": "b8", "set": {"stations[Grinding].buffer": 8}},
+                                 {"name": "slow", "set": {"stations[0].process.mean": "5min"}}],
+                         workers=1, responses=explore.responses(study))
+    assert bundle.result.experiment.table.frame.equals(api.experiment.table.frame)
+    table = bundle.table()
+    assert table[table["scenario"] == explore.BASE_NAME]["difference"].isna().all()
+    assert table[table["scenario"] == "b8"]["difference"].notna().all()
+
+
 def test_a_sweep_and_a_tornado_run_in_the_app() -> None:
     at = start()
     choice = at.selectbox(key="explore-sweep-choice")
@@ -83,4 +98,11 @@ def test_a_sweep_and_a_tornado_run_in_the_app() -> None:
     button(at, "Run the tornado (3 scenarios × 2 replications)").click().run()
     wait_for(at, "explore-tornado-kpi")
     assert any("grey bars are not significant" in c.value for c in at.caption)
+    button(at, "Run the scenarios (2 × 2 replications)").click().run()
+    deadline = time.monotonic() + 120
+    while not any("paired difference to the setting" in c.value for c in at.caption) \
+            and time.monotonic() < deadline:
+        time.sleep(0.3)
+        at.run()
+    assert any("paired difference to the setting" in c.value for c in at.caption)
     assert not at.exception

@@ -45,3 +45,19 @@ def tornado(bars: pd.DataFrame, kpi: str) -> go.Figure:
                                           "significant)"),
                       margin={"t": 50, "l": 10, "r": 10, "b": 10}, height=120 + 40 * len(rows))
     return fig
+
+
+def scenarios_table(table: pd.DataFrame) -> pd.DataFrame:
+    """The scenarios side by side for display: one row per KPI, one column per scenario, each cell
+    the mean [95% CI] and, for a what-if, its paired difference to the setting as it is."""
+    rows: dict[str, dict[str, str]] = {}
+    for record in table.to_dict("records"):
+        kpi = str(record["kpi"])
+        scale = kpis.scale(kpi)
+        text = (f"{kpis.value_text(kpi, record['mean'])} "
+                f"[{record['ci_low'] * scale:.3g}, {record['ci_high'] * scale:.3g}]")
+        if "difference" in record and record["difference"] == record["difference"]:
+            text += (f" · Δ {kpis.delta_text(kpi, record['difference'])} "
+                     f"[{record['difference_low'] * scale:+.3g}, {record['difference_high'] * scale:+.3g}]")
+        rows.setdefault(kpis.label(kpi), {})[escape.plain(record["scenario"])] = text
+    return pd.DataFrame.from_dict(rows, orient="index")

@@ -3,6 +3,8 @@ with its 95% CI band, and a tornado of the values that matter most. Each table d
 
 from __future__ import annotations
 
+import re
+
 import streamlit as st
 
 import twin
@@ -26,6 +28,8 @@ def show(ctx: Context) -> None:
         return
     st.caption("Every run here uses the current setting (the line with its enabled levers) and the "
                "same random numbers for every point, so differences between points are paired.")
+    scenarios_section(ctx.store, study)
+    st.divider()
     sweep_section(ctx.store, study)
     st.divider()
     tornado_section(ctx.store, study)
@@ -64,6 +68,48 @@ def _range_inputs(choice: explore.Choice) -> tuple[float, float, int]:
     count = right.number_input("Points", min_value=2, max_value=12, value=5, step=1,
                                key=f"explore-count-{choice.path}")
     return float(low), float(high), int(count)
+
+
+MAX_WHAT_IFS = 6
+
+
+def scenarios_section(store: Store, study: twin.Study) -> None:
+    st.markdown("#### What-if scenarios")
+    st.caption("One row per what-if: a name, a path into the setting (`stations[Grinding].buffer`, "
+               "`stations[0].process.mean`, `maintenance_crew`, `levers.predictive_maintenance.recall`) "
+               "and its new value (a number, or a duration such as 90s). Each is compared with the "
+               "setting as it is, on the same random numbers.")
+    last = study.line.stations[-1].name
+    where = last if re.fullmatch(r"[^\[\]\"'.]+", last) else str(len(study.line.stations) - 1)
+    rows = st.data_editor(
+        [{"name": "bigger buffer", "path": f"stations[{where}].buffer", "value": "8"}],
+        num_rows="dynamic", key="explore-what-ifs", width="stretch",
+        column_config={"name": st.column_config.TextColumn("name", max_chars=60),
+                       "path": st.column_config.TextColumn("path", max_chars=200),
+                       "value": st.column_config.TextColumn("value", max_chars=200)})
+    what_ifs = [explore.WhatIf(str(r.get("name") or ""), str(r.get("path") or "").strip(),
+                               str(r.get("value") or "")) for r in rows if r.get("path")]
+    if not what_ifs:
+        st.caption("Add a row with a path to compare.")
+        return
+    if len(what_ifs) > MAX_WHAT_IFS:
+        st.warning(f"At most {MAX_WHAT_IFS} what-ifs at once; the first {MAX_WHAT_IFS} run.")
+        what_ifs = what_ifs[:MAX_WHAT_IFS]
+    key = explore.key("scenarios", study, [[w.name, w.path, w.value] for w in what_ifs])
+    if not _running_or_button(store, key, "scenarios", f"Run the scenarios ({len(what_ifs) + 1} × "
+                              f"{study.line.replications} replications)",
+                              lambda job: explore.run_scenarios(study, what_ifs, key, job)):
+        return
+    bundle: explore.ScenariosBundle = store.result(key)
+    for point in bundle.result.experiment.failed:
+        st.warning(escape.markdown(f"{point.scenario} did not run: {point.reason}"),
+                   icon=":material/warning:")
+    table = bundle.table()
+    st.dataframe(figures.scenarios_table(table), width="stretch")
+    st.caption("Mean [95% CI]; Δ: the paired difference to the setting as it is, with its 95% CI.")
+    st.download_button("Download the scenarios (CSV)", data=spreadsheet_safe(table).to_csv(index=False),
+                       file_name=f"{escape.file_stem(study.line.name)}_scenarios.csv", mime="text/csv",
+                       on_click="ignore", key="explore-scenarios-csv", icon=":material/download:")
 
 
 def sweep_section(store: Store, study: twin.Study) -> None:
