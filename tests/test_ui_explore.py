@@ -71,6 +71,21 @@ def test_the_sweep_computes_what_the_api_computes() -> None:
     assert sorted(set(bundle.summary["value"])) == [1, 2, 3]
 
 
+def test_a_two_value_sweep_makes_a_heatmap() -> None:
+    from ui.presenting import explore as figures
+
+    study = small_demo()
+    options = {c.path: c for c in explore.choices(study)}
+    buffer, crew = options["stations[3].buffer"], options["maintenance_crew"]
+    bundle = explore.run_sweep(study, buffer, [1, 3], "k", Job(key="k", kind="explore", label="x"),
+                               crew, [1, 2])
+    assert len(bundle.result.experiment.scenarios) == 4 and bundle.second is crew
+    assert set(zip(bundle.summary["value"], bundle.summary["second"], strict=True)) == {
+        (1, 1), (1, 2), (3, 1), (3, 2)}
+    figure = figures.heatmap(bundle.summary, "throughput_per_hour", buffer.label, crew.label)
+    assert len(figure.data[0].z) == 2 and len(figure.data[0].z[0]) == 2
+
+
 def test_what_ifs_compute_what_the_api_computes() -> None:
     study = small_demo()
     what_ifs = [explore.WhatIf("b8", "stations[Grinding].buffer", "8"),

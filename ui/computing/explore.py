@@ -76,21 +76,32 @@ class SweepBundle:
     result: Any
     """twin.sweep's result (`.experiment.table` is the tidy table)."""
     summary: pd.DataFrame
-    """One row per (point, KPI): the factor value, mean, ci_low, ci_high."""
+    """One row per (point, KPI): the factor value (`value`, and `second` for a two-value sweep),
+    mean, ci_low, ci_high."""
+    second: Choice | None = None
 
 
-def run_sweep(study: twin.Study, choice: Choice, values: list[Any], key: str, job: Job) -> SweepBundle:
-    result = twin.sweep(study, [{"path": choice.path, "values": values}],
-                        responses=responses(study), workers=workers_for(study, len(values)),
-                        progress=job.progress)
+def run_sweep(study: twin.Study, choice: Choice, values: list[Any], key: str, job: Job,
+              second: Choice | None = None, second_values: list[Any] | None = None) -> SweepBundle:
+    """A grid over one value, or two (every combination, for a heatmap)."""
+    factors = [{"path": choice.path, "values": values}]
+    if second is not None and second_values:
+        factors.append({"path": second.path, "values": second_values})
+    points = len(values) * (len(second_values or []) or 1)
+    result = twin.sweep(study, factors, responses=responses(study),
+                        workers=workers_for(study, points), progress=job.progress)
     rows = []
     table = result.experiment.table
     for scenario in result.experiment.scenarios:
         for kpi in result.experiment.responses:
             est = table.estimate(scenario.name, kpi)
-            rows.append({"value": scenario.overrides[choice.path], "kpi": kpi, "mean": est.mean,
-                         "ci_low": est.low, "ci_high": est.high})
-    return SweepBundle(key=key, choice=choice, result=result, summary=pd.DataFrame(rows))
+            row = {"value": scenario.overrides[choice.path], "kpi": kpi, "mean": est.mean,
+                   "ci_low": est.low, "ci_high": est.high}
+            if len(factors) == 2:
+                row["second"] = scenario.overrides[factors[1]["path"]]
+            rows.append(row)
+    return SweepBundle(key=key, choice=choice, result=result, summary=pd.DataFrame(rows),
+                       second=second if len(factors) == 2 else None)
 
 
 @dataclass
