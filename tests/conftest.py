@@ -60,9 +60,11 @@ def t_interval(values: Any, confidence: float = CONFIDENCE) -> Interval:
     return Interval(mean, mean - half, mean + half, half, n)
 
 
-def assert_covers(values: Any, exact: float, *, max_rel_half_width: float, what: str = "") -> Interval:
-    """The exact value lies in the 99% t-interval, and the interval is tight enough to matter."""
-    ci = t_interval(values)
+def assert_covers(values: Any, exact: float, *, max_rel_half_width: float, what: str = "",
+                  confidence: float = CONFIDENCE) -> Interval:
+    """The exact value lies in the 99% t-interval (or the `confidence` given: Bonferroni's when one
+    test checks several points), and the interval is tight enough to matter."""
+    ci = t_interval(values, confidence)
     label = f"{what}: " if what else ""
     assert exact in ci, f"{label}exact {exact:.6g} outside {ci}"
     assert ci.half_width <= max_rel_half_width * abs(exact), (

@@ -18,6 +18,7 @@ The Python API for scripts and notebooks::
     twin.sweep(study, [{"path": "stations[Milling].buffer", "values": [0, 2, 4, 8]}])
     twin.scenarios(study, [{"name": "today"}, {"name": "b8", "set": {"stations[0].buffer": 8}}])
     twin.sensitivity(study, factors, {"kind": "sobol", "samples": 64})   # docs/experiments.md
+    twin.optimize("docs/examples/optimize_buffers.yaml").to_json()   # best design, with confidence
 """
 
 from __future__ import annotations
@@ -51,6 +52,8 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "LEVER_LABELS": ("twin.levers", "LEVER_LABELS"),
     "LEVER_NAMES": ("twin.levers", "LEVER_NAMES"),
     "apply_levers": ("twin.levers", "apply"),
+    "Optimization": ("twin.experiments.optimize", "Optimization"),
+    "optimize": ("twin.experiments.optimize", "optimize"),
     "Scenario": ("twin.experiments.scenarios", "Scenario"),
     "run_experiment": ("twin.experiments.runner", "run_experiment"),
     "scenarios": ("twin.experiments.commands", "scenarios"),
@@ -80,6 +83,7 @@ __all__ = [
     "Comparison",
     "ConfigError",
     "Line",
+    "Optimization",
     "Results",
     "Scenario",
     "Study",
@@ -96,6 +100,7 @@ __all__ = [
     "load_experiment",
     "load_study",
     "oee_bridge",
+    "optimize",
     "presets_in",
     "run",
     "run_experiment",
