@@ -20,7 +20,7 @@ import pandas as pd
 from twin import __version__
 from twin.config import Line
 from twin.diagnostics import Notice, line_notices, run_notices
-from twin.engine import PartRecord, RunStats, choose_engine, simulate_with
+from twin.engine import PartRecord, RunStats, StateRecord, choose_engine, simulate_with
 from twin.engine.states import ACTIVE_STATES, share_columns
 from twin.errors import ConfigError, RunError
 from twin.io import config_hash
@@ -46,6 +46,8 @@ class Results:
     seed: int
     runs: list[RunStats]
     part_log: list[list[PartRecord]] | None = None
+    state_log: list[list[StateRecord]] | None = None
+    """Every machine's changes of state per replication (only when the run was asked to keep it)."""
     config_hash: str = ""
     version: str = __version__
     engine: str = "simpy"
@@ -143,6 +145,23 @@ class Results:
         table["station"] = table["station"].map(names)
         return table
 
+    def part_events(self, replication: int = 0) -> pd.DataFrame:
+        """One replication's part events in the event-log schema (docs/event-logs.md): what
+        `twin run --events-out` writes, and what `twin calibrate` reads."""
+        from twin.eventlog.twin_log import part_events
+
+        if self.part_log is None:
+            raise ValueError("the per-part log was not kept: run with keep_part_log=True")
+        return part_events(self.line, self.part_log[replication])
+
+    def machine_states(self, replication: int = 0) -> pd.DataFrame:
+        """One replication's machine-state log in the event-log schema (`--states-out`)."""
+        from twin.eventlog.twin_log import machine_states
+
+        if self.state_log is None:
+            raise ValueError("the machine-state log was not kept: run with keep_state_log=True")
+        return machine_states(self.line, self.state_log[replication])
+
     def to_json(self) -> dict[str, object]:
         """The document `twin run --format json` prints."""
         station_summary = self.station_summary()
@@ -188,10 +207,16 @@ def _estimates_json(summary: pd.DataFrame) -> dict[str, dict[str, object]]:
     }
 
 
+Outcome = tuple[RunStats, list | None, list | None]
+"""One replication: its KPIs, its part log and its machine-state log (each None unless kept)."""
+
+
 def _one(line: Line, replication: int, seed: int, keep_log: bool,
-         engine: str = "simpy") -> tuple[RunStats, list | None]:
+         engine: str = "simpy", keep_states: bool = False) -> Outcome:
     log: list[PartRecord] | None = [] if keep_log else None
-    return simulate_with(line, replication, seed=seed, log=log, engine=engine), log
+    states: list[StateRecord] | None = [] if keep_states else None
+    stats = simulate_with(line, replication, seed=seed, log=log, engine=engine, states=states)
+    return stats, log, states
 
 
 def _pool(workers: int) -> ProcessPoolExecutor:
@@ -202,12 +227,13 @@ def _pool(workers: int) -> ProcessPoolExecutor:
 
 
 def _run_on_pool(tasks: Sequence[tuple[Line, int, str]], seed: int, workers: int, keep_part_log: bool,
-                 progress: Progress | None) -> list[tuple[RunStats, list | None]]:
+                 progress: Progress | None, keep_states: bool = False) -> list[Outcome]:
     """The tasks on a process pool. Interrupted (Ctrl-C, SIGTERM) or failing, the workers are killed
     at once rather than left to finish their queue: no orphan process outlives the run."""
     pool = _pool(workers)
     try:
-        futures = [pool.submit(_one, line, rep, seed, keep_part_log, name) for line, rep, name in tasks]
+        futures = [pool.submit(_one, line, rep, seed, keep_part_log, name, keep_states)
+                   for line, rep, name in tasks]
         results = []
         for done, future in enumerate(futures, start=1):
             results.append(future.result())
@@ -226,39 +252,41 @@ def _run_on_pool(tasks: Sequence[tuple[Line, int, str]], seed: int, workers: int
 
 def run_tasks(tasks: list[tuple[Line, int]], seed: int, *, workers: int | None = None,
               keep_part_log: bool = False, progress: Progress | None = None,
-              dask: str | None = None, engine: str = "auto") -> list[tuple[RunStats, list | None]]:
+              dask: str | None = None, engine: str = "auto",
+              keep_state_log: bool = False) -> list[Outcome]:
     """Simulate (line, replication) tasks, in order: on `workers` local processes when more than
     one, or on the Dask cluster whose scheduler address is `dask`. Results do not depend on where a
     task ran: each replication has its own streams. The engine is chosen per line, before any run
     (`--engine fast` on a line out of its scope fails at once)."""
     check_tasks([line for line, _ in tasks])
-    chosen = {id(line): choose_engine(line, engine) for line, _ in tasks}
+    chosen = {id(line): choose_engine(line, engine, states=keep_state_log) for line, _ in tasks}
     named = [(line, rep, chosen[id(line)]) for line, rep in tasks]
     if dask is not None:
-        return _run_on_dask(named, seed, dask, keep_part_log, progress)
+        return _run_on_dask(named, seed, dask, keep_part_log, progress, keep_state_log)
     workers = worker_count(workers, len(tasks))
     if workers > 1 and len(tasks) > 1:
-        return _run_on_pool(named, seed, workers, keep_part_log, progress)
-    results: list[tuple[RunStats, list | None]] = []
+        return _run_on_pool(named, seed, workers, keep_part_log, progress, keep_state_log)
+    results: list[Outcome] = []
     for done, (line, rep, name) in enumerate(named, start=1):
-        results.append(_one(line, rep, seed, keep_part_log, name))
+        results.append(_one(line, rep, seed, keep_part_log, name, keep_state_log))
         if progress:
             progress(done, len(tasks))
     return results
 
 
 def _run_on_dask(tasks: Sequence[tuple[Line, int, str]], seed: int, address: str, keep_part_log: bool,
-                 progress: Progress | None) -> list[tuple[RunStats, list | None]]:
+                 progress: Progress | None, keep_states: bool = False) -> list[Outcome]:
     try:
         from distributed import Client
     except ImportError:
         raise ConfigError("--dask: Dask is not installed (pip install 'lighthouse-twin[dask]')") from None
     with quiet_dask_logs():
-        return _run_on_client(Client, tasks, seed, address, keep_part_log, progress)
+        return _run_on_client(Client, tasks, seed, address, keep_part_log, progress, keep_states)
 
 
 def _run_on_client(Client: type, tasks: Sequence[tuple[Line, int, str]], seed: int, address: str,
-                   keep_part_log: bool, progress: Progress | None) -> list[tuple[RunStats, list | None]]:
+                   keep_part_log: bool, progress: Progress | None,
+                   keep_states: bool = False) -> list[Outcome]:
     try:
         client = Client(address, timeout=5, set_as_default=False)
     except (OSError, TimeoutError, ValueError) as exc:
@@ -268,7 +296,7 @@ def _run_on_client(Client: type, tasks: Sequence[tuple[Line, int, str]], seed: i
     faults: tuple[type[BaseException], ...] = (OSError, TimeoutError, asyncio.CancelledError, *dask_faults())
     try:
         with client:
-            futures = [client.submit(_one, line, rep, seed, keep_part_log, name, pure=False)
+            futures = [client.submit(_one, line, rep, seed, keep_part_log, name, keep_states, pure=False)
                        for line, rep, name in tasks]
             results = []
             for done, future in enumerate(futures, start=1):
@@ -287,22 +315,27 @@ def run_scenarios(lines: dict[str, Line], replications: Iterable[int], seed: int
     """Run several lines on the same replications (common random numbers) in one pool."""
     reps = list(replications)
     tasks = [(line, rep) for line in lines.values() for rep in reps]
-    stats = [s for s, _ in run_tasks(tasks, seed, workers=workers, progress=progress, dask=dask,
+    stats = [s for s, _, _ in run_tasks(tasks, seed, workers=workers, progress=progress, dask=dask,
                                      engine=engine)]
     return {name: stats[i * len(reps):(i + 1) * len(reps)] for i, name in enumerate(lines)}
 
 
 def run(line: Line, *, replications: int | None = None, seed: int | None = None,
         workers: int | None = None, keep_part_log: bool = False,
-        progress: Progress | None = None, dask: str | None = None, engine: str = "auto") -> Results:
+        progress: Progress | None = None, dask: str | None = None, engine: str = "auto",
+        keep_state_log: bool = False) -> Results:
     """Run `line` for its replications (or the ones given) and return all KPIs; `engine` is auto
-    (the fast engine when the line is in its scope), simpy or fast."""
+    (the fast engine when the line is in its scope), simpy or fast. `keep_part_log` and
+    `keep_state_log` keep the logs of `Results.part_events` and `Results.machine_states` (the state
+    log needs the SimPy engine: `auto` picks it then)."""
     options = options_for(line, replications, seed, workers, dask)
     n, seed, workers, dask = options.replications, options.seed, options.workers, options.dask
     line = line.model_copy(update={"replications": n, "seed": seed})
-    chosen = choose_engine(line, engine)
-    pairs = run_tasks([(line, rep) for rep in range(n)], seed, workers=workers,
-                      keep_part_log=keep_part_log, progress=progress, dask=dask, engine=chosen)
-    runs = [stats for stats, _ in pairs]
-    logs = [log or [] for _, log in pairs] if keep_part_log else None
-    return Results(line=line, seed=seed, runs=runs, part_log=logs, engine=chosen)
+    chosen = choose_engine(line, engine, states=keep_state_log)
+    outcomes = run_tasks([(line, rep) for rep in range(n)], seed, workers=workers,
+                         keep_part_log=keep_part_log, progress=progress, dask=dask, engine=chosen,
+                         keep_state_log=keep_state_log)
+    runs = [stats for stats, _, _ in outcomes]
+    logs = [log or [] for _, log, _ in outcomes] if keep_part_log else None
+    states = [s or [] for _, _, s in outcomes] if keep_state_log else None
+    return Results(line=line, seed=seed, runs=runs, part_log=logs, state_log=states, engine=chosen)

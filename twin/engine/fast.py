@@ -197,8 +197,8 @@ def _run(line: Line, replication: int, seed: int, log: list[PartRecord] | None,
     wip_diff = np.zeros(len(times) + 1, dtype=np.int64)
     good_diff = np.zeros(len(times) + 1, dtype=np.int64)
     log_rows = 4096 if log is not None else 1
-    log_f = np.zeros((log_rows, 4))
-    log_i = np.zeros((log_rows, 3), dtype=np.int64)
+    log_f = np.zeros((log_rows, L.N_LOG_F))
+    log_i = np.zeros((log_rows, L.N_LOG_I), dtype=np.int64)
     ring = np.zeros(plan.ring_size)
     deviation = np.zeros(m)
     while True:
@@ -233,7 +233,8 @@ def _records(log_f: np.ndarray, log_i: np.ndarray) -> list[PartRecord]:
         records.append((int(log_i[k, L.G_PART]), int(log_i[k, L.G_STATION]), float(log_f[k, L.G_START]),
                         float(log_f[k, L.G_END]), float(log_f[k, L.G_DEPARTURE]),
                         None if math.isnan(value) else value,
-                        "rejected" if log_i[k, L.G_REJECTED] else "passed"))
+                        "rejected" if log_i[k, L.G_REJECTED] else "passed",
+                        0, int(log_i[k, L.G_PRODUCT]), float(log_f[k, L.G_RELEASE])))
     return records
 
 

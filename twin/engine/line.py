@@ -46,9 +46,15 @@ class LateTimeout(simpy.events.Timeout):
         self._ok = True
         env.schedule(self, LATE, delay)
 
-PartRecord = tuple[int, int, float, float, float, float | None, str]
+PartRecord = tuple[int, int, float, float, float, float | None, str, int, int, float]
 """(part id, station number from 1, processing start, processing end, departure from the machine,
-deviation of the station's characteristic or None, outcome "passed" | "rejected")."""
+deviation of the station's characteristic or None, outcome "passed" | "rejected", machine index
+from 0, product index, release into the line). A visit's arrival at its station is the departure
+of the part's previous visit, or its release for the first (`twin.eventlog.twin_log`)."""
+
+StateRecord = tuple[float, int, int, int]
+"""(time, station number from 1, machine index from 0, state index of `STATES`): the machine is in
+that state from that time on (kept only when a run asks for the machine-state log)."""
 
 
 class Part:
@@ -69,9 +75,11 @@ class LineSim:
     """Line-wide counters: releases, exits, WIP integral, lead times, the optional part log."""
 
     def __init__(self, env: simpy.Environment, log: list[PartRecord] | None,
-                 products: itertools.chain | None, n_products: int) -> None:
+                 products: itertools.chain | None, n_products: int,
+                 state_log: list[StateRecord] | None = None) -> None:
         self.env = env
         self.log = log
+        self.state_log = state_log
         self.products = products
         self.next_id = 0
         self.wip = 0
@@ -183,11 +191,11 @@ class LineSim:
         self.scrapped_total += 1
 
 
-def build(env: simpy.Environment, line: Line, streams: Streams,
-          log: list[PartRecord] | None = None) -> tuple[LineSim, list[StationSim], ShiftClock | None]:
+def build(env: simpy.Environment, line: Line, streams: Streams, log: list[PartRecord] | None = None,
+          states: list[StateRecord] | None = None) -> tuple[LineSim, list[StationSim], ShiftClock | None]:
     """Wire sources, stations, machines and the sink of `line` into `env`."""
     products = product_sequence(line, streams) if line.products else None
-    sim = LineSim(env, log, products, max(1, len(line.products)))
+    sim = LineSim(env, log, products, max(1, len(line.products)), states)
     sim.number = {spec.name: number for number, spec in enumerate(line.stations, start=1)}
     crew = simpy.PriorityResource(env, line.maintenance_crew) if line.maintenance_crew else None
     operators = simpy.Resource(env, line.operators.count) if line.operators else None
@@ -306,11 +314,12 @@ def _series(env: simpy.Environment, warmup: float, step: float, sim: LineSim,
 
 
 def simulate(line: Line, replication: int = 0, *, seed: int | None = None,
-             log: list[PartRecord] | None = None) -> RunStats:
-    """Run one replication of `line`; pass a list as `log` to collect the per-part record."""
+             log: list[PartRecord] | None = None, states: list[StateRecord] | None = None) -> RunStats:
+    """Run one replication of `line`; pass a list as `log` to collect the per-part record, and one
+    as `states` to collect every machine's changes of state."""
     env = simpy.Environment()
     streams = Streams(line.seed if seed is None else seed, replication)
-    sim, stations, _ = build(env, line, streams, log)
+    sim, stations, _ = build(env, line, streams, log, states)
     start = {"wip": 0, "backlog": 0}
     if line.warmup > 0:
         env.process(_warmup(env, line.warmup, sim, stations, start))

@@ -45,12 +45,17 @@ def fast_scope_problem(line: Line) -> str | None:
     return None
 
 
-def choose_engine(line: Line, engine: str = "auto") -> Literal["simpy", "fast"]:
+def choose_engine(line: Line, engine: str = "auto", *, states: bool = False) -> Literal["simpy", "fast"]:
     """The engine that runs `line`: `auto` takes the fast one when the line is in its scope; asking
-    for `fast` on a line out of scope is a ConfigError naming the feature, never a fallback."""
+    for `fast` on a line out of scope is a ConfigError naming the feature, never a fallback. A run
+    that keeps the machine-state log (`states`) needs SimPy: the fast engine computes parts' times,
+    not each change of a machine's state."""
     if engine not in ENGINES:
         raise ConfigError(f"engine: must be one of {', '.join(ENGINES)}, got {engine!r}", field="engine")
-    if engine == "simpy":
+    if states and engine == "fast":
+        raise ConfigError("--states-out: the fast engine keeps no machine-state log; use --engine "
+                          "simpy or auto", field="states-out")
+    if engine == "simpy" or states:
         return "simpy"
     problem = fast_scope_problem(line)
     if problem is None:
