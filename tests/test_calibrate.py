@@ -261,3 +261,20 @@ def test_epoch_clock_and_iso_timestamps_start_the_line_at_zero(tmp_path: Path) -
     result = CliRunner().invoke(app, ["calibrate", str(path), "-o", str(out)])
     assert result.exit_code == 0, result.output
     assert load_line(out).stations[0].process.mean == pytest.approx(1.0, rel=0.15)
+
+
+def test_an_ambiguous_route_is_a_warning_naming_the_part_and_rows() -> None:
+    rows = []
+    for part in range(30):
+        route = ["A", "C"] if part == 7 else ["A", "B", "C"]
+        for step, station in enumerate(route):
+            t = part * 10 + step * 3
+            rows += [{"time": t, "station": station, "part": str(part), "event": "START"},
+                     {"time": t + 2, "station": station, "part": str(part), "event": "END"}]
+    frame = pd.DataFrame(rows).sort_values("time", kind="stable")
+    frame = frame.assign(machine="1", product="", outcome="", value=np.nan,
+                         row=range(1, len(frame) + 1))
+    found = calibrate(frame)
+    assert [s.name for s in found.line.stations] == ["A", "B", "C"]
+    odd = [w for w in found.warnings if "take a route" in w]
+    assert len(odd) == 1 and "e.g. part 7, rows" in odd[0] and "A > B > C" in odd[0]

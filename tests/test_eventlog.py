@@ -238,3 +238,21 @@ def test_inspection_outcomes_and_values_are_logged() -> None:
     visits = events[(events["part"] == reworked) & (events["event"] == "START")]["station"].tolist()
     assert visits[:3] == ["Turn", "Grind", "Turn"]
     assert events.loc[events["station"] == "Turn", "outcome"].eq("").all()
+
+
+def test_the_per_part_table_of_the_app_keeps_its_shape(results: twin.Results) -> None:
+    table = results.part_records()
+    assert list(table.columns) == ["replication", "part_id", "station", "start_min", "end_min",
+                                   "departure_min", "characteristic", "outcome"]
+    assert len(table) == len(results.part_events()) // 4
+
+
+def test_formula_like_names_are_guarded_in_the_csv_and_read_back_as_written(tmp_path: Path) -> None:
+    names = ["=SUM(A1)", "+1", "-x", "@x"]  # cells are read without surrounding blanks
+    line = make_line([{"name": n, "process": 1.0} for n in names], horizon="30min", warmup=0,
+                     replications=1)
+    events = twin.run(line, workers=1, keep_part_log=True).part_events()
+    path = tmp_path / "events.csv"
+    write_events(events, path)
+    assert "'=SUM(A1)" in path.read_text()
+    assert list(read_events(path)["station"].drop_duplicates()) == names

@@ -134,7 +134,8 @@ class Results:
         """The per-part log (only when the run was asked to keep it)."""
         if self.part_log is None:
             raise ValueError("the per-part log was not kept: run with keep_part_log=True")
-        rows = [(rep, *record) for rep, log in zip(self.kpis.index, self.part_log, strict=True)
+        width = len(PART_LOG_COLUMNS) - 1  # the engine's record also has machine, product, release
+        rows = [(rep, *record[:width]) for rep, log in zip(self.kpis.index, self.part_log, strict=True)
                 for record in log]
         table = pd.DataFrame(rows, columns=PART_LOG_COLUMNS)
         names = {i + 1: s.name for i, s in enumerate(self.line.stations)}

@@ -10,7 +10,9 @@ drift, state shares), and one-line warnings for whatever was assumed or is thin.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -22,7 +24,7 @@ from twin.calibration.fitting import MIN_OBSERVATIONS, Fit, fit_durations
 from twin.calibration.structure import Shape, shape
 from twin.config import Line
 from twin.errors import ConfigError, show
-from twin.eventlog.reader import name_rows
+from twin.eventlog.reader import Source, name_rows, read_events, read_states
 from twin.eventlog.schema import END, ENTER, EXIT, REWORK, SCRAP, START
 from twin.eventlog.visits import visits
 from twin.io import validate_as
@@ -119,6 +121,23 @@ def calibrate(events: pd.DataFrame, states: pd.DataFrame | None = None, *, buffe
     return result
 
 
+def from_logs(events: Source, states: Source | None = None, *, mapping: Mapping[str, str] | None = None,
+              time_unit: str = "min", state_names: Mapping[str, str] | str | Path | None = None,
+              buffer: int | None = None, name: str = "Calibrated line",
+              labels: tuple[str | None, str | None] = (None, None)) -> Calibration:
+    """Read a part-event log and an optional state log (paths or uploaded bytes, `labels` naming
+    them in messages) on one clock, and calibrate: what `twin calibrate` and the app's Data page
+    do. The reader's findings are the result's `notes`."""
+    notes: list[str] = []
+    frame = read_events(events, mapping=mapping, time_unit=time_unit, notes=notes, label=labels[0])
+    machine_states = None
+    if states is not None:
+        machine_states = read_states(states, mapping=mapping, time_unit=time_unit,
+                                     origin=frame.attrs.get("origin"), state_names=state_names,
+                                     notes=notes, label=labels[1])
+    return calibrate(frame, machine_states, buffer=buffer, name=name, notes=notes)
+
+
 def _by_product(own: pd.DataFrame, times: pd.Series, rows: pd.Series, products: dict[str, Any],
                 fits: dict[str, Fit], where: str, station: str,
                 warnings: list[str]) -> dict[str, Any]:
@@ -210,13 +229,13 @@ def _downtime_specs(spec: dict[str, Any], clocks: Downtime, station: str, where:
             failures: dict[str, Any] = {}
             for key, values, censored, what in (("mtbf", ttf, ttf_open, "time between failures"),
                                                 ("mttr", ttr, ttr_open, "repair")):
-                fit = fit_durations(values, censored)
+                fit = fit_durations(values, censored, random=True)
                 fits[f"{where}.failures.{key}"] = fit
                 failures[key] = fit.spec
                 if fit.n < MIN_OBSERVATIONS:
                     warnings.append(f"{station}: only {fit.n} {what} observation(s): "
-                                    f"{fit.family} with mean {fit.mean:.4g} min, CI "
-                                    f"[{fit.mean_ci[0]:.4g}, {fit.mean_ci[1]:.4g}]")
+                                    f"{fit.family} with mean {fit.mean:.4g} min "
+                                    f"({fit.comment().split(', ', 2)[-1]})")
             spec["failures"] = failures
     setups = clocks.setups.get(station, [])
     if setups:
@@ -242,7 +261,7 @@ def _source(found: Shape, fits: dict[str, Fit], warnings: list[str]) -> dict[str
     if len(gaps) < 2:
         warnings.append("source: fewer than 3 arrivals at the first station; taken as saturated")
         return {"kind": "saturated"}
-    fit = fit_durations(gaps)
+    fit = fit_durations(gaps, random=True)
     fits["source.interarrival"] = fit
     return {"kind": "arrivals", "interarrival": fit.spec}
 

@@ -36,6 +36,9 @@ FAMILIES: tuple[str, ...] = ("exponential", "gamma", "lognormal", "weibull", "no
 MIN_OBSERVATIONS = 10
 """Below this many observations a fit is reported with a warning (its CI says how little it knows)."""
 
+FEW = 3
+"""Complete values below which no family is fitted (see `fit_durations`)."""
+
 DETERMINISTIC_CV = 1e-3
 """A sample whose cv is below this is taken as a fixed time (`deterministic`)."""
 
@@ -66,7 +69,7 @@ class Fit:
         censored = f" ({self.censored} censored)" if self.censored else ""
         ks = f", KS p={self.ks_p:.2f}" if math.isfinite(self.ks_p) else ""
         ci = (f", mean 95% CI [{_g(self.mean_ci[0])}, {_g(self.mean_ci[1])}]"
-              if math.isfinite(self.mean_ci[0]) else "")
+              if math.isfinite(self.mean_ci[0]) else ", no CI")
         chosen = " by AIC" if len(self.candidates) > 1 else ""
         return f"{self.family}{chosen}, n={self.n}{censored}{ci}{ks}"
 
@@ -78,9 +81,13 @@ class Fit:
                 "candidates": {k: _finite(v) for k, v in self.candidates.items()}}
 
 
-def fit_durations(values: Any, censored: Any = ()) -> Fit:
+def fit_durations(values: Any, censored: Any = (), *, random: bool = False) -> Fit:
     """The best of the schema's families for positive durations `values` (complete observations)
-    and `censored` (still running when the log ended: known to last at least that long)."""
+    and `censored` (still running when the log ended: known to last at least that long).
+
+    With fewer than `FEW` complete values no family can be told from another: a processing time
+    is then deterministic at the mean, and a time that is `random` by nature (between failures, a
+    repair, between arrivals) exponential, the distribution that assumes nothing but its mean."""
     x = np.asarray(values, dtype=float)
     c = np.asarray(censored, dtype=float)
     x, c = x[np.isfinite(x) & (x > 0)], c[np.isfinite(c) & (c > 0)]
@@ -89,7 +96,11 @@ def fit_durations(values: Any, censored: Any = ()) -> Fit:
         raise ValueError("no complete observation to fit")
     mean_ci = _mean_ci(x, ())
     cv, cv_ci = _cv(x)
-    if len(x) < 2 or cv < DETERMINISTIC_CV:
+    if random and len(x) < FEW:
+        mean = float((x.sum() + c.sum()) / len(x))
+        return Fit("exponential", {"dist": "exponential", "mean": _round(mean)}, n, len(c), mean,
+                   _mean_ci(x, c if len(c) else np.zeros(1)), cv, cv_ci)
+    if len(x) < FEW or cv < DETERMINISTIC_CV:
         mean = float(x.mean())
         return Fit("deterministic", {"dist": "deterministic", "mean": _round(mean)}, n, len(c), mean,
                    mean_ci, 0.0 if len(x) >= 2 else math.nan, cv_ci)
@@ -161,8 +172,11 @@ def _mean_ci(x: np.ndarray, c: Any) -> tuple[float, float]:
         return (2 * total / stats.chi2.ppf(0.975, 2 * r + 2), 2 * total / stats.chi2.ppf(0.025, 2 * r))
     if len(x) < 2:
         return (math.nan, math.nan)
-    low, high = stats.t.interval(0.95, len(x) - 1, loc=x.mean(), scale=stats.sem(x))
-    return (float(low), float(high)) if math.isfinite(low) else (float(x.mean()), float(x.mean()))
+    sem = float(stats.sem(x))
+    if not sem > 0:  # no spread: the mean is known exactly
+        return (float(x.mean()), float(x.mean()))
+    low, high = stats.t.interval(0.95, len(x) - 1, loc=x.mean(), scale=sem)
+    return (float(low), float(high))
 
 
 def _cv(x: np.ndarray) -> tuple[float, tuple[float, float]]:

@@ -13,6 +13,18 @@ from typing import Any
 from twin.calibration.calibrate import Calibration
 
 
+def fit_frame(calibration: Calibration) -> Any:
+    """The fitted parameters as a table (one row per parameter: family, n, censored, mean and its
+    CI, cv, KS p-value), for the terminal and the app."""
+    import pandas as pd
+
+    return pd.DataFrame([{
+        "parameter": _named(calibration, path), "family": fit.family, "n": fit.n,
+        "censored": fit.censored, "mean": fit.mean, "ci_low": fit.mean_ci[0],
+        "ci_high": fit.mean_ci[1], "cv": fit.cv, "ks_p": fit.ks_p,
+    } for path, fit in calibration.fits.items()])
+
+
 def fit_table(calibration: Calibration) -> Any:
     """The fitted parameters as a rich table for the terminal (names escaped)."""
     from rich.table import Table
@@ -24,10 +36,10 @@ def fit_table(calibration: Calibration) -> Any:
     for column in ("parameter", "family", "n", "mean", "95% CI", "cv", "KS p"):
         table.add_column(column, justify="left" if column in ("parameter", "family") else "right",
                          no_wrap=column != "parameter")
-    for path, fit in calibration.fits.items():
-        table.add_row(markup(_named(calibration, path)), fit.family, f"{fit.n:,}", _num(fit.mean),
-                      f"{_num(fit.mean_ci[0], 3)}–{_num(fit.mean_ci[1], 3)}", _num(fit.cv, 2),
-                      _num(fit.ks_p, 2))
+    for row in fit_frame(calibration).itertuples():
+        table.add_row(markup(row.parameter), row.family, f"{row.n:,}", _num(row.mean),
+                      f"{_num(row.ci_low, 3)}–{_num(row.ci_high, 3)}", _num(row.cv, 2),
+                      _num(row.ks_p, 2))
     return table
 
 

@@ -36,21 +36,15 @@ def calibrate(
     guarded(lambda: check_output(output, "--output", inputs=inputs))
     if report is not None:
         guarded(lambda: _check_report(report, [*inputs, output]))
-    from twin.calibration.calibrate import calibrate as infer
+    from twin.calibration.calibrate import from_logs
     from twin.calibration.line_yaml import line_yaml
-    from twin.eventlog.reader import parse_mapping, read_events, read_states
+    from twin.eventlog.reader import parse_mapping
 
     mapping = guarded(lambda: parse_mapping(map))
-    notes: list[str] = []
-    events = guarded(lambda: read_events(log, mapping=mapping, time_unit=time_unit, notes=notes))
-    machine_states = None
-    if states is not None:
-        machine_states = guarded(lambda: read_states(
-            states, mapping=mapping, time_unit=time_unit, origin=events.attrs.get("origin"),
-            state_names=state_names, notes=notes))
-    result = guarded(lambda: infer(events, machine_states, buffer=buffer, name=name, notes=notes))
+    result = guarded(lambda: from_logs(log, states, mapping=mapping, time_unit=time_unit,
+                                       state_names=state_names, buffer=buffer, name=name))
     text = line_yaml(result, log.name)
-    for note in notes:
+    for note in result.notes:
         say_note(note)
     for warning in result.warnings:
         say_note(warning, "warning")

@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from twin.display import FORMULA_START
 from twin.errors import ConfigError, show
 from twin.eventlog.schema import (
     DEFAULT_MACHINE,
@@ -46,7 +47,7 @@ ROW = "row"
 """The extra column of the canonical frames: the row's number in the file (1 = first data row)."""
 
 _SHOWN_ROWS = 5
-_FORMULA_GUARD = ("'=", "'+", "'-", "'@")
+_FORMULA_GUARD = tuple("'" + start for start in FORMULA_START)
 
 
 def parse_mapping(items: str | Iterable[str] | None) -> dict[str, str]:
