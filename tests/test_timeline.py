@@ -18,6 +18,7 @@ from twin.timeline import (
     span,
     state_intervals,
     station_order,
+    visit_table,
 )
 
 STATES = pd.DataFrame(
@@ -103,19 +104,19 @@ EVENTS = pd.DataFrame([
 
 
 def test_buffer_levels_count_the_parts_between_enter_and_start():
-    got = buffer_levels(EVENTS, end=10.0)
+    got = buffer_levels(visit_table(EVENTS), end=10.0)
     a = got[got["station"] == "A"]
     assert rows(a, ["time", "level"]) == [(0.0, 2.0), (2.0, 1.0), (5.0, 0.0), (10.0, 0.0)]
     assert (a["low"] == a["level"]).all() and set(a["counts"]) == {"buffer"}
     b = got[got["station"] == "B"]  # every part started at once: never a queue
     assert rows(b, ["time", "level"]) == [(0.0, 0.0), (10.0, 0.0)]
-    window = buffer_levels(EVENTS, end=10.0, window=Window(1.0, 3.0))
+    window = buffer_levels(visit_table(EVENTS), end=10.0, window=Window(1.0, 3.0))
     assert rows(window[window["station"] == "A"], ["time", "level"]) == [(1.0, 2.0), (2.0, 1.0), (3.0, 1.0)]
 
 
 def test_an_enter_exit_log_counts_the_parts_at_the_station():
     log = EVENTS[EVENTS["event"].isin(["ENTER", "EXIT"])]
-    got = buffer_levels(log, end=10.0)
+    got = buffer_levels(visit_table(log), end=10.0)
     a = got[got["station"] == "A"]
     # part 3 never leaves A in this log: it stays there to the end
     assert rows(a, ["time", "level"]) == [(0.0, 3.0), (2.0, 2.0), (5.0, 1.0), (10.0, 1.0)]
@@ -126,7 +127,7 @@ def test_a_log_that_starts_mid_run_counts_parts_already_there():
     log = pd.DataFrame([(10, "A", "9", "START"), (11, "A", "8", "END"), (12, "A", "7", "ENTER"),
                         (13, "A", "7", "START")], columns=["time", "station", "part", "event"]).astype(
         {"time": float}).assign(machine="1", product="", outcome="", value=np.nan)
-    got = buffer_levels(log, end=15.0)
+    got = buffer_levels(visit_table(log), end=15.0)
     # part 9 waited from the log's start until its START; part 8 was past the buffer already
     assert rows(got, ["time", "level"]) == [(10.0, 0.0), (12.0, 1.0), (13.0, 0.0), (15.0, 0.0)]
 
@@ -139,8 +140,8 @@ def test_many_changes_are_bounded_and_keep_the_peaks():
                         "part": np.tile(np.arange(n).astype(str), 2),
                         "event": ["ENTER"] * n + ["START"] * n})
     log = log.sort_values("time", kind="stable").assign(machine="1", product="", outcome="", value=np.nan)
-    exact = buffer_levels(log, end=n + 50.0, max_points=10**6)
-    got = buffer_levels(log, end=n + 50.0, max_points=100)
+    exact = buffer_levels(visit_table(log), end=n + 50.0, max_points=10**6)
+    got = buffer_levels(visit_table(log), end=n + 50.0, max_points=100)
     assert len(got) <= 101 and len(exact) > 1_000
     assert got["level"].max() == exact["level"].max()
     assert got["low"].min() == exact["level"].min()
@@ -148,18 +149,18 @@ def test_many_changes_are_bounded_and_keep_the_peaks():
 
 
 def test_a_part_path_lists_its_visits_in_order():
-    got = part_path(EVENTS, "2")
+    got = part_path(visit_table(EVENTS), "2")
     assert rows(got, ["station", "ENTER", "START", "END", "EXIT"]) == [
         ("A", 0.0, 2.0, 4.0, 5.0), ("B", 5.0, 5.0, 8.0, 8.0)]
     with pytest.raises(ConfigError, match=r"^part: no part '42' in the log \(e\.g\. '1', '2'"):
-        part_path(EVENTS, "42")
-    assert parts(EVENTS)[:2] == ["1", "2"] and parts(EVENTS)[-1] == "3"  # part 3 never finished
+        part_path(visit_table(EVENTS), "42")
+    assert parts(visit_table(EVENTS)) == ["1", "2", "3"]  # part 3 never finished: last
 
 
 def test_the_stations_are_in_route_order_and_the_state_log_adds_its_own():
     renamed = EVENTS.replace({"station": {"A": "Zeta", "B": "Alpha"}})
     states = pd.DataFrame({"time": [0.0], "station": ["Omega"], "machine": "1", "state": ["off"]})
-    assert station_order(renamed, states) == ["Zeta", "Alpha", "Omega"]
+    assert station_order(visit_table(renamed), states) == ["Zeta", "Alpha", "Omega"]
 
 
 def test_windows_are_checked_against_the_log():
@@ -174,6 +175,7 @@ def test_the_readers_frames_go_straight_in():
     csv = EVENTS.to_csv(index=False).encode()
     events = read_events(csv, label="log.csv")
     states = read_states(STATES.to_csv(index=False).encode(), label="states.csv")
-    assert rows(part_path(events, "2"), ["station", "ENTER", "EXIT"]) == [("A", 0.0, 5.0), ("B", 5.0, 8.0)]
+    path = part_path(visit_table(events), "2")
+    assert rows(path, ["station", "ENTER", "EXIT"]) == [("A", 0.0, 5.0), ("B", 5.0, 8.0)]
     assert len(state_intervals(states, end=10.0)) == 5
-    assert len(buffer_levels(events, end=10.0)) == 6
+    assert len(buffer_levels(visit_table(events), end=10.0)) == 6

@@ -2,7 +2,8 @@
 levels as step functions, and one part's path through the line.
 
 Inputs are the canonical frames of `twin.eventlog` (what `read_events`/`read_states` return, or
-`Results.part_events()`/`machine_states()` for a run); times are minutes. Everything here is a pure
+`Results.part_events()`/`machine_states()` for a run), the part events as visits (`visit_table`,
+computed once per log: it is the costly step); times are minutes. Everything here is a pure
 function of those frames and a time window, so a chart of a week of a ten-station line is drawn
 from a bounded number of intervals and points whatever the log's size.
 
@@ -62,6 +63,33 @@ class Window:
         return self.end - self.start
 
 
+@dataclass(frozen=True)
+class Logs:
+    """One history of a line, ready to draw: its part events (and their visits, computed once), its
+    state log if there is one, the stations in order, the time it covers."""
+
+    events: pd.DataFrame
+    states: pd.DataFrame | None
+    visits: pd.DataFrame
+    order: list[str]
+    whole: Window
+    capacities: dict[str, int | None]
+    """Buffer capacities where known (the line's config; a log does not say)."""
+    notes: tuple[str, ...] = ()
+    """What the reader found and fixed (one line each)."""
+
+
+def logs(events: pd.DataFrame, states: pd.DataFrame | None = None, order: list[str] | None = None,
+         capacities: dict[str, int | None] | None = None, notes: tuple[str, ...] = ()) -> Logs:
+    """The `Logs` of a part-event frame and an optional state frame; `order` (a line's stations)
+    overrides the route order, stations the logs add come after it."""
+    table = visit_table(events)
+    found = station_order(table, states)
+    order = [*order, *(s for s in found if s not in order)] if order is not None else found
+    return Logs(events=events, states=states, visits=table, order=order, whole=span(events, states),
+                capacities=dict(capacities or {}), notes=tuple(notes))
+
+
 def span(events: pd.DataFrame, states: pd.DataFrame | None = None) -> Window:
     """The stretch of time both logs cover: from their first row to their last (at least a minute)."""
     times = [frame["time"].to_numpy(dtype=float) for frame in (events, states)
@@ -84,12 +112,12 @@ def checked_window(window: Window | None, whole: Window) -> Window:
     return Window(float(start), float(end))
 
 
-def station_order(events: pd.DataFrame, states: pd.DataFrame | None = None) -> list[str]:
+def station_order(visits: pd.DataFrame, states: pd.DataFrame | None = None) -> list[str]:
     """The stations in the order parts visit them (the calibration's rule: each station's median
     place in the parts' routes), then stations only the state log names, in its order."""
     from twin.calibration.structure import station_order as ordered
 
-    order = ordered(_visits(events))[0] if len(events) else []
+    order = ordered(visits)[0] if len(visits) else []
     if states is not None:
         order += [s for s in pd.unique(states["station"].astype(str)) if s not in order]
     return order
@@ -179,7 +207,7 @@ def _pooled(table: pd.DataFrame, origin: float, resolution: float) -> pd.DataFra
 
 # --- buffer levels ----------------------------------------------------------------------------
 
-def buffer_levels(events: pd.DataFrame, end: float, window: Window | None = None,
+def buffer_levels(visits: pd.DataFrame, end: float, window: Window | None = None,
                   max_points: int = MAX_POINTS, start: float | None = None) -> pd.DataFrame:
     """Per station the parts waiting in its buffer over time, a step function (columns
     `LEVEL_COLUMNS`, one row per change, the last row at the window's end): a part waits from its
@@ -189,8 +217,8 @@ def buffer_levels(events: pd.DataFrame, end: float, window: Window | None = None
     first time). At most `max_points` changes per station in `window` (the module's rule)."""
     if max_points < 1:
         raise ValueError("max_points must be >= 1")
-    table = _visits(events).reset_index()
-    first = float(events["time"].min()) if start is None else start
+    table = visits.reset_index()
+    first = float(np.nanmin(table[list(EVENTS)].to_numpy())) if start is None else start
     window = window or Window(first, max(end, first + 1.0))
     frames = []
     for station, own in table.groupby("station", sort=False):
@@ -246,33 +274,37 @@ def _bounded(steps: pd.DataFrame, window: Window, max_points: int) -> pd.DataFra
 
 # --- one part's path ---------------------------------------------------------------------------
 
-def part_path(events: pd.DataFrame, part: str) -> pd.DataFrame:
+def part_path(visits: pd.DataFrame, part: str) -> pd.DataFrame:
     """The visits of `part` in time order (columns `PATH_COLUMNS`: its ENTER, START, END and EXIT
     time at each station, NaN where the log has no such event). A part the log does not have is a
     ConfigError naming it."""
     part = str(part).strip()
-    own = events[events["part"].astype(str) == part]
+    own = visits[visits.index.get_level_values("part") == part]
     if own.empty:
-        known = ", ".join(map(show, parts(events)[:3]))
+        known = ", ".join(map(show, parts(visits)[:3]))
         raise ConfigError(f"part: no part {show(part)} in the log (e.g. {known})", field="part")
-    table = _visits(own).reset_index()
+    table = own.reset_index()
     table["outcome"] = table["outcome"].fillna("") if "outcome" in table else ""
     table["_first"] = table[list(EVENTS)].min(axis=1)
     table = table.sort_values(["_first", "visit"], kind="stable")
     return table[PATH_COLUMNS].reset_index(drop=True)
 
 
-def parts(events: pd.DataFrame) -> list[str]:
+def parts(visits: pd.DataFrame, order: list[str] | None = None) -> list[str]:
     """The parts of the log in the order they first appear, the ones that completed their route
-    (an EXIT at the last station of the order) first."""
-    order = pd.unique(events["part"].astype(str))
-    last = station_order(events)[-1:] if len(events) else []
-    done = set(events.loc[(events["event"] == EXIT) & events["station"].isin(last), "part"].astype(str))
-    return [p for p in order if p in done] + [p for p in order if p not in done]
+    (an EXIT at the last station of `order`, the route order by default) first."""
+    table = visits.reset_index()
+    first = table[list(EVENTS)].min(axis=1)
+    table = table.assign(_first=first.to_numpy()).sort_values("_first", kind="stable")
+    names = list(pd.unique(table["part"]))
+    last = (order if order is not None else station_order(visits))[-1:]
+    done = set(table.loc[table[EXIT].notna() & table["station"].isin(last), "part"])
+    return [p for p in names if p in done] + [p for p in names if p not in done]
 
 
-def _visits(events: pd.DataFrame) -> pd.DataFrame:
-    """The log as visits (`twin.eventlog.visits`), for frames with or without the reader's `row`."""
+def visit_table(events: pd.DataFrame) -> pd.DataFrame:
+    """The part events as visits (`twin.eventlog.visits`: one row per stay of a part at a station),
+    for frames with or without the reader's `row`; part and station names as text."""
     from twin.eventlog.visits import visits
 
     if "row" not in events:
@@ -280,6 +312,6 @@ def _visits(events: pd.DataFrame) -> pd.DataFrame:
     return visits(events.assign(part=events["part"].astype(str), station=events["station"].astype(str)))
 
 
-__all__ = ["COUNTS", "INTERVAL_COLUMNS", "LEVEL_COLUMNS", "MAX_INTERVALS", "MAX_POINTS",
-           "PATH_COLUMNS", "Window", "buffer_levels", "checked_window", "part_path", "parts", "span",
-           "state_intervals", "station_order"]
+__all__ = ["COUNTS", "INTERVAL_COLUMNS", "LEVEL_COLUMNS", "MAX_INTERVALS", "MAX_POINTS", "PATH_COLUMNS",
+           "Logs", "Window", "buffer_levels", "checked_window", "logs", "part_path", "parts", "span",
+           "state_intervals", "station_order", "visit_table"]
