@@ -24,6 +24,7 @@ from ui.presenting.units import TIME_UNITS, pick_unit
 
 ROW_PX = 26
 """Height of one machine's row in the Gantt."""
+BUFFERS_TITLE = "Buffer levels (capacity dashed red)"
 POOLED_OPACITY = 0.55
 """Pooled intervals (many short ones shown in their dominant state) are drawn paler."""
 
@@ -136,7 +137,7 @@ def buffer_chart(levels: pd.DataFrame, order: list[str],
                                        hoverinfo="skip", showlegend=False), row=row, col=1)
     fig.update_yaxes(rangemode="tozero")
     fig.update_xaxes(title_text=f"time ({unit})", row=len(stations), col=1)
-    return _layout(fig, "Buffer levels (red dashes: the buffer's capacity)", 120 + 110 * len(stations),
+    return _layout(fig, BUFFERS_TITLE, 120 + 110 * len(stations),
                    "top")
 
 
