@@ -80,13 +80,18 @@ class Logs:
 
 
 def logs(events: pd.DataFrame, states: pd.DataFrame | None = None, order: list[str] | None = None,
-         capacities: dict[str, int | None] | None = None, notes: tuple[str, ...] = ()) -> Logs:
+         capacities: dict[str, int | None] | None = None, notes: tuple[str, ...] = (),
+         end: float | None = None) -> Logs:
     """The `Logs` of a part-event frame and an optional state frame; `order` (a line's stations)
-    overrides the route order, stations the logs add come after it."""
+    overrides the route order, stations the logs add come after it. `end` (a run's horizon) is when
+    the history ends, if later than its last row (a weekend off shift writes no rows)."""
     table = visit_table(events)
     found = station_order(table, states)
     order = [*order, *(s for s in found if s not in order)] if order is not None else found
-    return Logs(events=events, states=states, visits=table, order=order, whole=span(events, states),
+    whole = span(events, states)
+    if end is not None and end > whole.end:
+        whole = Window(whole.start, float(end))
+    return Logs(events=events, states=states, visits=table, order=order, whole=whole,
                 capacities=dict(capacities or {}), notes=tuple(notes))
 
 

@@ -35,7 +35,7 @@ def time_unit(width_minutes: float) -> str:
 
 
 def _rows(intervals: pd.DataFrame, order: list[str]) -> tuple[pd.Series, list[str]]:
-    """Each interval's row (0 = top) and the rows' labels: a station's machines in turn, named
+    """Each interval's row (0 = bottom) and the rows' labels, top first: a station's machines in turn, named
     `station · machine` where a station has more than one."""
     machines = intervals[["station", "machine"]].drop_duplicates()
     place = {name: i for i, name in enumerate(order)}
@@ -45,7 +45,10 @@ def _rows(intervals: pd.DataFrame, order: list[str]) -> tuple[pd.Series, list[st
     several = machines.groupby("station")["machine"].transform("size") > 1
     labels = [escape.plotly(s) + (f" · {escape.plotly(m)}" if many else "")
               for s, m, many in zip(machines["station"], machines["machine"], several, strict=True)]
-    index = {key: i for i, key in enumerate(zip(machines["station"], machines["machine"], strict=True))}
+    # the first row on top, counted from the bottom: a reversed axis hides WebGL traces in the app's
+    # Plotly (every row but the bottom one stays empty)
+    top = len(machines) - 1
+    index = {key: top - i for i, key in enumerate(zip(machines["station"], machines["machine"], strict=True))}
     rows = pd.Series([index[key] for key in zip(intervals["station"], intervals["machine"], strict=True)],
                      index=intervals.index, dtype=float)
     return rows, labels
@@ -95,8 +98,8 @@ def gantt(intervals: pd.DataFrame, order: list[str], title: str = "Machine state
                                f"mostly {STATE_LABELS[state]} (%{{customdata[2]:.0f}}%)<br>"
                                f"%{{customdata[0]:.4g}} to %{{customdata[1]:.4g}} {unit}, "
                                f"%{{customdata[3]:.0f}} changes pooled") + "<extra></extra>"))
-    fig.update_yaxes(tickvals=list(range(len(labels))), ticktext=labels, autorange="reversed",
-                     showgrid=False, zeroline=False)
+    fig.update_yaxes(tickvals=[len(labels) - 1 - i for i in range(len(labels))], ticktext=labels,
+                     range=[-0.6, len(labels) - 0.4], showgrid=False, zeroline=False)
     fig.update_xaxes(title_text=f"time ({unit})", range=[lo / scale, hi / scale])
     return _layout(fig, title, 150 + ROW_PX * len(labels), "top")
 

@@ -48,7 +48,7 @@ def run_logs(line: twin.Line, job: Job) -> timeline.Logs:
     job.note = "reading its logs"
     return timeline.logs(results.part_events(), results.machine_states(),
                          order=[s.name for s in line.stations],
-                         capacities={s.name: s.buffer for s in line.stations})
+                         capacities={s.name: s.buffer for s in line.stations}, end=line.horizon)
 
 
 def _current(ctx: Context) -> tuple[timeline.Logs | None, str]:
