@@ -20,6 +20,7 @@ from twin.timeline import (
     station_order,
     visit_table,
 )
+from twin.timeline import logs as timeline_logs
 
 STATES = pd.DataFrame(
     [(0, "A", "1", "busy"), (2, "A", "1", "busy"), (5, "A", "1", "blocked"), (5, "A", "1", "down"),
@@ -179,3 +180,10 @@ def test_the_readers_frames_go_straight_in():
     assert rows(path, ["station", "ENTER", "EXIT"]) == [("A", 0.0, 5.0), ("B", 5.0, 8.0)]
     assert len(state_intervals(states, end=10.0)) == 5
     assert len(buffer_levels(visit_table(events), end=10.0)) == 6
+
+
+def test_logs_end_at_a_runs_horizon_and_keep_the_lines_order():
+    logs = timeline_logs(EVENTS, STATES, order=["B"], end=60.0)
+    assert logs.whole == Window(0.0, 60.0)  # a run's history lasts its horizon, rows or not
+    assert logs.order == ["B", "A"]
+    assert logs.parts == ["1", "2", "3"]

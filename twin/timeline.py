@@ -23,6 +23,7 @@ for a moment still shows full).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -77,6 +78,11 @@ class Logs:
     """Buffer capacities where known (the line's config; a log does not say)."""
     notes: tuple[str, ...] = ()
     """What the reader found and fixed (one line each)."""
+
+    @cached_property
+    def parts(self) -> list[str]:
+        """The parts in the order they appear, those that completed their route first (`parts`)."""
+        return parts(self.visits, self.order)
 
 
 def logs(events: pd.DataFrame, states: pd.DataFrame | None = None, order: list[str] | None = None,

@@ -137,7 +137,7 @@ def _draw(logs: timeline.Logs, name: str) -> None:
                                step=max((hi - lo) / 1000, 1e-6), key=f"timeline.window@{name}")
     stations = st.multiselect("Stations", logs.order, default=logs.order, format_func=escape.plain,
                               key=f"timeline.stations@{name}")
-    names = timeline.parts(logs.visits, logs.order)
+    names = logs.parts
     part = part_box.text_input("Part id (its path)", value=names[0] if names else "",
                                key=f"timeline.part@{name}").strip()
     try:
