@@ -156,29 +156,38 @@ def _draw(logs: timeline.Logs, name: str) -> None:
     st.plotly_chart(buffers, width="stretch", key="timeline.buffers")
     if part:
         try:
-            path = timeline.part_path(logs.visits, part)
+            path = _kept((name, "path", part), lambda: charts.part_path(
+                timeline.part_path(logs.visits, part), part, logs.order))
         except twin.ConfigError as exc:
             st.error(escape.markdown(str(exc)), icon=":material/error:")
             return
-        st.plotly_chart(charts.part_path(path, part, logs.order), width="stretch", key="timeline.path")
+        st.plotly_chart(path, width="stretch", key="timeline.path")
 
 
-def _figures(logs: timeline.Logs, name: str, window: timeline.Window, stations: list[str]):
-    """The Gantt (None without a state log) and the buffer chart of a window, drawn once."""
-    from ui.presenting import timeline_charts as charts
-
+def _kept(key: tuple, draw):
+    """`draw()`, once per key for this session (the last `KEPT_FIGURES` keys)."""
     kept: OrderedDict = st.session_state.setdefault("timeline.figures", OrderedDict())
-    key = (name, window, tuple(stations))
     if key not in kept:
-        order = [s for s in logs.order if s in stations]
-        gantt = None
-        if logs.states is not None:
-            states = logs.states[logs.states["station"].isin(stations)]
-            gantt = charts.gantt(timeline.state_intervals(states, logs.whole.end, window), order)
-        visits = logs.visits[logs.visits.index.get_level_values("station").isin(stations)]
-        levels = timeline.buffer_levels(visits, logs.whole.end, window, start=logs.whole.start)
-        kept[key] = (gantt, charts.buffer_chart(levels, order, logs.capacities))
+        kept[key] = draw()
         while len(kept) > KEPT_FIGURES:
             kept.popitem(last=False)
     kept.move_to_end(key)
     return kept[key]
+
+
+def _figures(logs: timeline.Logs, name: str, window: timeline.Window, stations: list[str]):
+    """The Gantt (None without a state log) and the buffer chart of a window, drawn once."""
+    return _kept((name, window, tuple(stations)), lambda: _draw_window(logs, window, stations))
+
+
+def _draw_window(logs: timeline.Logs, window: timeline.Window, stations: list[str]):
+    from ui.presenting import timeline_charts as charts
+
+    order = [s for s in logs.order if s in stations]
+    gantt = None
+    if logs.states is not None:
+        states = logs.states[logs.states["station"].isin(stations)]
+        gantt = charts.gantt(timeline.state_intervals(states, logs.whole.end, window), order)
+    visits = logs.visits[logs.visits.index.get_level_values("station").isin(stations)]
+    levels = timeline.buffer_levels(visits, logs.whole.end, window, start=logs.whole.start)
+    return gantt, charts.buffer_chart(levels, order, logs.capacities)
