@@ -100,3 +100,12 @@ def test_a_hostile_upload_is_one_error_line(name, data, start_of_message):
     assert len(shown) == 1 and "\n" not in shown[0], shown
     assert shown[0].startswith(start_of_message), shown[0]
     assert not timeline_charts(at) or all("Path of part" not in t for t in titles(at))
+
+
+def test_a_log_on_a_wall_clock_says_when_time_zero_is():
+    at = start()
+    stamped = b"time,station,part,event\n2026-03-02T06:00:00Z,A,p1,ENTER\n2026-03-02T06:02:30Z,A,p1,EXIT\n"
+    upload(at, stamped)
+    assert not at.error
+    assert any("Time 0 is 2026-03-02T06:00:00+00:00" in c.value.replace("\\", "") for c in at.caption)
+    assert titles(at)[-2:] == [BUFFERS_TITLE, "Path of part p1"]

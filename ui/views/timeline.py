@@ -128,6 +128,9 @@ def _draw(logs: timeline.Logs, name: str) -> None:
 
     for note in logs.notes:
         st.caption(escape.markdown(note))
+    origin = logs.events.attrs.get("origin")
+    if origin is not None:  # a log on a wall clock: times count from its first timestamp
+        st.caption(escape.markdown(f"Time 0 is {origin.isoformat()} (the log's first timestamp)."))
     whole = logs.whole
     unit = charts.time_unit(whole.width)
     scale = TIME_UNITS[unit]
