@@ -292,3 +292,24 @@ def test_the_documented_example_state_fits_its_line() -> None:
     state = load_state(ROOT / "docs" / "examples" / "machining_state.json")
     state.check_against(line)
     assert state.clock == 2040.0 and state.wip == 18
+
+
+def test_an_injected_failure_stops_the_machine_and_the_line_reacts() -> None:
+    line = two_stations()
+    running = RunningLine(line)
+    running.advance(5.2)
+    running.fail("B", 0, repair=10.0)
+    running.advance(0.5)
+    machine = running.state().stations[1].machines[0]
+    assert machine.state == "down" and machine.repair_elapsed == pytest.approx(0.5)
+    assert machine.part is not None and machine.part.id == 3
+    assert machine.elapsed == pytest.approx(0.2)  # paused 0.2 min into part 3 (taken at 5)
+    before = running.counters()["parts_out"]["B"]
+    running.advance(9.0)
+    assert running.counters()["parts_out"]["B"] == before  # still down
+    running.advance(3.0)
+    assert running.counters()["parts_out"]["B"] == before + 1  # done at 15.2 + 1.8
+    with pytest.raises(ValueError, match="repair: a machine without failures"):
+        running.fail("A")
+    with pytest.raises(ValueError, match="station: no station of that name"):
+        running.fail("Z")

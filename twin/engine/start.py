@@ -219,6 +219,28 @@ class RunningLine:
     def state(self) -> LineState:
         return state_at(self.sim, self.clock0)
 
+    def fail(self, station: str, machine: int = 0, repair: float | None = None) -> None:
+        """Fail machine `machine` (from 0) of `station` now, for `repair` minutes (None: a draw of
+        its mttr; needed when the station has no failures); it takes effect at the current instant
+        when the line is advanced again."""
+        numbers = {s.name: s for s in self.stations}
+        if station not in numbers:
+            raise ValueError(f"station: no station of that name, got {station!r}")
+        machines = numbers[station].machines
+        if not 0 <= machine < len(machines):
+            raise ValueError(f"machine: station {station!r} has machines 0 to {len(machines) - 1}, "
+                             f"got {machine}")
+        if repair is not None and not (0 <= repair < float("inf")):
+            raise ValueError(f"repair: must be a finite number of minutes >= 0, got {repair!r}")
+        machines[machine].fail_now(repair)
+
+    def counters(self) -> dict[str, object]:
+        """What a shop floor counts, since the start of the run: good parts shipped, scrapped
+        parts, parts in the line, and the parts each station has finished."""
+        sim = self.sim
+        return {"good_parts": sim.good_total, "scrap": sim.scrapped_total, "wip": sim.wip,
+                "parts_out": {s.name: s.completed for s in self.stations}}
+
 
 def state_at(sim: LineSim, clock0: float = 0.0) -> LineState:
     """The `LineState` of a running SimPy model (built with `observed=True`) at its current
