@@ -25,8 +25,9 @@ from twin.diagnostics import Notice, line_notices, run_notices
 from twin.engine import PartRecord, RunStats, StateRecord, choose_engine, simulate_with
 from twin.engine.states import ACTIVE_STATES, share_columns
 from twin.errors import ConfigError, RunError
-from twin.io import config_hash
+from twin.io import config_hash, validate_as
 from twin.kpi import LINE_KPIS, bottleneck, line_kpis, station_kpis
+from twin.state import LineState
 from twin.stats import estimate
 from twin.workers import dask_faults, ignoring_interrupts, quiet_dask_logs, stop_pool, worker_setup
 from twin.workload import check_tasks, options_for, worker_count
@@ -213,10 +214,12 @@ def _estimates_json(summary: pd.DataFrame) -> dict[str, dict[str, object]]:
 @dataclass(frozen=True)
 class TaskOptions:
     """What every task of one request shares beyond its line, replication and engine: the logs
-    to keep beside the KPIs. One value travels to the workers, so adding an option is one field."""
+    to keep beside the KPIs and the state the line starts from. One value travels to the workers,
+    so adding an option is one field."""
 
     part_log: bool = False
     state_log: bool = False
+    initial_state: LineState | None = None
 
 
 Outcome = tuple[RunStats, list | None, list | None]
@@ -230,7 +233,8 @@ def simulate_task(line: Line, replication: int, seed: int, options: TaskOptions 
                   engine: str = "simpy") -> Outcome:
     log: list[PartRecord] | None = [] if options.part_log else None
     states: list[StateRecord] | None = [] if options.state_log else None
-    stats = simulate_with(line, replication, seed=seed, log=log, engine=engine, states=states)
+    stats = simulate_with(line, replication, seed=seed, log=log, engine=engine, states=states,
+                          initial_state=options.initial_state)
     return stats, log, states
 
 
@@ -281,14 +285,19 @@ def _collect(futures: Sequence, progress: Progress | None, start: int,
 def run_tasks(tasks: list[tuple[Line, int]], seed: int, *, workers: int | None = None,
               keep_part_log: bool = False, progress: Progress | None = None,
               dask: str | None = None, engine: str = "auto",
-              keep_state_log: bool = False) -> list[Outcome]:
+              keep_state_log: bool = False, initial_state: LineState | None = None) -> list[Outcome]:
     """Simulate (line, replication) tasks, in order: on `workers` local processes when more than
     one, or on the Dask cluster whose scheduler address is `dask`. Results do not depend on where a
     task ran: each replication has its own streams. The engine is chosen per line, before any run
-    (`--engine fast` on a line out of its scope fails at once)."""
+    (`--engine fast` on a line out of its scope fails at once). Every task starts from
+    `initial_state` when one is given (checked against each line first)."""
     check_tasks([line for line, _ in tasks])
-    options = TaskOptions(part_log=keep_part_log, state_log=keep_state_log)
-    chosen = {id(line): choose_engine(line, engine, states=keep_state_log) for line, _ in tasks}
+    if initial_state is not None:
+        for line, _ in tasks:
+            initial_state.check_against(line)
+    options = TaskOptions(part_log=keep_part_log, state_log=keep_state_log, initial_state=initial_state)
+    chosen = {id(line): choose_engine(line, engine, initial_state, states=keep_state_log)
+              for line, _ in tasks}
     named = [(line, rep, chosen[id(line)]) for line, rep in tasks]
     if dask is not None:
         return _run_on_dask(named, seed, dask, options, progress)
@@ -365,18 +374,29 @@ def run_scenarios(lines: dict[str, Line], replications: Iterable[int], seed: int
 def run(line: Line, *, replications: int | None = None, seed: int | None = None,
         workers: int | None = None, keep_part_log: bool = False,
         progress: Progress | None = None, dask: str | None = None, engine: str = "auto",
-        keep_state_log: bool = False) -> Results:
+        keep_state_log: bool = False, initial_state: LineState | None = None,
+        horizon: float | str | None = None) -> Results:
     """Run `line` for its replications (or the ones given) and return all KPIs; `engine` is auto
     (the fast engine when the line is in its scope), simpy or fast. `keep_part_log` and
     `keep_state_log` keep the logs of `Results.part_events` and `Results.machine_states` (the state
-    log needs the SimPy engine: `auto` picks it then)."""
+    log needs the SimPy engine: `auto` picks it then).
+
+    From `initial_state` (a `twin.state.LineState`), every replication starts with the state's
+    parts and machines at time 0 = the state's clock and runs `horizon` (a duration, default the
+    line's) forward from it; the line's warm-up still applies (pass a line with `warmup: 0` for a
+    forecast from now)."""
+    if horizon is not None:
+        line = validate_as(Line, {**line.model_dump(mode="json", by_alias=True), "horizon": horizon},
+                           "horizon")
+    if initial_state is not None:
+        initial_state.check_against(line)
     options = options_for(line, replications, seed, workers, dask)
     n, seed, workers, dask = options.replications, options.seed, options.workers, options.dask
     line = line.model_copy(update={"replications": n, "seed": seed})
-    chosen = choose_engine(line, engine, states=keep_state_log)
+    chosen = choose_engine(line, engine, initial_state, states=keep_state_log)
     outcomes = run_tasks([(line, rep) for rep in range(n)], seed, workers=workers,
                          keep_part_log=keep_part_log, progress=progress, dask=dask, engine=chosen,
-                         keep_state_log=keep_state_log)
+                         keep_state_log=keep_state_log, initial_state=initial_state)
     runs = [stats for stats, _, _ in outcomes]
     logs = [log or [] for _, log, _ in outcomes] if keep_part_log else None
     states = [s or [] for _, _, s in outcomes] if keep_state_log else None
