@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import itertools
+from typing import TYPE_CHECKING
 
 import numpy as np
 import simpy
@@ -15,6 +16,7 @@ from twin.config import (
     Line,
     PredictiveMaintenance,
     PreventiveMaintenance,
+    SaturatedSource,
 )
 from twin.engine.machine import Machine
 from twin.engine.monitor import ConditionMonitor
@@ -24,6 +26,9 @@ from twin.engine.sampling import Purpose, Streams
 from twin.engine.shifts import ShiftClock
 from twin.engine.station import Sink, StationSim
 from twin.engine.stats import RunStats, StationStats
+
+if TYPE_CHECKING:
+    from twin.state import LineState
 
 SERIES_POINTS = 200
 """Samples of the coarse time series (throughput and WIP over time) per run."""
@@ -86,7 +91,13 @@ class LineSim:
         self.stations: list[StationSim] = []
         self.number: dict[str, int] = {}
         self.inspections = InspectionCounts()
+        self.observed = False
+        """Whether a snapshot of the running line may be taken (`twin.engine.start.state_at`):
+        machines then keep the bookkeeping it reads (the full cycle, never the lean one)."""
         self.n_products = n_products
+        self.product_names: list[str] = []
+        self.nominal: dict[int, float] = {}
+        """Nominal of each characteristic by station number (snapshots report measured values)."""
         self.reset_counters()
 
     def reset_counters(self) -> None:
@@ -184,14 +195,31 @@ class LineSim:
 
 
 def build(env: simpy.Environment, line: Line, streams: Streams,
-          log: list[PartRecord] | None = None) -> tuple[LineSim, list[StationSim], ShiftClock | None]:
-    """Wire sources, stations, machines and the sink of `line` into `env`."""
+          log: list[PartRecord] | None = None, *, initial: LineState | None = None,
+          observed: bool = False) -> tuple[LineSim, list[StationSim], ShiftClock | None]:
+    """Wire sources, stations, machines and the sink of `line` into `env`; from the `initial`
+    state when one is given (twin.engine.start), with the bookkeeping a snapshot reads when
+    `observed`."""
+    placement = None
+    if initial is not None and not initial.is_empty():
+        from twin.engine.start import Placement
+
+        placement = Placement(line, initial, streams)
     products = product_sequence(line, streams) if line.products else None
+    if placement is not None and placement.lot is not None and products is not None:
+        products = itertools.chain(itertools.repeat(*placement.lot), products)
     sim = LineSim(env, log, products, max(1, len(line.products)))
+    sim.observed = observed
+    sim.product_names = [p.name for p in line.products]
+    sim.nominal = {number: spec.quality.characteristic.nominal
+                   for number, spec in enumerate(line.stations, start=1) if spec.quality is not None}
     sim.number = {spec.name: number for number, spec in enumerate(line.stations, start=1)}
     crew = simpy.PriorityResource(env, line.maintenance_crew) if line.maintenance_crew else None
     operators = simpy.Resource(env, line.operators.count) if line.operators else None
-    shifts = ShiftClock(env, line.calendar.working_windows(line.horizon)) if line.calendar else None
+    shifts = None
+    if line.calendar is not None:
+        clock = initial.clock if initial is not None else 0.0
+        shifts = ShiftClock(env, shifted_windows(line, clock))
 
     stations: list[StationSim] = []
     sink = Sink(sim)
@@ -221,6 +249,10 @@ def build(env: simpy.Environment, line: Line, streams: Streams,
 
     first = stations[0]
     source = line.source
+    if placement is not None:
+        sim.next_id = placement.next_id - 1
+        sim.wip = placement.wip
+        placement.fill(stations, isinstance(source, SaturatedSource))
     if isinstance(source, ArrivalSource):
         first.on_accept = sim.release
         env.process(_arrivals(env, first, sim, streams.sampler(source.interarrival, 0,
@@ -228,7 +260,7 @@ def build(env: simpy.Environment, line: Line, streams: Streams,
     elif isinstance(source, ConwipSource):
         first.on_accept = sim.release
         sim.conwip_first = first
-        for _ in range(source.wip_cap):
+        for _ in range(source.wip_cap - (placement.wip if placement is not None else 0)):
             first.admit(sim.new_part())
     else:
         # Raw material is always there: nothing is ever offered to the first station, so its
@@ -261,9 +293,19 @@ def build(env: simpy.Environment, line: Line, streams: Streams,
                 monitor=_monitor(spec, streams, number, index),
             )
             station.machines.append(machine)
+            if placement is not None:
+                placement.start(machine, number, index)
             if shifts is not None:
                 shifts.machines.append(machine)
     return sim, stations, shifts
+
+
+def shifted_windows(line: Line, clock: float) -> list[tuple[float, float]]:
+    """The line's working windows seen from a run that starts at `clock` on its calendar (a plain
+    run starts at 0)."""
+    assert line.calendar is not None
+    windows = line.calendar.working_windows(clock + line.horizon)
+    return [(max(0.0, s - clock), e - clock) for s, e in windows if e > clock]
 
 
 def _monitor(spec, streams: Streams, number: int, index: int) -> ConditionMonitor | None:
@@ -306,12 +348,13 @@ def _series(env: simpy.Environment, warmup: float, step: float, sim: LineSim,
 
 
 def simulate(line: Line, replication: int = 0, *, seed: int | None = None,
-             log: list[PartRecord] | None = None) -> RunStats:
-    """Run one replication of `line`; pass a list as `log` to collect the per-part record."""
+             log: list[PartRecord] | None = None, initial_state: LineState | None = None) -> RunStats:
+    """Run one replication of `line`; pass a list as `log` to collect the per-part record. From
+    `initial_state`, the run starts with the state's parts and machines at time 0 (twin.state)."""
     env = simpy.Environment()
     streams = Streams(line.seed if seed is None else seed, replication)
-    sim, stations, _ = build(env, line, streams, log)
-    start = {"wip": 0, "backlog": 0}
+    sim, stations, _ = build(env, line, streams, log, initial=initial_state)
+    start = {"wip": sim.wip, "backlog": sim.backlog}
     if line.warmup > 0:
         env.process(_warmup(env, line.warmup, sim, stations, start))
     series: dict[str, list[float]] = {"time_min": [], "good": [], "wip": []}

@@ -37,10 +37,12 @@ from twin.engine.states import (
 )
 
 if TYPE_CHECKING:
+    from twin.engine.line import Part
     from twin.engine.monitor import ConditionMonitor
     from twin.engine.quality import Tool
     from twin.engine.sampling import Sampler
     from twin.engine.shifts import ShiftClock
+    from twin.engine.start import MachineStart
     from twin.engine.station import StationSim
 
 N_STATES = len(STATES)
@@ -86,6 +88,18 @@ class Machine:
         self.pending_failure = False
         self.repaired: simpy.Event | None = None
         self.repair_minutes = 0.0
+        self.part: Part | None = None
+        """The part on the machine (kept by `run`, which a snapshot of the line forces)."""
+        self.busy_mark = 0.0
+        """Busy minutes of the state clock when the part on the machine started processing."""
+        self.stop_start = 0.0
+        """When the hands-on work of the repair or planned stop in progress started."""
+        self.initial: MachineStart | None = None
+        """What the machine is doing at time 0 of a run from a `LineState` (twin.engine.start)."""
+        self.first_life: float | None = None
+        """Calendar clock: the time to the first failure, drawn given the state's failure age."""
+        self.life_start = 0.0
+        """Calendar clock: when the current life (time to failure) started running."""
         if shifts is not None:
             self.to = self._to_on_calendar
         self.plain_work = self.ttf == math.inf and shifts is None
@@ -93,7 +107,8 @@ class Machine:
                          or station.setups is not None)
         lean = (self.plain_work and not self.prepares and tool is None and pm_interval is None
                 and self.monitor is None and station.inspector is None
-                and station.draw_by_product is None and station.line.log is None)
+                and station.draw_by_product is None and station.line.log is None
+                and not station.line.observed)
         self.process = self.env.process(self.run_lean() if lean else self.run())
         if calendar and draw_ttf is not None:
             self.env.process(self.calendar_clock())
@@ -116,6 +131,7 @@ class Machine:
 
     def reset(self) -> None:
         Machine.to(self, self.state)
+        self.busy_mark -= self.times[BUSY]
         self.times[:] = [0.0] * N_STATES  # in place: the lean loop holds a reference
         self.repair_minutes = 0.0
 
@@ -133,6 +149,8 @@ class Machine:
         timeout = env.timeout
         offer = station.next.offer
         times = self.times
+        if self.initial is not None:
+            yield from self.start_from_state()
         while True:
             if self.pending_failure:
                 yield from self.breakdown()
@@ -160,6 +178,10 @@ class Machine:
                     yield from self.wait_unblocked_after_failure(blocked)
 
     def run(self):
+        """The cycle with every optional feature (and the bookkeeping a snapshot of the running
+        line reads: the part on the machine, the busy time at its start)."""
+        if self.initial is not None:
+            yield from self.start_from_state()
         env = self.env
         station = self.station
         take = station.take
@@ -167,21 +189,17 @@ class Machine:
         draws = station.draw_by_product
         timeout = env.timeout
         to = self.to
-        line = station.line
-        log = line.log
-        pm_interval = self.pm_interval
-        tool = self.tool
-        inspector = station.inspector
+        times = self.times
         plain_work = self.plain_work
         prepares = self.prepares
-        operator_for_process = self.operator_for_process
-        monitor = self.monitor
         while True:
             if self.pending_failure:
                 yield from self.breakdown()
             part = take()
             if part is None:
                 part = yield from self.wait_for_part()
+            self.part = part
+            self.busy_mark = math.inf  # nothing processed yet (a snapshot reads 0 elapsed)
             operator = None
             if prepares:
                 operator = yield from self.prepare(part)
@@ -192,6 +210,7 @@ class Machine:
             station.started += 1
             work = draw() if draws is None else draws[part.product]()
             start = env._now
+            self.busy_mark = times[BUSY] + start - self.since
             if plain_work:
                 try:
                     yield timeout(work)
@@ -199,39 +218,112 @@ class Machine:
                     yield from self.resume_after_failure(start + work)
             else:
                 yield from self.work(work)
-            self.age += work
-            station.completed += 1
-            if draws is not None:
-                station.completed_by_product[part.product] += 1
-            end = env._now
-            if operator_for_process:
-                self.operators.release(operator)
-            if tool is not None:
-                deviation, stop = tool.produce()
-                if part.q is None:
-                    part.q = {}
-                part.q[station.index] = deviation
-                if inspector is not None and inspector.rejects(deviation, tool.last_measurement):
-                    if log is not None:
-                        log.append((part.id, station.index, start, end, end, deviation, "rejected"))
-                    line.reject(part, inspector.spec)
-                    part = None
-            if part is not None:
-                blocked = station.next.offer(part)
-                if log is not None:
-                    self.log_departure(part, start, end, blocked)
-                if blocked is not None:
-                    to(BLOCKED)
-                    try:
-                        yield blocked
-                    except Interrupt:
-                        yield from self.wait_unblocked_after_failure(blocked)
-            if tool is not None and stop:
-                yield from self.change_tool()
-            if pm_interval is not None and self.age >= pm_interval:
-                yield from self.planned_maintenance()
-            if monitor is not None and env._now >= monitor.next_false_alarm:
-                yield from self.false_alarm()
+            part, stop = self.complete(part, start, work, operator)
+            yield from self.hand_on(part, start, env._now, stop)
+
+    def complete(self, part, start: float, work: float, operator) -> tuple:
+        """A part's processing is over: count it, release the operator, measure it (and sort it
+        out, inline); returns the part to hand on (None if rejected) and whether the tool must be
+        changed."""
+        station = self.station
+        self.age += work
+        station.completed += 1
+        if station.draw_by_product is not None:
+            station.completed_by_product[part.product] += 1
+        if self.operator_for_process:
+            self.operators.release(operator)
+        tool = self.tool
+        if tool is None:
+            return part, False
+        deviation, stop = tool.produce()
+        if part.q is None:
+            part.q = {}
+        part.q[station.index] = deviation
+        inspector = station.inspector
+        if inspector is not None and inspector.rejects(deviation, tool.last_measurement):
+            line = station.line
+            if line.log is not None:
+                end = self.env._now
+                line.log.append((part.id, station.index, start, end, end, deviation, "rejected"))
+            line.reject(part, inspector.spec)
+            self.part = None
+            return None, stop
+        return part, stop
+
+    def hand_on(self, part, start: float, end: float, stop: bool):
+        """Hand the finished part on (blocked until downstream takes it), then the stops due
+        after a part: a tool change, preventive maintenance, a false alarm."""
+        if part is not None:
+            blocked = self.station.next.offer(part)
+            if self.station.line.log is not None:
+                self.log_departure(part, start, end, blocked)
+            if blocked is not None:
+                self.to(BLOCKED)
+                try:
+                    yield blocked
+                except Interrupt:
+                    yield from self.wait_unblocked_after_failure(blocked)
+            self.part = None
+        if stop:
+            yield from self.change_tool()
+        if self.pm_interval is not None and self.age >= self.pm_interval:
+            yield from self.planned_maintenance()
+        monitor = self.monitor
+        if monitor is not None and self.env._now >= monitor.next_false_alarm:
+            yield from self.false_alarm()
+
+    def start_from_state(self):
+        """Time 0 of a run from a `LineState`: finish what the state has under way (a repair, a
+        planned stop, a changeover, a tool change; then the part on the machine: the rest of its
+        processing, drawn given the time already spent, or its hand-on when it waits blocked),
+        then the machine's cycle takes over. Stops and parts under way are not counted as started
+        in the run (they started before it); their minutes are, and a part is counted completed."""
+        start = self.initial
+        self.initial = None
+        env = self.env
+        if start.stop is not None:
+            if start.stop in (DOWN, MAINTENANCE):
+                self.to(start.stop)
+                yield from self.with_crew(start.stop_left, priority=0 if start.stop == DOWN else 1)
+                if start.renews:
+                    self.age = 0.0
+                    if self.draw_ttf is not None and not self.calendar:
+                        self.renew()
+                if self.repaired is not None:
+                    self.repaired.succeed()
+                    self.repaired = None
+            elif start.stop == SETUP:
+                yield from self.on_shift(start.stop_left, SETUP)
+            else:
+                self.to(TOOL_CHANGE)
+                yield env.timeout(start.stop_left)
+                self.tool.changed()
+        part = self.part = start.part
+        if part is None:
+            return
+        if start.finished:
+            yield from self.hand_on(part, start.started_at, start.ended_at, False)
+            return
+        operator = None
+        if self.operator_for_process:
+            operator = self.operators.request()
+            if not operator.triggered:
+                self.to(WAITING_OPERATOR)
+            yield operator
+        if self.shifts is not None and not self.shifts.working:
+            yield from self.wait_for_shift()
+        self.to(BUSY)
+        self.busy_mark = self.times[BUSY] - start.elapsed
+        if self.plain_work:
+            begun = env._now
+            try:
+                yield env.timeout(start.work)
+            except Interrupt:
+                yield from self.resume_after_failure(begun + start.work)
+        else:
+            yield from self.work(start.work)
+        part, stop = self.complete(part, start.started_at, start.elapsed + start.work, operator)
+        yield from self.hand_on(part, start.started_at, env._now, stop)
 
     def wait_for_part(self):
         """Starved until a part is handed over (a calendar failure may strike meanwhile: the
@@ -431,10 +523,12 @@ class Machine:
         """Hands-on work of `duration` by a member of the maintenance crew (waiting for one first
         when the crew is limited; repairs, priority 0, go before planned work, priority 1)."""
         if self.crew is None:
+            self.stop_start = self.env._now
             yield self.env.timeout(duration)
             return
         with self.crew.request(priority=priority) as request:
             yield request
+            self.stop_start = self.env._now
             yield self.env.timeout(duration)
 
     def change_tool(self):
@@ -447,11 +541,18 @@ class Machine:
         """Failures on the calendar clock: time to failure runs in every state; the next one is
         drawn when the repair (or the intervention) is over."""
         env = self.env
+        if self.initial is not None and self.initial.stop in (DOWN, MAINTENANCE):
+            self.repaired = env.event()  # the stop under way at the start ends first
+            yield self.repaired
         while True:
             self.life = self.draw_ttf()
             if self.monitor is not None:
                 self.detected = self.monitor.detects()
-            yield env.timeout(self.life)
+            self.life_start = env._now
+            wait = self.life
+            if self.first_life is not None:
+                wait, self.first_life = self.first_life, None
+            yield env.timeout(wait)
             self.repaired = env.event()
             if self.interruptible() and self.process.target is not None:
                 self.process.interrupt()
