@@ -80,6 +80,6 @@ def rebuild_state(line: Line, values: AnyMapping[str, object],
         stations.append(StationState(name=spec.name, buffer=buffer, machines=given))
     used = [p.id for s in stations for p in s.buffer] + [m.part.id for s in stations for m in s.machines
                                                          if m.part is not None]
-    state = LineState(clock=clock, stations=stations, next_part_id=max([next_id - 1, *used]) + 1)
-    state.check_against(line)
-    return state
+    rebuilt = LineState(clock=clock, stations=stations, next_part_id=max([next_id - 1, *used]) + 1)
+    rebuilt.check_against(line)
+    return rebuilt

@@ -154,7 +154,7 @@ class EmulatorServer:
             await server.stop()
 
 
-def _node_id(identifier: Any, index: int = 0) -> Any:
+def _node_id(identifier: Any, index: Any = 0) -> Any:
     """A node id (typed loosely: asyncua's stubs want its own str and int subclasses)."""
     from asyncua import ua
 
