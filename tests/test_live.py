@@ -240,7 +240,8 @@ def test_a_mapping_names_a_plants_own_nodes(tmp_path: Path, line, line_file: Pat
     assert "has no node Line/Clock (mapped to ns=2;s=Line/NoSuchTag)" in result.stderr
     bad = tmp_path / "typo.yaml"
     bad.write_text('nodes:\n  Line/Clok: "ns=2;s=X"\n')
-    result = CliRunner().invoke(app, ["live", str(line_file), "--opcua", url(emulator), "--mapping", str(bad)])
+    result = CliRunner().invoke(app, ["live", str(line_file), "--opcua", url(emulator),
+                                      "--mapping", str(bad)])
     assert result.exit_code == 2 and "nodes.Line/Clok: no such value" in result.stderr
     assert {v.key for v in line_values(line)} >= {"Line/Clock", "Line/Stations/Mill/Machines/1/State"}
 
