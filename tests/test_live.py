@@ -282,3 +282,12 @@ def test_endpoints() -> None:
     assert listen_endpoint("opc.tcp://[::1]:4840").loopback
     with pytest.raises(ConfigError, match="port must be 1-65535"):
         parse_endpoint("opc.tcp://127.0.0.1:0")
+
+
+def test_the_table_shows_the_forecast_over_the_line(line_file: Path, emulator: EmulatorThread) -> None:
+    result = CliRunner().invoke(app, ["live", str(line_file), "--opcua", url(emulator), "--every", "1s",
+                                      "--forecasts", "1", "--target", "40"])
+    assert result.exit_code == 0, result.output
+    assert "Forecast at" in result.stdout and "80% interval" in result.stdout
+    assert all(name in result.stdout for name in ("Saw", "Mill", "Wash"))
+    assert "% of 40" in result.stdout

@@ -11,7 +11,7 @@ import typer
 from twin.cli.loading import load_with_overrides
 from twin.cli.shell import app, guarded, say_note
 from twin.errors import ConfigError
-from twin.units import format_minutes, parse_duration
+from twin.units import parse_duration
 
 
 def duration_option(value: str, option: str) -> float:
@@ -51,11 +51,11 @@ def emulate(
 
     def ready() -> None:
         say_note(f"emulating {line.name} at {endpoint.url}, {speed:g} simulated s per s; the shift "
-                 f"runs from {format_minutes(emulation.clock)} to {format_minutes(emulation.shift_end)} "
+                 f"runs from clock {emulation.clock:g} to {emulation.shift_end:g} min "
                  f"(FailMachine(station, machine) injects a failure); Ctrl-C stops")
 
     def over() -> None:
-        say_note(f"the shift is over at {format_minutes(emulation.shift_end)}; the values hold")
+        say_note(f"the shift is over at clock {emulation.shift_end:g} min; the values hold")
 
     async def main() -> None:
         await server.serve(asyncio.Event(), ready=ready, on_shift_over=over)

@@ -15,7 +15,7 @@ import typer
 
 from twin.cli.emulate import duration_option
 from twin.cli.loading import load_with_overrides
-from twin.cli.shell import ENGINE_HELP, Engine, app, guarded, out, say_note
+from twin.cli.shell import ENGINE_HELP, Engine, app, guarded, out, print_tables, say_note
 from twin.errors import ConfigError
 
 
@@ -75,19 +75,30 @@ def live(
                           forecasts=forecasts)
     quiet_asyncua()
 
+    from rich.live import Live
+
+    from twin.live.report import live_view
+
+    view = Live(console=out, auto_refresh=False) if format is LiveFormat.table and out.is_terminal \
+        else None
+
     def emit(update: Update) -> None:
         if format is LiveFormat.json:
             sys.stdout.write(json.dumps(_finite(update.to_json()), allow_nan=False) + "\n")
             sys.stdout.flush()
+        elif view is not None:  # a terminal: one table, updated in place
+            view.update(live_view(update), refresh=True)
         else:
-            from twin.live.report import live_view
+            print_tables([live_view(update)])
+            sys.stdout.flush()
 
-            out.print(live_view(update))
+    def follow() -> int:
+        if view is None:
+            return asyncio.run(watch(line, endpoint, plant, options, emit, say_note))
+        with view:
+            return asyncio.run(watch(line, endpoint, plant, options, emit, say_note))
 
-    def note(message: str) -> None:
-        say_note(message)
-
-    guarded(lambda: asyncio.run(watch(line, endpoint, plant, options, emit, note)))
+    guarded(follow)
 
 
 def _finite(document: object) -> object:
