@@ -66,34 +66,64 @@ def check_every(seconds: float) -> float:
     return seconds
 
 
+class LiveLine:
+    """The line's values as last published, and the `LineState` rebuilt from them at each batch of
+    updates (a value out of line is kept as `problem` until the next batch puts it right)."""
+
+    def __init__(self, line: Line, mapping: Mapping, values: dict[str, object],
+                 on_state: Callable[[LineState], None] | None) -> None:
+        self.line = line
+        self.mapping = mapping
+        self.values = values
+        self.on_state = on_state
+        self.state: LineState | None = None
+        self.problem: str | None = None
+        self.rebuild()
+
+    def rebuild(self) -> None:
+        try:
+            self.state = rebuild_state(self.line, self.values, self.mapping.state_name)
+            self.problem = None
+        except ConfigError as exc:  # mid-update, or a plant's value out of line: wait for the next
+            self.state, self.problem = None, str(exc)
+            return
+        if self.on_state is not None:
+            self.on_state(self.state)
+
+
 async def watch(line: Line, endpoint: Endpoint, mapping: Mapping, options: LiveOptions,
-                emit: Callable[[Update], None], note: Callable[[str], None]) -> int:
+                emit: Callable[[Update], None], note: Callable[[str], None],
+                on_state: Callable[[LineState], None] | None = None) -> int:
     """Forecast until the end of the shift (or `options.forecasts`); returns the forecasts made.
-    The first connection failing is a RunError; later losses are survived."""
+    `on_state` sees every state rebuilt (at each batch of updates), `emit` every forecast. The
+    first connection failing is a RunError; later losses are survived."""
     connection = LiveConnection(line, endpoint, mapping)
     try:
         values = await connection.open(options.write_back)
     except Lost as exc:
         raise connection_error(endpoint, str(exc)) from None
     loop = asyncio.get_running_loop()
+    live = LiveLine(line, mapping, values, on_state)
     made = 0
     next_at = loop.time()
     try:
         while True:
-            await _drain_until(connection, values, next_at)
+            await _drain_until(connection, live, next_at)
             try:
                 await connection.probe()
             except Lost as exc:
                 connection, values = await _reconnect(line, endpoint, mapping, options, connection,
                                                       str(exc), note)
+                live.values = values
+                live.rebuild()
                 next_at = loop.time()
                 continue
-            try:
-                state = rebuild_state(line, values, mapping.state_name)
-            except ConfigError as exc:  # a value out of line (mid-update, or the plant's): wait
-                note(f"skipped a forecast: {exc}")
+            state = live.state
+            if state is None:
+                note(f"skipped a forecast: {live.problem}")
                 next_at = loop.time() + min(options.every, 1.0)
                 continue
+            values = live.values
             until = options.until if options.until is not None else _shift_end(values)
             good = int(values[line_key("GoodParts")])  # type: ignore[call-overload]
             result = await asyncio.to_thread(
@@ -106,8 +136,9 @@ async def watch(line: Line, endpoint: Endpoint, mapping: Mapping, options: LiveO
                 try:
                     await connection.write_forecast(write_back_values(update))
                 except Lost as exc:
-                    connection, values = await _reconnect(line, endpoint, mapping, options, connection,
-                                                          str(exc), note)
+                    connection, live.values = await _reconnect(line, endpoint, mapping, options,
+                                                               connection, str(exc), note)
+                    live.rebuild()
             if (options.forecasts is not None and made >= options.forecasts) or state.clock >= until:
                 return made
             next_at = max(next_at + options.every, loop.time())
@@ -123,23 +154,36 @@ def _shift_end(values: dict[str, object]) -> float:
     return float(end)
 
 
-async def _drain_until(connection: LiveConnection, values: dict[str, object], deadline: float) -> None:
-    """Take the subscription's updates into `values` until `deadline` (loop time)."""
+async def _drain_until(connection: LiveConnection, live: LiveLine, deadline: float) -> None:
+    """Take the subscription's updates into `live` until `deadline` (loop time), rebuilding the
+    state after each batch (what has arrived by then)."""
     loop = asyncio.get_running_loop()
+    queue = connection.updates
     while True:
         left = deadline - loop.time()
         if left <= 0:
             break
         try:
-            key, value = await asyncio.wait_for(connection.updates.get(), left)
+            key, value = await asyncio.wait_for(queue.get(), left)
         except TimeoutError:
             break
-        if key:
-            values[key] = value
-    while not connection.updates.empty():
-        key, value = connection.updates.get_nowait()
-        if key:
-            values[key] = value
+        changed = _take(live.values, key, value)
+        while not queue.empty():
+            changed |= _take(live.values, *queue.get_nowait())
+        if changed:
+            live.rebuild()
+    changed = False
+    while not queue.empty():
+        changed |= _take(live.values, *queue.get_nowait())
+    if changed:
+        live.rebuild()
+
+
+def _take(values: dict[str, object], key: str, value: object) -> bool:
+    if not key or values.get(key) == value:
+        return False
+    values[key] = value
+    return True
 
 
 async def _reconnect(line: Line, endpoint: Endpoint, mapping: Mapping, options: LiveOptions,
