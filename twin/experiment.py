@@ -23,8 +23,9 @@ from twin.diagnostics import Notice, line_notices, run_notices
 from twin.engine import PartRecord, RunStats, choose_engine, simulate_with
 from twin.engine.states import ACTIVE_STATES, share_columns
 from twin.errors import ConfigError, RunError
-from twin.io import config_hash
+from twin.io import config_hash, validate_as
 from twin.kpi import LINE_KPIS, bottleneck, line_kpis, station_kpis
+from twin.state import LineState
 from twin.stats import estimate
 from twin.workers import dask_faults, ignoring_interrupts, quiet_dask_logs, stop_pool, worker_setup
 from twin.workload import check_tasks, options_for, worker_count
@@ -189,9 +190,10 @@ def _estimates_json(summary: pd.DataFrame) -> dict[str, dict[str, object]]:
 
 
 def _one(line: Line, replication: int, seed: int, keep_log: bool,
-         engine: str = "simpy") -> tuple[RunStats, list | None]:
+         engine: str = "simpy", initial_state: LineState | None = None) -> tuple[RunStats, list | None]:
     log: list[PartRecord] | None = [] if keep_log else None
-    return simulate_with(line, replication, seed=seed, log=log, engine=engine), log
+    return simulate_with(line, replication, seed=seed, log=log, engine=engine,
+                         initial_state=initial_state), log
 
 
 def _pool(workers: int) -> ProcessPoolExecutor:
@@ -202,12 +204,14 @@ def _pool(workers: int) -> ProcessPoolExecutor:
 
 
 def _run_on_pool(tasks: Sequence[tuple[Line, int, str]], seed: int, workers: int, keep_part_log: bool,
-                 progress: Progress | None) -> list[tuple[RunStats, list | None]]:
+                 progress: Progress | None,
+                 initial_state: LineState | None = None) -> list[tuple[RunStats, list | None]]:
     """The tasks on a process pool. Interrupted (Ctrl-C, SIGTERM) or failing, the workers are killed
     at once rather than left to finish their queue: no orphan process outlives the run."""
     pool = _pool(workers)
     try:
-        futures = [pool.submit(_one, line, rep, seed, keep_part_log, name) for line, rep, name in tasks]
+        futures = [pool.submit(_one, line, rep, seed, keep_part_log, name, initial_state)
+                   for line, rep, name in tasks]
         results = []
         for done, future in enumerate(futures, start=1):
             results.append(future.result())
@@ -226,39 +230,46 @@ def _run_on_pool(tasks: Sequence[tuple[Line, int, str]], seed: int, workers: int
 
 def run_tasks(tasks: list[tuple[Line, int]], seed: int, *, workers: int | None = None,
               keep_part_log: bool = False, progress: Progress | None = None,
-              dask: str | None = None, engine: str = "auto") -> list[tuple[RunStats, list | None]]:
+              dask: str | None = None, engine: str = "auto",
+              initial_state: LineState | None = None) -> list[tuple[RunStats, list | None]]:
     """Simulate (line, replication) tasks, in order: on `workers` local processes when more than
     one, or on the Dask cluster whose scheduler address is `dask`. Results do not depend on where a
     task ran: each replication has its own streams. The engine is chosen per line, before any run
-    (`--engine fast` on a line out of its scope fails at once)."""
+    (`--engine fast` on a line out of its scope fails at once). Every task starts from
+    `initial_state` when one is given (checked against each line first)."""
     check_tasks([line for line, _ in tasks])
-    chosen = {id(line): choose_engine(line, engine) for line, _ in tasks}
+    if initial_state is not None:
+        for line, _ in tasks:
+            initial_state.check_against(line)
+    chosen = {id(line): choose_engine(line, engine, initial_state) for line, _ in tasks}
     named = [(line, rep, chosen[id(line)]) for line, rep in tasks]
     if dask is not None:
-        return _run_on_dask(named, seed, dask, keep_part_log, progress)
+        return _run_on_dask(named, seed, dask, keep_part_log, progress, initial_state)
     workers = worker_count(workers, len(tasks))
     if workers > 1 and len(tasks) > 1:
-        return _run_on_pool(named, seed, workers, keep_part_log, progress)
+        return _run_on_pool(named, seed, workers, keep_part_log, progress, initial_state)
     results: list[tuple[RunStats, list | None]] = []
     for done, (line, rep, name) in enumerate(named, start=1):
-        results.append(_one(line, rep, seed, keep_part_log, name))
+        results.append(_one(line, rep, seed, keep_part_log, name, initial_state))
         if progress:
             progress(done, len(tasks))
     return results
 
 
 def _run_on_dask(tasks: Sequence[tuple[Line, int, str]], seed: int, address: str, keep_part_log: bool,
-                 progress: Progress | None) -> list[tuple[RunStats, list | None]]:
+                 progress: Progress | None,
+                 initial_state: LineState | None = None) -> list[tuple[RunStats, list | None]]:
     try:
         from distributed import Client
     except ImportError:
         raise ConfigError("--dask: Dask is not installed (pip install 'lighthouse-twin[dask]')") from None
     with quiet_dask_logs():
-        return _run_on_client(Client, tasks, seed, address, keep_part_log, progress)
+        return _run_on_client(Client, tasks, seed, address, keep_part_log, progress, initial_state)
 
 
 def _run_on_client(Client: type, tasks: Sequence[tuple[Line, int, str]], seed: int, address: str,
-                   keep_part_log: bool, progress: Progress | None) -> list[tuple[RunStats, list | None]]:
+                   keep_part_log: bool, progress: Progress | None,
+                   initial_state: LineState | None = None) -> list[tuple[RunStats, list | None]]:
     try:
         client = Client(address, timeout=5, set_as_default=False)
     except (OSError, TimeoutError, ValueError) as exc:
@@ -268,7 +279,8 @@ def _run_on_client(Client: type, tasks: Sequence[tuple[Line, int, str]], seed: i
     faults: tuple[type[BaseException], ...] = (OSError, TimeoutError, asyncio.CancelledError, *dask_faults())
     try:
         with client:
-            futures = [client.submit(_one, line, rep, seed, keep_part_log, name, pure=False)
+            futures = [client.submit(_one, line, rep, seed, keep_part_log, name, initial_state,
+                                     pure=False)
                        for line, rep, name in tasks]
             results = []
             for done, future in enumerate(futures, start=1):
@@ -294,15 +306,27 @@ def run_scenarios(lines: dict[str, Line], replications: Iterable[int], seed: int
 
 def run(line: Line, *, replications: int | None = None, seed: int | None = None,
         workers: int | None = None, keep_part_log: bool = False,
-        progress: Progress | None = None, dask: str | None = None, engine: str = "auto") -> Results:
+        progress: Progress | None = None, dask: str | None = None, engine: str = "auto",
+        initial_state: LineState | None = None, horizon: float | str | None = None) -> Results:
     """Run `line` for its replications (or the ones given) and return all KPIs; `engine` is auto
-    (the fast engine when the line is in its scope), simpy or fast."""
+    (the fast engine when the line and the state are in its scope), simpy or fast.
+
+    From `initial_state` (a `twin.state.LineState`), every replication starts with the state's
+    parts and machines at time 0 = the state's clock and runs `horizon` (a duration, default the
+    line's) forward from it; the line's warm-up still applies (pass a line with `warmup: 0` for a
+    forecast from now)."""
+    if horizon is not None:
+        line = validate_as(Line, {**line.model_dump(mode="json", by_alias=True), "horizon": horizon},
+                           "horizon")
+    if initial_state is not None:
+        initial_state.check_against(line)
     options = options_for(line, replications, seed, workers, dask)
     n, seed, workers, dask = options.replications, options.seed, options.workers, options.dask
     line = line.model_copy(update={"replications": n, "seed": seed})
-    chosen = choose_engine(line, engine)
+    chosen = choose_engine(line, engine, initial_state)
     pairs = run_tasks([(line, rep) for rep in range(n)], seed, workers=workers,
-                      keep_part_log=keep_part_log, progress=progress, dask=dask, engine=chosen)
+                      keep_part_log=keep_part_log, progress=progress, dask=dask, engine=chosen,
+                      initial_state=initial_state)
     runs = [stats for stats, _ in pairs]
     logs = [log or [] for _, log in pairs] if keep_part_log else None
     return Results(line=line, seed=seed, runs=runs, part_log=logs, engine=chosen)

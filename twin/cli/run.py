@@ -26,7 +26,9 @@ from twin.display import spreadsheet_safe
 from twin.outputs import check_output
 
 if TYPE_CHECKING:
+    from twin.config import Line
     from twin.experiment import Results
+    from twin.state import LineState
 
 
 @app.command()
@@ -42,25 +44,45 @@ def run(
     dask: Annotated[str | None, typer.Option(help="Run replications on this Dask scheduler, "
                                              "e.g. tcp://10.0.0.5:8786.")] = None,
     engine: Annotated[Engine, typer.Option(help=ENGINE_HELP)] = Engine.auto,
+    from_state: Annotated[Path | None, typer.Option(
+        help="Start from this line state (JSON, see docs/model.md); --horizon counts from it.")] = None,
 ) -> None:
     """Simulate a line and report its KPIs with 95% confidence intervals."""
     line = guarded(lambda: load_with_overrides(file, horizon, warmup, replications, seed))
+    inputs = [file] if from_state is None else [file, from_state]
+    state = None
+    if from_state is not None:
+        state = guarded(lambda: _checked_state(from_state, line))
     if events_out is not None:
-        guarded(lambda: check_output(events_out, "--events-out", inputs=[file]))
+        guarded(lambda: check_output(events_out, "--events-out", inputs=inputs))
     from twin.engine.scope import choose_engine
 
-    guarded(lambda: choose_engine(line, engine.value))  # refuse before any run, not after
+    guarded(lambda: choose_engine(line, engine.value, state))  # refuse before any run, not after
     with progress_bar(line.replications, f"Simulating {line.name}") as bar:
         task = bar.add_task("run", total=line.replications)
         from twin.experiment import run as run_line  # pandas and the engine: only when running
 
         results = guarded(lambda: run_line(
             line, workers=workers, dask=dask, keep_part_log=events_out is not None,
-            progress=lambda done, total: bar.update(task, completed=done), engine=engine.value))
+            progress=lambda done, total: bar.update(task, completed=done), engine=engine.value,
+            initial_state=state))
     if events_out is not None:
-        write_csv(results.part_records(), events_out, "--events-out", inputs=[file])
+        write_csv(results.part_records(), events_out, "--events-out", inputs=inputs)
     emit(results, format)
     warn(results.warnings())
+
+
+def _checked_state(path: Path, line: Line) -> LineState:
+    """The state file, read and checked against the line; a problem names the file and the field."""
+    from twin.errors import ConfigError
+    from twin.state import load_state
+
+    state = load_state(path)
+    try:
+        state.check_against(line)
+    except ConfigError as exc:
+        raise ConfigError(f"--from-state {path}: {exc}", field=exc.field, source=str(path)) from None
+    return state
 
 
 def emit(results: Results, format: Format) -> None:

@@ -30,6 +30,7 @@ from twin.engine.sampling import Purpose, Streams
 from twin.engine.scope import choose_engine
 from twin.engine.states import STATES
 from twin.engine.stats import RunStats, StationStats
+from twin.state import LineState
 
 MARGIN = 64
 """Draws each stream must have left before a part starts; a part that needs more (many failures
@@ -154,9 +155,10 @@ def series_times(line: Line) -> np.ndarray:
 
 
 def simulate_fast(line: Line, replication: int = 0, *, seed: int | None = None,
-                  log: list[PartRecord] | None = None) -> RunStats:
-    """Run one replication of `line` (which must be in the fast engine's scope) on the fast engine."""
-    choose_engine(line, "fast")
+                  log: list[PartRecord] | None = None, initial_state: LineState | None = None) -> RunStats:
+    """Run one replication of `line` (which must be in the fast engine's scope) on the fast engine,
+    from `initial_state` when given (which must be in scope too)."""
+    choose_engine(line, "fast", initial_state)
     margin = MARGIN
     while True:
         stats = _run(line, replication, line.seed if seed is None else seed, log, margin)

@@ -95,6 +95,8 @@ class LineSim:
         """Whether a snapshot of the running line may be taken (`twin.engine.start.state_at`):
         machines then keep the bookkeeping it reads (the full cycle, never the lean one)."""
         self.n_products = n_products
+        self.initial_wip = 0
+        """Parts in the line at time 0 (placed from a start state)."""
         self.product_names: list[str] = []
         self.nominal: dict[int, float] = {}
         """Nominal of each characteristic by station number (snapshots report measured values)."""
@@ -251,7 +253,7 @@ def build(env: simpy.Environment, line: Line, streams: Streams,
     source = line.source
     if placement is not None:
         sim.next_id = placement.next_id - 1
-        sim.wip = placement.wip
+        sim.wip = sim.initial_wip = placement.wip
         placement.fill(stations, isinstance(source, SaturatedSource))
     if isinstance(source, ArrivalSource):
         first.on_accept = sim.release
@@ -291,10 +293,11 @@ def build(env: simpy.Environment, line: Line, streams: Streams,
                 operator_for_process=bool(spec.operator and spec.operator.process),
                 operator_for_setup=bool(spec.operator and spec.operator.setup),
                 monitor=_monitor(spec, streams, number, index),
+                initial=placement.under_way(number, index) if placement is not None else None,
             )
             station.machines.append(machine)
             if placement is not None:
-                placement.start(machine, number, index)
+                placement.prime(machine, number, index)
             if shifts is not None:
                 shifts.machines.append(machine)
     return sim, stations, shifts
@@ -354,7 +357,7 @@ def simulate(line: Line, replication: int = 0, *, seed: int | None = None,
     env = simpy.Environment()
     streams = Streams(line.seed if seed is None else seed, replication)
     sim, stations, _ = build(env, line, streams, log, initial=initial_state)
-    start = {"wip": sim.wip, "backlog": sim.backlog}
+    start = {"wip": sim.initial_wip, "backlog": 0}
     if line.warmup > 0:
         env.process(_warmup(env, line.warmup, sim, stations, start))
     series: dict[str, list[float]] = {"time_min": [], "good": [], "wip": []}

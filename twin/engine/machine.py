@@ -57,7 +57,8 @@ class Machine:
                  pm_interval: float | None, draw_pm: Sampler | None,
                  tool: Tool | None = None, shifts: ShiftClock | None = None,
                  operators: simpy.Resource | None = None, operator_for_process: bool = False,
-                 operator_for_setup: bool = False, monitor: ConditionMonitor | None = None) -> None:
+                 operator_for_setup: bool = False, monitor: ConditionMonitor | None = None,
+                 initial: MachineStart | None = None) -> None:
         self.env = station.env
         self.station = station
         self.index = index
@@ -94,7 +95,7 @@ class Machine:
         """Busy minutes of the state clock when the part on the machine started processing."""
         self.stop_start = 0.0
         """When the hands-on work of the repair or planned stop in progress started."""
-        self.initial: MachineStart | None = None
+        self.initial = initial
         """What the machine is doing at time 0 of a run from a `LineState` (twin.engine.start)."""
         self.first_life: float | None = None
         """Calendar clock: the time to the first failure, drawn given the state's failure age."""
@@ -108,10 +109,10 @@ class Machine:
         lean = (self.plain_work and not self.prepares and tool is None and pm_interval is None
                 and self.monitor is None and station.inspector is None
                 and station.draw_by_product is None and station.line.log is None
-                and not station.line.observed)
+                and not station.line.observed and initial is None)
         self.process = self.env.process(self.run_lean() if lean else self.run())
         if calendar and draw_ttf is not None:
-            self.env.process(self.calendar_clock())
+            self.env.process(self.calendar_clock(initial))
 
     # --- state clock -------------------------------------------------------------------------
     def to(self, state: int) -> None:
@@ -149,8 +150,6 @@ class Machine:
         timeout = env.timeout
         offer = station.next.offer
         times = self.times
-        if self.initial is not None:
-            yield from self.start_from_state()
         while True:
             if self.pending_failure:
                 yield from self.breakdown()
@@ -180,8 +179,9 @@ class Machine:
     def run(self):
         """The cycle with every optional feature (and the bookkeeping a snapshot of the running
         line reads: the part on the machine, the busy time at its start)."""
-        if self.initial is not None:
-            yield from self.start_from_state()
+        handed = None
+        if self.initial is not None:  # a run from a state: the part under way, to hand on
+            handed = yield from self.start_from_state()
         env = self.env
         station = self.station
         take = station.take
@@ -190,36 +190,61 @@ class Machine:
         timeout = env.timeout
         to = self.to
         times = self.times
+        log = station.line.log
+        pm_interval = self.pm_interval
         plain_work = self.plain_work
         prepares = self.prepares
+        monitor = self.monitor
+        inf = math.inf
         while True:
-            if self.pending_failure:
-                yield from self.breakdown()
-            part = take()
-            if part is None:
-                part = yield from self.wait_for_part()
-            self.part = part
-            self.busy_mark = math.inf  # nothing processed yet (a snapshot reads 0 elapsed)
-            operator = None
-            if prepares:
-                operator = yield from self.prepare(part)
-                if self.pending_failure:  # a calendar failure struck during setup or off shift
+            if handed is None:
+                if self.pending_failure:
                     yield from self.breakdown()
-            if self.state != BUSY:  # as in `run_lean`: one busy stretch is one sum, bit for bit
-                to(BUSY)
-            station.started += 1
-            work = draw() if draws is None else draws[part.product]()
-            start = env._now
-            self.busy_mark = times[BUSY] + start - self.since
-            if plain_work:
-                try:
-                    yield timeout(work)
-                except Interrupt:
-                    yield from self.resume_after_failure(start + work)
+                part = take()
+                if part is None:
+                    part = yield from self.wait_for_part()
+                self.part = part
+                self.busy_mark = inf  # nothing processed yet (a snapshot reads 0 elapsed)
+                operator = None
+                if prepares:
+                    operator = yield from self.prepare(part)
+                    if self.pending_failure:  # a calendar failure struck during setup or off shift
+                        yield from self.breakdown()
+                if self.state != BUSY:  # as in `run_lean`: one busy stretch is one sum, bit for bit
+                    to(BUSY)
+                station.started += 1
+                work = draw() if draws is None else draws[part.product]()
+                start = env._now
+                self.busy_mark = times[BUSY] + start - self.since
+                if plain_work:
+                    try:
+                        yield timeout(work)
+                    except Interrupt:
+                        yield from self.resume_after_failure(start + work)
+                else:
+                    yield from self.work(work)
+                part, stop = self.complete(part, start, work, operator)
+                end = env._now
             else:
-                yield from self.work(work)
-            part, stop = self.complete(part, start, work, operator)
-            yield from self.hand_on(part, start, env._now, stop)
+                part, start, end, stop = handed
+                handed = None
+            if part is not None:
+                blocked = station.next.offer(part)
+                if log is not None:
+                    self.log_departure(part, start, end, blocked)
+                if blocked is not None:
+                    to(BLOCKED)
+                    try:
+                        yield blocked
+                    except Interrupt:
+                        yield from self.wait_unblocked_after_failure(blocked)
+                self.part = None
+            if stop:
+                yield from self.change_tool()
+            if pm_interval is not None and self.age >= pm_interval:
+                yield from self.planned_maintenance()
+            if monitor is not None and env._now >= monitor.next_false_alarm:
+                yield from self.false_alarm()
 
     def complete(self, part, start: float, work: float, operator) -> tuple:
         """A part's processing is over: count it, release the operator, measure it (and sort it
@@ -250,34 +275,14 @@ class Machine:
             return None, stop
         return part, stop
 
-    def hand_on(self, part, start: float, end: float, stop: bool):
-        """Hand the finished part on (blocked until downstream takes it), then the stops due
-        after a part: a tool change, preventive maintenance, a false alarm."""
-        if part is not None:
-            blocked = self.station.next.offer(part)
-            if self.station.line.log is not None:
-                self.log_departure(part, start, end, blocked)
-            if blocked is not None:
-                self.to(BLOCKED)
-                try:
-                    yield blocked
-                except Interrupt:
-                    yield from self.wait_unblocked_after_failure(blocked)
-            self.part = None
-        if stop:
-            yield from self.change_tool()
-        if self.pm_interval is not None and self.age >= self.pm_interval:
-            yield from self.planned_maintenance()
-        monitor = self.monitor
-        if monitor is not None and self.env._now >= monitor.next_false_alarm:
-            yield from self.false_alarm()
-
     def start_from_state(self):
         """Time 0 of a run from a `LineState`: finish what the state has under way (a repair, a
         planned stop, a changeover, a tool change; then the part on the machine: the rest of its
         processing, drawn given the time already spent, or its hand-on when it waits blocked),
-        then the machine's cycle takes over. Stops and parts under way are not counted as started
-        in the run (they started before it); their minutes are, and a part is counted completed."""
+        then the machine's cycle takes over: returns the part to hand on (with its start, end and
+        whether the tool must be changed after it), or None. Stops and parts under way are not
+        counted as started in the run (they started before it); their minutes are, and a part is
+        counted completed."""
         start = self.initial
         self.initial = None
         env = self.env
@@ -300,10 +305,9 @@ class Machine:
                 self.tool.changed()
         part = self.part = start.part
         if part is None:
-            return
+            return None
         if start.finished:
-            yield from self.hand_on(part, start.started_at, start.ended_at, False)
-            return
+            return part, start.started_at, start.ended_at, False
         operator = None
         if self.operator_for_process:
             operator = self.operators.request()
@@ -323,7 +327,7 @@ class Machine:
         else:
             yield from self.work(start.work)
         part, stop = self.complete(part, start.started_at, start.elapsed + start.work, operator)
-        yield from self.hand_on(part, start.started_at, env._now, stop)
+        return part, start.started_at, env._now, stop
 
     def wait_for_part(self):
         """Starved until a part is handed over (a calendar failure may strike meanwhile: the
@@ -537,11 +541,11 @@ class Machine:
         yield self.env.timeout(self.tool.spec.tool_change)
         self.tool.changed()
 
-    def calendar_clock(self):
+    def calendar_clock(self, initial: MachineStart | None = None):
         """Failures on the calendar clock: time to failure runs in every state; the next one is
         drawn when the repair (or the intervention) is over."""
         env = self.env
-        if self.initial is not None and self.initial.stop in (DOWN, MAINTENANCE):
+        if initial is not None and initial.stop in (DOWN, MAINTENANCE):
             self.repaired = env.event()  # the stop under way at the start ends first
             yield self.repaired
         while True:

@@ -10,10 +10,13 @@ can refuse it in one line and `auto` can run the line on SimPy instead.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from twin.config import ConwipSource, Line, PredictiveMaintenance, PreventiveMaintenance
 from twin.errors import ConfigError
+
+if TYPE_CHECKING:
+    from twin.state import LineState
 
 EngineName = Literal["auto", "simpy", "fast"]
 ENGINES: tuple[str, ...] = ("auto", "simpy", "fast")
@@ -45,14 +48,45 @@ def fast_scope_problem(line: Line) -> str | None:
     return None
 
 
-def choose_engine(line: Line, engine: str = "auto") -> Literal["simpy", "fast"]:
-    """The engine that runs `line`: `auto` takes the fast one when the line is in its scope; asking
-    for `fast` on a line out of scope is a ConfigError naming the feature, never a fallback."""
+FAST_START_STATES = ("starved", "busy", "blocked", "down")
+"""Machine states the fast engine starts from (a state with others needs the SimPy engine)."""
+
+
+FAST_STARTS = False
+
+
+def state_scope_problem(line: Line, state: LineState | None) -> str | None:
+    """The first thing of a start state the fast engine cannot start from, as `field: why`, or
+    None (the line itself must be in scope too: `fast_scope_problem`)."""
+    if state is None or state.is_empty():
+        return None
+    if not FAST_STARTS:
+        return "initial_state: a run from a non-empty state needs the SimPy engine"
+    eol = [s.name for s in line.stations
+           if s.inspection is not None and s.inspection.where == "end_of_line"]
+    for s, station in enumerate(state.stations):
+        for m, machine in enumerate(station.machines):
+            if machine.state not in FAST_START_STATES:
+                return (f"initial_state.stations[{s}].machines[{m}].state: a machine starting "
+                        f"{machine.state} needs the SimPy engine")
+    for where, part in state.parts():
+        missing = [name for name in eol if name not in part.characteristic]
+        if missing:
+            return (f"initial_state.{where}.characteristic: a part without its value at "
+                    f"{missing[0]!r} (inspected at the end of the line) needs the SimPy engine")
+    return None
+
+
+def choose_engine(line: Line, engine: str = "auto",
+                  initial_state: LineState | None = None) -> Literal["simpy", "fast"]:
+    """The engine that runs `line` (from `initial_state`, when given): `auto` takes the fast one
+    when the line and the state are in its scope; asking for `fast` on a line or state out of
+    scope is a ConfigError naming the feature, never a fallback."""
     if engine not in ENGINES:
         raise ConfigError(f"engine: must be one of {', '.join(ENGINES)}, got {engine!r}", field="engine")
     if engine == "simpy":
         return "simpy"
-    problem = fast_scope_problem(line)
+    problem = fast_scope_problem(line) or state_scope_problem(line, initial_state)
     if problem is None:
         return "fast"
     if engine == "fast":

@@ -144,8 +144,13 @@ class Placement:
             else:
                 station.queue.extend(parts)
 
-    def start(self, machine, number: int, index: int) -> None:
-        """Hand machine `index` of station `number` what it has under way at time 0."""
+    def under_way(self, number: int, index: int) -> MachineStart | None:
+        """What machine `index` of station `number` has under way at time 0 (None: nothing)."""
+        start = self.machines[number - 1][index]
+        return start if start.part is not None or start.stop is not None else None
+
+    def prime(self, machine, number: int, index: int) -> None:
+        """Set machine `index` of station `number`'s clocks and counters from the state."""
         start = self.machines[number - 1][index]
         given = self.state.stations[number - 1].machines[index]
         machine.age = given.operating_age
@@ -157,8 +162,6 @@ class Placement:
             machine.ttf = start.ttf
             machine.life = given.failure_age + start.ttf
         machine.first_life = start.first_life
-        if start.part is not None or start.stop is not None:
-            machine.initial = start
 
 
 BLOCKED_NAME = STATES[BLOCKED]
