@@ -23,7 +23,7 @@ from twin.live.forecast import forecast
 from twin.live.rebuild import rebuild_state
 
 SHIFTS = 160
-SHIFT = 120.0
+SHIFT = 60.0
 LINE = {
     "name": "Calibration line",
     "stations": [
