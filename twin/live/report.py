@@ -18,8 +18,9 @@ def live_view(update: Update) -> Group:
     """The forecast (good parts by the end of the shift) over the line's state (station by station)."""
     result = update.forecast
     good = result.good_parts
-    head = Table(title=f"Forecast at {format_minutes(result.clock)} for the shift's end at "
-                       f"{format_minutes(result.until)} · {len(result.totals)} replications · "
+    head = Table(title=f"Forecast at clock {result.clock:.1f} min to {result.until:g} min "
+                       f"({format_minutes(round(result.until - result.clock, 1))} to go) · "
+                       f"{len(result.totals)} replications · "
                        f"engine {result.engine} · {result.seconds:.2f} s", title_justify="left")
     for column in ("good so far", "mean", "80% interval", "95% interval", "P(target)", "bottleneck"):
         head.add_column(column, justify="left" if column == "bottleneck" else "right")
