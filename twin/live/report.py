@@ -7,11 +7,20 @@ from rich.table import Table
 
 from twin.display import markup
 from twin.live.watch import Update
+from twin.state import MachineState
 from twin.units import format_minutes
 
 
 def _interval(low: float, high: float) -> str:
     return f"[{low:,.0f}, {high:,.0f}]"
+
+
+def _holding(machine: MachineState) -> str:
+    if machine.part is None:
+        return ""
+    if machine.state == "blocked":
+        return f" (part {machine.part.id}, finished)"
+    return f" (part {machine.part.id}, {machine.elapsed:.1f} min in)"
 
 
 def live_view(update: Update) -> Group:
@@ -33,8 +42,6 @@ def live_view(update: Update) -> Group:
     for column in ("station", "buffer", "machines"):
         stations.add_column(column, justify="right" if column == "buffer" else "left")
     for station in update.state.stations:
-        machines = ", ".join(
-            f"{m.state}" + (f" (part {m.part.id}, {m.elapsed:.1f} min in)" if m.part is not None else "")
-            for m in station.machines)
+        machines = ", ".join(f"{m.state}{_holding(m)}" for m in station.machines)
         stations.add_row(markup(station.name), str(len(station.buffer)), markup(machines))
     return Group(head, stations)
