@@ -220,3 +220,96 @@ def test_api_runs_a_horizon_forward_from_the_state() -> None:
     assert results.line.horizon == 12.0
     assert records["departure_min"].max() < 12.0
     assert set(records.loc[records["station"] == "B", "part_id"]) == {1, 2, 3, 4, 5, 6}
+
+
+PRESETS = sorted((ROOT / "configs").glob("*.yaml"))
+
+
+@pytest.mark.parametrize("path", [p for p in PRESETS if "demo" not in p.name], ids=lambda p: p.stem)
+def test_snapshots_of_every_preset_restart_and_conserve_parts(path: Path) -> None:
+    """Snapshots at several instants of each preset line (shifts, crews, operators, changeovers,
+    tool wear, inspection, rework, predictive maintenance...) restart on a fresh run, and every part
+    is accounted for: in the line at the start + released = left (shipped or scrapped) + in the
+    line at the end; every machine's state minutes sum to the window."""
+    line = twin.load(path).model_copy(update={"horizon": 3 * 24 * 60.0, "warmup": 0.0})
+    running = RunningLine(line, replication=1)
+    forward = line.model_copy(update={"horizon": 12 * 60.0})
+    for minutes in (7 * 60.0, 9 * 60.0 + 13.0, 31 * 60.0):
+        running.advance(minutes - running.now)
+        state = running.state()
+        assert state.clock == pytest.approx(minutes)
+        state.check_against(line)
+        again = state_from_text(state_to_json(state))
+        assert again == state
+        stats = simulate(forward, 0, initial_state=again)
+        assert stats.wip_start == state.wip
+        assert stats.wip_start + stats.released == stats.departed + stats.scrapped + stats.wip_end
+        assert (stats.wip_start + stats.released_total
+                == stats.departed_total + stats.scrapped_total + stats.wip_end)
+        for station in stats.stations:
+            np.testing.assert_allclose(station.state_minutes.sum(axis=1), forward.horizon, rtol=1e-9)
+
+
+@pytest.mark.parametrize("source", [{"kind": "saturated"}, {"kind": "conwip", "wip_cap": 7},
+                                    {"kind": "arrivals", "interarrival": {"dist": "exponential",
+                                                                          "mean": 1.3}}],
+                         ids=lambda s: s["kind"])
+def test_every_source_restarts_from_a_snapshot(source: dict) -> None:
+    failures = {"mtbf": {"dist": "weibull", "mean": 60.0, "shape": 2.0},
+                "mttr": {"dist": "lognormal", "mean": 6.0, "cv": 0.7}}
+    line = make_line([{"name": "A", "process": {"dist": "gamma", "mean": 1.0, "cv": 0.5}, "buffer": 2},
+                      {"name": "B", "machines": 2, "buffer": 1, "failures": failures,
+                       "process": {"dist": "lognormal", "mean": 2.0, "cv": 0.6}},
+                      {"name": "C", "buffer": 0, "process": 0.9,
+                       "failures": {**failures, "mode": "calendar"}}],
+                     horizon=2000.0, source=source)
+    running = RunningLine(line, replication=2)
+    for minutes in (100.0, 337.5, 901.0):
+        running.advance(minutes - running.now)
+        state = running.state()
+        state.check_against(line)
+        stats = simulate(line.model_copy(update={"horizon": 300.0}), 4, initial_state=state)
+        assert stats.wip_start == state.wip
+        assert stats.wip_start + stats.released == stats.departed + stats.wip_end
+        if source["kind"] == "conwip":
+            assert state.wip <= 7 and stats.wip_end + stats.backlog_end == 7
+
+
+def test_the_engine_choice_sees_the_state() -> None:
+    from twin.engine.scope import choose_engine
+
+    line = two_stations()
+    assert choose_engine(line, "auto", LineState.empty(line)) == "fast"
+    assert choose_engine(line, "auto", full_state()) == "simpy"
+    with pytest.raises(ConfigError, match=r"^initial_state: a run from a non-empty line state"):
+        choose_engine(line, "fast", full_state())
+    results = twin.run(line, replications=2, workers=1, initial_state=full_state())
+    assert results.engine == "simpy"
+
+
+def test_the_documented_example_state_fits_its_line() -> None:
+    line = twin.load(MACHINING)
+    state = load_state(ROOT / "docs" / "examples" / "machining_state.json")
+    state.check_against(line)
+    assert state.clock == 2040.0 and state.wip == 18
+
+
+def test_an_injected_failure_stops_the_machine_and_the_line_reacts() -> None:
+    line = two_stations()
+    running = RunningLine(line)
+    running.advance(5.2)
+    running.fail("B", 0, repair=10.0)
+    running.advance(0.5)
+    machine = running.state().stations[1].machines[0]
+    assert machine.state == "down" and machine.repair_elapsed == pytest.approx(0.5)
+    assert machine.part is not None and machine.part.id == 3
+    assert machine.elapsed == pytest.approx(0.2)  # paused 0.2 min into part 3 (taken at 5)
+    before = running.counters()["parts_out"]["B"]
+    running.advance(9.0)
+    assert running.counters()["parts_out"]["B"] == before  # still down
+    running.advance(3.0)
+    assert running.counters()["parts_out"]["B"] == before + 1  # done at 15.2 + 1.8
+    with pytest.raises(ValueError, match="repair: a machine without failures"):
+        running.fail("A")
+    with pytest.raises(ValueError, match="station: no station of that name"):
+        running.fail("Z")

@@ -28,8 +28,16 @@ The contract, for writers of states (the live client, the emulator) and for read
   product, a part on a machine that cannot hold one, part ids repeated or not below `next_part_id`.
 
 Snapshots of a running SimPy simulation (what the emulator publishes) come from
-`twin.engine.start.state_at(sim)`, on a model built by `twin.engine.start.RunningLine`; a
-snapshot placed back into a fresh run continues the line with fresh randomness.
+`twin.engine.start.RunningLine`, a SimPy run that can be stepped and looked at:
+
+    running = RunningLine(line, replication=0, initial_state=None)
+    running.advance(1.0)                  # one more simulated minute
+    running.state()                       # the LineState now (twin.engine.start.state_at)
+    running.counters()                    # good_parts, scrap, wip, parts_out per station
+    running.fail("Milling", 0, repair=15) # inject a failure now (repair None: a draw of the mttr)
+
+A snapshot placed back into a fresh run continues the line with fresh randomness. Machines are
+indexed from 0 here (the OPC UA address space numbers them from 1).
 """
 
 from __future__ import annotations

@@ -101,6 +101,8 @@ class Machine:
         """Calendar clock: the time to the first failure, drawn given the state's failure age."""
         self.life_start = 0.0
         """Calendar clock: when the current life (time to failure) started running."""
+        self.forced_repair: float | None = None
+        """The repair time of a failure injected from outside (`fail_now`), until it strikes."""
         if shifts is not None:
             self.to = self._to_on_calendar
         self.plain_work = self.ttf == math.inf and shifts is None
@@ -462,17 +464,30 @@ class Machine:
         go before planned work), then is repaired."""
         self.pending_failure = False
         monitor = self.monitor
-        if monitor is not None and self.detected and self.life >= monitor.lead_time:
+        forced, self.forced_repair = self.forced_repair, None
+        if forced is None and monitor is not None and self.detected and self.life >= monitor.lead_time:
             yield from self.planned_stop(self.draw_repair() * monitor.planned_repair_factor)
         else:
             self.station.failures += 1
             self.to(DOWN)
-            repair = self.draw_repair()
+            repair = self.draw_repair() if forced is None else forced
             self.repair_minutes += repair
             yield from self.with_crew(repair, priority=0)
         if self.repaired is not None:
             self.repaired.succeed()
             self.repaired = None
+
+    def fail_now(self, repair: float | None = None) -> None:
+        """Fail the machine at once, from outside (an injected failure, to show the twin react):
+        down for `repair` minutes (None: a draw of its mttr), with the same handling as a failure
+        on the calendar clock (a part in progress resumes after the repair)."""
+        if repair is None and self.draw_repair is None:
+            raise ValueError("repair: a machine without failures needs the repair time of its failure")
+        self.forced_repair = repair if repair is not None else self.draw_repair()
+        if self.interruptible() and self.process.target is not None:
+            self.process.interrupt()
+        else:
+            self.pending_failure = True
 
     def resume_after_failure(self, planned_end: float):
         """A calendar failure hit during processing: repair, then finish the remaining work."""

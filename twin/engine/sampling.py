@@ -54,7 +54,7 @@ class Purpose(IntEnum):
     ROUTING = 10
     PRODUCT = 11
     INSPECTION = 12
-    RESIDUAL = 13
+    RESIDUAL = 14
     """Remaining times of what a start state has in progress (`residual_sampler`)."""
 
 

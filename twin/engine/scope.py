@@ -52,29 +52,15 @@ FAST_START_STATES = ("starved", "busy", "blocked", "down")
 """Machine states the fast engine starts from (a state with others needs the SimPy engine)."""
 
 
-FAST_STARTS = False
-
-
 def state_scope_problem(line: Line, state: LineState | None) -> str | None:
-    """The first thing of a start state the fast engine cannot start from, as `field: why`, or
-    None (the line itself must be in scope too: `fast_scope_problem`)."""
+    """Why the fast engine cannot start `line` from `state`, as `field: why`, or None.
+
+    The fast engine runs from the default state only (an empty line at clock 0): its recursion
+    starts every part at the first station, so parts placed downstream, work under way and a
+    calendar seen from another clock need the SimPy engine, which `auto` then picks."""
     if state is None or state.is_empty():
         return None
-    if not FAST_STARTS:
-        return "initial_state: a run from a non-empty state needs the SimPy engine"
-    eol = [s.name for s in line.stations
-           if s.inspection is not None and s.inspection.where == "end_of_line"]
-    for s, station in enumerate(state.stations):
-        for m, machine in enumerate(station.machines):
-            if machine.state not in FAST_START_STATES:
-                return (f"initial_state.stations[{s}].machines[{m}].state: a machine starting "
-                        f"{machine.state} needs the SimPy engine")
-    for where, part in state.parts():
-        missing = [name for name in eol if name not in part.characteristic]
-        if missing:
-            return (f"initial_state.{where}.characteristic: a part without its value at "
-                    f"{missing[0]!r} (inspected at the end of the line) needs the SimPy engine")
-    return None
+    return "initial_state: a run from a non-empty line state (or a clock other than 0) needs the SimPy engine"
 
 
 def choose_engine(line: Line, engine: str = "auto",

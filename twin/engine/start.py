@@ -5,8 +5,8 @@ machines, and for each machine what it has under way with the *remaining* times 
 the conditional distributions given the time spent (`twin.engine.sampling.residual_inverse`). The
 draws come from one stream per machine, `Purpose.RESIDUAL`, three uniforms in a fixed order
 (processing, stop, failure clock), so every other stream is drawn exactly as in a plain run and a
-run from an empty state *is* a plain run, draw for draw. The fast engine reads the same placement,
-so both engines start from the same numbers.
+run from an empty state *is* a plain run, draw for draw. (The fast engine starts from the empty
+state only: `twin.engine.scope.state_scope_problem`.)
 
 `state_at(sim)` is the other direction: the `LineState` of a SimPy run at its current instant
 (what the emulator publishes). It needs a model built with `observed=True` (`RunningLine` does it),
@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import simpy
 
-from twin.config import ConwipSource, Line, PredictiveMaintenance, PreventiveMaintenance
+from twin.config import Line, PredictiveMaintenance, PreventiveMaintenance
 from twin.engine.line import LineSim, Part, build
 from twin.engine.sampling import Purpose, Streams, residual_inverse
 from twin.engine.states import BLOCKED, BUSY, DOWN, MAINTENANCE, SETUP, STATES, TOOL_CHANGE
@@ -219,6 +219,28 @@ class RunningLine:
     def state(self) -> LineState:
         return state_at(self.sim, self.clock0)
 
+    def fail(self, station: str, machine: int = 0, repair: float | None = None) -> None:
+        """Fail machine `machine` (from 0) of `station` now, for `repair` minutes (None: a draw of
+        its mttr; needed when the station has no failures); it takes effect at the current instant
+        when the line is advanced again."""
+        numbers = {s.name: s for s in self.stations}
+        if station not in numbers:
+            raise ValueError(f"station: no station of that name, got {station!r}")
+        machines = numbers[station].machines
+        if not 0 <= machine < len(machines):
+            raise ValueError(f"machine: station {station!r} has machines 0 to {len(machines) - 1}, "
+                             f"got {machine}")
+        if repair is not None and not (0 <= repair < float("inf")):
+            raise ValueError(f"repair: must be a finite number of minutes >= 0, got {repair!r}")
+        machines[machine].fail_now(repair)
+
+    def counters(self) -> dict[str, object]:
+        """What a shop floor counts, since the start of the run: good parts shipped, scrapped
+        parts, parts in the line, and the parts each station has finished."""
+        sim = self.sim
+        return {"good_parts": sim.good_total, "scrap": sim.scrapped_total, "wip": sim.wip,
+                "parts_out": {s.name: s.completed for s in self.stations}}
+
 
 def state_at(sim: LineSim, clock0: float = 0.0) -> LineState:
     """The `LineState` of a running SimPy model (built with `observed=True`) at its current
@@ -265,9 +287,3 @@ def state_at(sim: LineSim, clock0: float = 0.0) -> LineState:
             ))
         stations.append(StationState(name=station.name, buffer=buffer, machines=machines))
     return LineState(clock=clock, stations=stations, next_part_id=sim.next_id + 1)
-
-
-def conwip_releases(line: Line, placement: Placement | None) -> int:
-    """Parts a CONWIP source releases at time 0: its cap less the parts already in the line."""
-    assert isinstance(line.source, ConwipSource)
-    return max(0, line.source.wip_cap - (placement.wip if placement is not None else 0))
