@@ -75,27 +75,29 @@ class Emulation:
 
     @property
     def good_parts(self) -> int:
-        return int(self.running.sim.good_total)
+        return int(self.running.counters()["good_parts"])  # type: ignore[call-overload]
 
     def values(self) -> dict[str, object]:
         """Every value of the address space now, by key (`twin.live.address`)."""
-        sim = self.running.sim
+        counts = self.running.counters()
         state = self.state()
         values: dict[str, object] = {
             line_key("Name"): self.line.name, line_key("Clock"): float(state.clock),
-            line_key("ShiftEnd"): float(self.shift_end), line_key("GoodParts"): int(sim.good_total),
-            line_key("Scrap"): int(sim.scrapped_total), line_key("WIP"): int(sim.wip),
+            line_key("ShiftEnd"): float(self.shift_end), line_key("GoodParts"): counts["good_parts"],
+            line_key("Scrap"): counts["scrap"], line_key("WIP"): counts["wip"],
         }
-        for station, given in zip(self.running.stations, state.stations, strict=True):
-            values[station_key(station.name, "Buffer")] = len(given.buffer)
-            values[station_key(station.name, "PartsOut")] = int(station.completed)
+        parts_out = counts["parts_out"]
+        assert isinstance(parts_out, dict)
+        for given in state.stations:
+            values[station_key(given.name, "Buffer")] = len(given.buffer)
+            values[station_key(given.name, "PartsOut")] = parts_out[given.name]
             for number, machine in enumerate(given.machines, start=1):
-                values[machine_key(station.name, number, "State")] = machine.state
-                values[machine_key(station.name, number, "StateSince")] = float(
+                values[machine_key(given.name, number, "State")] = machine.state
+                values[machine_key(given.name, number, "StateSince")] = float(
                     machine.since if machine.since is not None else state.clock)
-                values[machine_key(station.name, number, "PartId")] = (
+                values[machine_key(given.name, number, "PartId")] = (
                     machine.part.id if machine.part is not None else 0)
-                values[machine_key(station.name, number, "Elapsed")] = float(machine.elapsed)
+                values[machine_key(given.name, number, "Elapsed")] = float(machine.elapsed)
         return values
 
     def fail(self, station: str, machine: int) -> str:
@@ -120,11 +122,8 @@ class Emulation:
             return f"{station} machine {machine} is already {STATES[target.state]}"
         if self.over:
             return "the shift is over"
-        if target.interruptible() and target.process.target is not None:
-            target.process.interrupt()
-        else:  # in a stop that cannot be cut (setup, an operator's wait): fails when it is over
-            target.pending_failure = True
+        self.running.fail(station, machine - 1)
         env = self.running.env
-        while env.peek() <= env.now:  # let the interruption happen at this instant
+        while env.peek() <= env.now:  # let the failure strike at this instant
             env.step()
         return f"{station} machine {machine} failed at {self.clock:.1f} min"
