@@ -27,6 +27,7 @@ from twin.live.emulator import Emulation
 from twin.live.endpoint import listen_endpoint, parse_endpoint
 from twin.live.forecast import forecast, forecast_line
 from twin.live.mapping import Mapping
+from twin.live.rebuild import rebuild_state
 from twin.live.server import EmulatorThread, quiet_asyncua
 from twin.live.watch import LiveOptions, Update, watch
 from twin.state import LineState
@@ -308,3 +309,23 @@ def test_the_table_shows_the_forecast_over_the_line(line_file: Path, emulator: E
     assert "Forecast at" in result.stdout and "80% interval" in result.stdout
     assert all(name in result.stdout for name in ("Saw", "Mill", "Wash"))
     assert "% of 20" in result.stdout
+
+
+def test_the_rebuilt_state_numbers_parts_and_reads_a_plants_state_codes(line) -> None:
+    emulation = Emulation(line, shift=60.0, seed=3)
+    emulation.advance_to(25.0)
+    values = emulation.values()
+    state = rebuild_state(line, values)
+    assert state.clock == 25.0
+    assert state.wip == values["Line/WIP"]
+    released = sum(int(values[f"Line/{k}"]) for k in ("GoodParts", "Scrap", "WIP"))  # type: ignore[call-overload]
+    assert state.next_part_id == released + 1
+    ids = [part.id for _, part in state.parts()]
+    assert len(set(ids)) == len(ids) and max(ids) <= released
+    codes = {"1": "busy", "2": "starved", "3": "blocked", "4": "down"}
+    plant = Mapping(states=codes)
+    coded = {key: ({v: k for k, v in codes.items()}[value] if key.endswith("/State") else value)
+             for key, value in values.items()}
+    assert rebuild_state(line, coded, plant.state_name) == state
+    with pytest.raises(ConfigError, match=r"^Line/Stations/Saw/Machines/1/State: state: must be one of"):
+        rebuild_state(line, {**values, "Line/Stations/Saw/Machines/1/State": "running"})

@@ -81,5 +81,8 @@ def rebuild_state(line: Line, values: AnyMapping[str, object],
     used = [p.id for s in stations for p in s.buffer] + [m.part.id for s in stations for m in s.machines
                                                          if m.part is not None]
     rebuilt = LineState(clock=clock, stations=stations, next_part_id=max([next_id - 1, *used]) + 1)
-    rebuilt.check_against(line)
+    try:
+        rebuilt.check_against(line)
+    except ConfigError as exc:
+        raise ConfigError(f"the state as published does not fit the line: {exc}", field=exc.field) from None
     return rebuilt
