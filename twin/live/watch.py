@@ -2,7 +2,8 @@
 `every` seconds rebuild the `LineState` and forecast the rest of the shift from it.
 
 Forecasts run on a worker thread (`asyncio.to_thread`), so the event loop keeps taking the
-server's notifications and keep-alives while one is computed. When the server goes away the loop
+server's notifications and keep-alives while one is computed, and the state stays current (a
+diagram drawn from `on_state` does not freeze during a forecast). When the server goes away the loop
 says so, reconnects with a growing pause (up to `MAX_RETRY_SECONDS`), checks the address space
 again and reads it whole: the state is rebuilt from what the server knows, so nothing is lost that
 it still has.
@@ -26,6 +27,8 @@ from twin.live.rebuild import rebuild_state
 from twin.state import LineState
 
 MAX_RETRY_SECONDS = 5.0
+DRAIN_SECONDS = 0.25
+"""While a forecast runs, the updates that arrived are taken in this often."""
 MIN_EVERY_SECONDS, MAX_EVERY_SECONDS = 0.5, 3600.0
 
 
@@ -126,9 +129,12 @@ async def watch(line: Line, endpoint: Endpoint, mapping: Mapping, options: LiveO
             values = live.values
             until = options.until if options.until is not None else _shift_end(values)
             good = int(values[line_key("GoodParts")])  # type: ignore[call-overload]
-            result = await asyncio.to_thread(
+            job = asyncio.ensure_future(asyncio.to_thread(
                 forecast, line, state, good, until, replications=options.replications,
-                seed=options.seed, target=options.target, engine=options.engine)
+                seed=options.seed, target=options.target, engine=options.engine))
+            while not (await asyncio.wait({job}, timeout=DRAIN_SECONDS))[0]:
+                _drain_now(connection, live)  # the state stays current while the forecast runs
+            result = job.result()
             update = Update(state, result, dict(values))
             emit(update)
             made += 1
@@ -172,6 +178,12 @@ async def _drain_until(connection: LiveConnection, live: LiveLine, deadline: flo
             changed |= _take(live.values, *queue.get_nowait())
         if changed:
             live.rebuild()
+    _drain_now(connection, live)
+
+
+def _drain_now(connection: LiveConnection, live: LiveLine) -> None:
+    """Take what the queue holds, without waiting, and rebuild the state if anything changed."""
+    queue = connection.updates
     changed = False
     while not queue.empty():
         changed |= _take(live.values, *queue.get_nowait())
