@@ -329,3 +329,22 @@ def test_the_rebuilt_state_numbers_parts_and_reads_a_plants_state_codes(line) ->
     assert rebuild_state(line, coded, plant.state_name) == state
     with pytest.raises(ConfigError, match=r"^Line/Stations/Saw/Machines/1/State: state: must be one of"):
         rebuild_state(line, {**values, "Line/Stations/Saw/Machines/1/State": "running"})
+
+
+def test_a_session_on_a_thread_keeps_the_latest_state_and_forecasts(line, emulator: EmulatorThread) -> None:
+    import time
+
+    from twin.live.session import LiveSession
+
+    session = LiveSession(line, emulator.server.endpoint,
+                          LiveOptions(every=0.5, seed=2, until=ahead(emulator))).start()
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and not session.snapshot().forecasts:
+            time.sleep(0.2)
+        snapshot = session.snapshot()
+    finally:
+        session.stop()
+    assert snapshot.error is None and snapshot.forecasts and snapshot.state is not None
+    assert snapshot.state.clock >= snapshot.forecasts[-1].state.clock
+    assert not session.running
