@@ -8,9 +8,16 @@ count in 70-90% of them and the 95% interval in 90-99%.
 
 The shifts run faster than real time: the emulation is advanced directly (`Emulation.advance_to`),
 not through the OPC UA server, with the same model, the same published values and the same rebuild.
-With 160 shifts the share's standard error is 3.2 points at 80% and 1.7 at 95%, so a calibrated
-forecast leaves the bands (3 standard errors away at 80%, 2.9 and 2.3 at 95%) with a probability of
-about 1-2%; the seeds are fixed, so the test's outcome is too.
+
+Counts are whole numbers, so an interval's end often *is* a possible count, holding its share of
+the probability: an inclusive interval covers more than its level (here, with some 25 parts to go,
+the intervals as shown covered 87% and 99.4% of the 160 shifts; counted as below, 82% and 98%).
+The coverage is therefore measured the way calibration of a discrete forecast is (the randomised
+PIT: a count on an end counts half), which is unbiased for a calibrated forecast, and the
+intervals as shown (ends included) must cover at least the lower bounds. With 160 shifts the
+share's standard error is 3.2 points at 80% and 1.7 at 95%, so a calibrated forecast leaves the
+bands (3 standard errors away at 80%, 2.9 and 2.3 at 95%) with a probability of about 1-2%; the
+seeds are fixed, so the test's outcome is too. About 90 s on one core.
 """
 
 from __future__ import annotations
@@ -39,7 +46,8 @@ LINE = {
 @pytest.mark.slow
 def test_prediction_intervals_cover_the_real_counts() -> None:
     line = twin.Line.model_validate(LINE)
-    inside80 = inside95 = 0
+    covered = {80: 0.0, 95: 0.0}
+    shown = {80: 0, 95: 0}
     for shift in range(SHIFTS):
         emulation = Emulation(line, shift=SHIFT, seed=1000 + shift)
         emulation.advance_to(SHIFT / 2)
@@ -48,7 +56,12 @@ def test_prediction_intervals_cover_the_real_counts() -> None:
         emulation.advance_to(SHIFT)
         real = emulation.good_parts
         good = result.good_parts
-        inside80 += good["p10"] <= real <= good["p90"]
-        inside95 += good["p025"] <= real <= good["p975"]
-    assert 0.70 <= inside80 / SHIFTS <= 0.90, inside80 / SHIFTS
-    assert 0.90 <= inside95 / SHIFTS <= 0.99, inside95 / SHIFTS
+        for level, (low, high) in {80: (good["p10"], good["p90"]), 95: (good["p025"], good["p975"])}.items():
+            covered[level] += (low < real < high) + 0.5 * ((real == low) + (real == high))
+            shown[level] += low <= real <= high
+    share = {level: covered[level] / SHIFTS for level in covered}
+    print(f"coverage (a count on an end counts half): {share}; as shown (ends included): "
+          f"{ {level: n / SHIFTS for level, n in shown.items()} }")
+    assert 0.70 <= share[80] <= 0.90, (share, shown)
+    assert 0.90 <= share[95] <= 0.99, (share, shown)
+    assert shown[80] / SHIFTS >= 0.70 and shown[95] / SHIFTS >= 0.90, (share, shown)
