@@ -1,7 +1,7 @@
 """The app under hostile input (issue 9): what an upload or a link can make the server read, and what
 user-written text can make a page or a report do.
 
-- The escaping helpers (ui/escape.py): each one's output, read back by the very parser of its place
+- The escaping helpers (ui/presenting/escape.py): each one's output, read back by the very parser of its place
   (CommonMark, html.parser, Plotly's entities, Graphviz's), is the text itself and never markup.
 - Hostile uploads and `?preset=` values through Streamlit's AppTest: each gets one line next to the
   uploader, no exception, the study unchanged, and no file outside configs/ is opened (a spy on
@@ -48,9 +48,11 @@ from ui_helpers import (
     hostile_study_text,
 )
 
-from ui import diagram, escape, results, sidebar, trainer
-from ui import report as report_module
-from ui.jobs import Job
+from ui.computing import results
+from ui.computing.jobs import Job
+from ui.presenting import diagram, escape, narrative
+from ui.presenting import report as report_module
+from ui.shell import sidebar
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "ui" / "app.py")
@@ -450,7 +452,7 @@ def test_the_station_chart_keeps_one_row_per_station(hostile_report):
 def test_the_trainer_narrative_escapes_names_and_currency(hostile_report):
     """The page renders each paragraph with st.markdown: no name may become an image or a link."""
     _, tour, _ = hostile_report
-    paragraphs = [p for _, step in trainer.narrative(tour) for p in step]
+    paragraphs = [p for _, step in narrative.narrative(tour) for p in step]
     assert any(escape.markdown(STATIONS["Turning"]) in p for p in paragraphs)
     for paragraph in paragraphs:
         bare = re.sub(r"\\.", "", paragraph)

@@ -18,7 +18,7 @@ pytest.importorskip("streamlit")
 from streamlit.testing.v1 import AppTest
 from ui_helpers import as_read, errors
 
-from ui import kpis
+from ui.presenting import kpis
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "ui" / "app.py")
@@ -182,8 +182,9 @@ def test_a_lever_toggle_changes_the_industry40_numbers():
 
 
 def test_the_html_report_is_self_contained():
-    from ui import report, results
-    from ui.jobs import Job
+    from ui.computing import results
+    from ui.computing.jobs import Job
+    from ui.presenting import report
 
     study = small_demo()
     key = results.comparison_key(study)
@@ -200,8 +201,9 @@ def test_the_html_report_is_self_contained():
 def test_the_report_of_a_line_alone_names_its_period_hashes_and_no_nan():
     import re
 
-    from ui import report, results
-    from ui.jobs import Job
+    from ui.computing import results
+    from ui.computing.jobs import Job
+    from ui.presenting import report
 
     line = twin.load(MACHINING).model_copy(update={"replications": REPLICATIONS, "horizon": 24 * 60.0})
     study = twin.Study(line=line)

@@ -7,8 +7,8 @@ what each column holds. `fast_kernel` reads them, `fast` fills and unpacks them.
 from __future__ import annotations
 
 # cfg_i: the line
-C_STATIONS, C_SOURCE, C_CAP, C_PRODUCT_S, C_ARRIVAL_S, C_LOGGING, C_WARMUP_ZERO = range(7)
-N_CFG_I = 7
+C_STATIONS, C_SOURCE, C_CAP, C_PRODUCT_S, C_ARRIVAL_S, C_LOGGING, C_WARMUP_ZERO, C_SHIFTS = range(8)
+N_CFG_I = 8
 SATURATED, ARRIVALS, CONWIP = 0, 1, 2
 # cfg_f
 F_WARMUP, F_HORIZON, F_STEP = range(3)

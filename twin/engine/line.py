@@ -319,7 +319,7 @@ def _monitor(spec, streams: Streams, number: int, index: int) -> ConditionMonito
     gaps = (streams.sampler(Exponential(mean=week / policy.false_alarms_per_week), number,
                             Purpose.FALSE_ALARM, index)
             if policy.false_alarms_per_week > 0 else None)
-    repairs = streams.sampler(spec.failures.mttr, number, Purpose.FALSE_ALARM, 1000 + index)
+    repairs = streams.sampler(spec.failures.mttr, number, Purpose.FALSE_ALARM_REPAIR, index)
     return ConditionMonitor(policy, streams.uniforms(number, Purpose.PREDICTION, index), gaps, repairs)
 
 

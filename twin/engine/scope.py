@@ -24,8 +24,6 @@ ENGINES: tuple[str, ...] = ("auto", "simpy", "fast")
 
 def fast_scope_problem(line: Line) -> str | None:
     """The first feature of `line` the fast engine cannot run exactly, as `field: why`, or None."""
-    if line.calendar is not None:
-        return "calendar: shifts need the SimPy engine"
     for index, spec in enumerate(line.stations):
         where = f"stations[{index}]"
         stops = spec.failures is not None or isinstance(spec.maintenance, PreventiveMaintenance)

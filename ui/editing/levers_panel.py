@@ -13,9 +13,9 @@ from typing import Any
 import streamlit as st
 
 import twin
-from ui import docs, escape
-from ui import widgets as w
-from ui.line_editor import StationsEdit
+from ui.editing import widgets as w
+from ui.editing.line_editor import StationsEdit
+from ui.presenting import docs, escape
 
 MONEY = ("capex", "life_years", "opex_per_year")
 ICONS = {"predictive_maintenance": ":material/build:", "closed_loop_quality": ":material/target:",

@@ -10,7 +10,7 @@ from typing import Any
 
 import streamlit as st
 
-from ui.units import duration_input
+from ui.presenting.units import duration_input
 
 
 def _step(value: float | None) -> float:

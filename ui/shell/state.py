@@ -12,9 +12,9 @@ import streamlit as st
 
 import twin
 import twin.limits
-from ui.jobs import Store
+from ui.computing.jobs import Store
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 CONFIGS = REPO / "configs"
 DEFAULT_PRESET = "lighthouse_demo.yaml"
 MAX_NAME = 100

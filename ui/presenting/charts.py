@@ -12,8 +12,8 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 import twin
-from ui import escape, kpis
-from ui.results import quality_stations
+from ui.computing.results import quality_stations
+from ui.presenting import escape, kpis
 
 CONV = "#64748b"
 I40 = "#2563eb"
@@ -394,12 +394,12 @@ def _flow_figures(bundle) -> dict[str, Callable[[], go.Figure]]:
 
 
 def line_figures(bundle) -> dict[str, Callable[[], go.Figure]]:
-    """How to draw each chart of a line alone (a `ui.results.LineBundle`), by name."""
+    """How to draw each chart of a line alone (a `ui.computing.results.LineBundle`), by name."""
     return _flow_figures(bundle)
 
 
 def comparison_figures(bundle) -> dict[str, Callable[[], go.Figure]]:
-    """How to draw each chart of a comparison (a `ui.results.ComparisonBundle`), by name: the page
+    """How to draw each chart of a comparison (a `ui.computing.results.ComparisonBundle`), by name: the page
     and the report draw from here, and a finished run draws them all once, off the page's thread."""
     out = _flow_figures(bundle)
     out["oee"] = lambda: oee_bridge(bundle.bridge)

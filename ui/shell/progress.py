@@ -1,57 +1,21 @@
-"""The runs this session waits for: what the page says about the current setting's run (the same
-words in every place that shows it), and the progress panel at the top of the page, in view
+"""The runs this session waits for: the status of the current setting's run as this session sees it
+(its words are in ui/computing/progress.py), and the progress panel at the top of the page, in view
 without scrolling at any window size, with its Cancel button.
 
 A run the user cancelled stays cancelled, automatic runs or not, until they press Run again."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import streamlit as st
 
-from ui import escape
-from ui.jobs import Job, Store
-
-
-@dataclass(frozen=True)
-class Status:
-    """Where the current setting's run stands, as this session sees it."""
-
-    valid: bool
-    autorun: bool
-    job: Job | None
-    cancelled: bool
-    """The user cancelled the run of this very setting (so it is not started again by itself)."""
-
-    @property
-    def running(self) -> bool:
-        return self.job is not None and self.job.status == "running"
-
-    def sentence(self) -> str:
-        """Why there are no results for the current setting yet, and what to do (Markdown)."""
-        if not self.valid:
-            return "The current setting is not valid (see the message above), so it cannot run."
-        if self.running:
-            return "The current setting is running: its progress is at the top of the page."
-        if self.job is not None and self.job.status == "failed":
-            return f"The run of the current setting failed: {escape.markdown(self.job.error)}"
-        if self.cancelled:
-            return "You cancelled the run of the current setting. Press **Run comparison** to run it."
-        if self.autorun:
-            return "The current setting starts running now."
-        return "Automatic runs are off: press **Run comparison** in the sidebar to run the current setting."
+from ui.computing.jobs import Job, Store
+from ui.computing.progress import Status, job_line
+from ui.presenting import escape
 
 
 def status(store: Store, key: str | None, valid: bool, autorun: bool) -> Status:
     job = store.job(key) if key else None
     return Status(valid=valid, autorun=autorun, job=job, cancelled=key in st.session_state.cancelled)
-
-
-def job_line(job: Job) -> str:
-    runs = f"{job.label}: {job.done}/{job.total} runs"
-    note = f" · {job.note}" if job.note and job.done >= job.total else ""
-    return f"{runs}{note} · {job.elapsed:.0f} s"
 
 
 def init() -> None:

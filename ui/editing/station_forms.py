@@ -1,6 +1,6 @@
 """Forms for what the station table does not show: each station's quality characteristic, inspection,
 energy draw, operator needs and machine rate; the line's source, crews and products; the cost rates.
-Each form starts from the config as loaded and returns it with the user's edits (see ui.widgets)."""
+Each form starts from the config as loaded and returns it with the user's edits (see ui.editing.widgets)."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from ui import escape
-from ui import widgets as w
-from ui.line_editor import cell
+from ui.editing import widgets as w
+from ui.editing.line_editor import cell
+from ui.presenting import escape
 
 NEW_QUALITY = {
     "characteristic": {"name": "diameter", "unit": "mm", "nominal": 10.0, "lsl": 9.97, "usl": 10.03},

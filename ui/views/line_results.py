@@ -11,8 +11,9 @@ import streamlit as st
 
 import twin
 from twin.energy import period_name
-from ui import escape, kpis, results
-from ui.units import duration_text
+from ui.computing import results
+from ui.presenting import escape, kpis
+from ui.presenting.units import duration_text
 
 PLOTLY_CONFIG = {"displaylogo": False, "toImageButtonOptions": {"format": "png", "scale": 2}}
 CARD_WIDTH = 200
@@ -42,8 +43,8 @@ def stamp(bundle: results.Bundle) -> str:
 
 
 def report_html(bundle: results.Bundle, attribution=None, tour=None) -> str:
-    """The HTML report (ui.report, with Plotly, imported when a report is asked for)."""
-    from ui import report
+    """The HTML report (ui.presenting.report, with Plotly, imported when a report is asked for)."""
+    from ui.presenting import report
 
     return report.build(bundle, attribution, tour)
 

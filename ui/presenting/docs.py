@@ -16,7 +16,7 @@ from pydantic import BaseModel
 
 import twin
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 LEVERS_DOC = REPO / "docs" / "levers.md"
 _HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
 

@@ -1,5 +1,5 @@
 """The sidebar: where the study comes from (preset or upload), the run settings (replications, horizon,
-warm-up, seed). The progress of a run is shown at the top of the page (ui/progress.py), where it is
+warm-up, seed). The progress of a run is shown at the top of the page (ui/shell/progress.py), where it is
 in view without scrolling."""
 
 from __future__ import annotations
@@ -12,12 +12,14 @@ import streamlit as st
 
 import twin
 import twin.limits
-from ui import escape, state
-from ui import widgets as w
+from ui.editing import widgets as w
+from ui.presenting import escape
+from ui.shell import state
 
 UPLOAD_MB = max(1, math.ceil(twin.limits.MAX_FILE_BYTES / 2**20))
 """The uploader's limit in whole MiB, as Streamlit counts it (its browser check; the server's is
-server.maxUploadSize in .streamlit/config.toml, and ui.state checks the bytes against the exact limit)."""
+server.maxUploadSize in .streamlit/config.toml, and ui.shell.state checks the bytes against the exact
+limit)."""
 
 
 def source() -> None:

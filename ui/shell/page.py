@@ -2,7 +2,8 @@
 
 Read the study as loaded, draw every input with the user's edits, rebuild the config from them and let
 twin validate it (its one-line message goes next to the field), then show the cached results for that
-exact config, or start a background run and poll its progress."""
+exact config, or start a background run and poll its progress. The editing tabs are ui/views/line.py
+and levers.py; every later tab is a page of ui/views/registry.py, drawn with this pass's Context."""
 
 from __future__ import annotations
 
@@ -13,24 +14,14 @@ import streamlit as st
 
 import twin
 from twin.io import validate_as
-from ui import (
-    compare_page,
-    diagram,
-    escape,
-    layout,
-    levers_panel,
-    line_editor,
-    progress,
-    results,
-    sidebar,
-    state,
-    station_forms,
-    timing,
-    trainer,
-)
+from ui.computing import results, timing
+from ui.presenting import diagram, escape
+from ui.shell import layout, progress, sidebar, state
+from ui.views import levers as levers_view
+from ui.views import line as line_view
+from ui.views import registry
+from ui.views.context import Context
 
-TABS = [":material/precision_manufacturing: Line", ":material/tune: Levers", ":material/monitoring: Compare",
-        ":material/school: Trainer"]
 log = logging.getLogger("lighthouse_twin.ui")
 
 
@@ -72,65 +63,6 @@ def validate(data: dict, plain: bool, row_error: twin.ConfigError | None):
             field = (exc.field or "").removeprefix("line.")
             exc = twin.ConfigError(str(exc).removeprefix("line."), field=field)
         return None, exc
-
-
-def line_tab(base_data: dict, version: int, slots: dict):
-    diagram_box = st.container()
-    st.markdown("#### Stations")
-    st.caption("One row per station, in flow order. Times carry their unit; empty MTBF/MTTR means no "
-               "failures, an empty buffer is unbounded. Add a row at the bottom, delete with the row's "
-               "checkbox.")
-    edit = line_editor.edit_stations(base_data["line"]["stations"], key=f"stations@{version}")
-    slots["stations"] = st.empty()
-    for station in edit.stations:  # rework targets follow renamed stations
-        inspection = station.get("inspection")
-        if inspection and inspection.get("to") in edit.renames:
-            station["inspection"] = {**inspection, "to": edit.renames[inspection["to"]]}
-    details_box = st.container()
-    line_data = dict(base_data["line"])
-    with st.expander("Line settings: source, repair crew, operators, products"):
-        slots["line"] = st.empty()
-        line_data = station_forms.line_settings(line_data, f"line@{version}")
-        st.markdown("**Products** (empty: one product)")
-        slots["products"] = st.empty()
-        line_data["products"] = station_forms.products(line_data, f"products@{version}")
-    with st.expander("Cost rates"):
-        slots["costs"] = st.empty()
-        costs = station_forms.costs(line_data, f"costs@{version}")
-    if costs is not None:
-        original = costs.get("stations") or {}
-        costs["stations"] = {edit.renames.get(n, n): v for n, v in original.items() if n not in edit.deleted}
-    line_data["costs"] = costs
-    names = [s.get("name") for s in edit.stations]
-    stations = []
-    with details_box:
-        st.markdown("#### Station details")
-        for position, (station, origin) in enumerate(zip(edit.stations, edit.origin, strict=True)):
-            tag = f"s{origin}" if origin is not None else f"n{position}"
-            station, rate = station_forms.station_details(station, names, line_data, f"{tag}@{version}",
-                                                          f"station:{position}", slots)
-            stations.append(station)
-            if costs is not None and rate is not None and station.get("name"):
-                current = costs["stations"].get(station["name"], {})
-                if rate != current.get("machine_rate_per_hour", 0.0):
-                    costs["stations"][station["name"]] = {**current, "machine_rate_per_hour": rate}
-    line_data["stations"] = stations
-    return line_data, edit, diagram_box
-
-
-def levers_tab(base_data: dict, edit, stations: list[dict], version: int, slots: dict, currency: str):
-    st.markdown("Switch each Industry 4.0 lever on or off and tune it. The Industry 4.0 line is the "
-                "conventional line with the levers that are on; each lever's investment is carried "
-                "by that line's costs.")
-    quality_names = [s["name"] for s in stations if s.get("quality") and s.get("name")]
-    levers = {}
-    for name in twin.LEVER_NAMES:
-        levers[name] = levers_panel.lever_card(name, base_data["levers"].get(name), edit, quality_names,
-                                               f"lever.{name}@{version}", slots, currency)
-    st.markdown("#### Investment frame")
-    slots["investment"] = st.empty()
-    invest = levers_panel.investment(base_data["investment"], f"investment@{version}")
-    return levers, invest
 
 
 def start_comparison(store, study: twin.Study, key: str) -> None:
@@ -210,11 +142,11 @@ def _page() -> None:
     header = st.container()
     progress_box = st.container()
     banner = st.empty()
-    tab_line, tab_levers, tab_compare, tab_trainer = st.tabs(TABS)
+    tab_line, tab_levers, *page_tabs = st.tabs(registry.tabs())
     with tab_line:
-        line_data, edit, diagram_box = line_tab(base_data, version, slots)
+        line_data, edit, diagram_box = line_view.render(base_data, version, slots)
     with tab_levers:
-        levers, invest = levers_tab(base_data, edit, line_data["stations"], version, slots, currency)
+        levers, invest = levers_view.render(base_data, edit, line_data["stations"], version, slots, currency)
 
     line_data.update(run)
     data = {"line": line_data, "levers": levers, "investment": invest}
@@ -278,13 +210,11 @@ def _page() -> None:
         st.caption("Amber: buffers and their capacity · diamonds: inspections · dashed: scrap and rework "
                    "loops · blue: what the levers that are on change · red: how often each station was "
                    "the bottleneck (the runs of this setting).")
-    with tab_compare:
-        compare_page.render(shown, now, study=study, key=key, store=store, attribution_key=attribution_key,
-                            tour=store.result(tour_key) if study else None)
-    with tab_trainer:
-        compared = bundle if isinstance(bundle, results.ComparisonBundle) else None
-        trainer.render(study, store, tour_key, compared)
-
+    context = Context(study=study, current=current, version=version, store=store, key=key, bundle=bundle,
+                      shown=shown, status=now, attribution_key=attribution_key, tour_key=tour_key)
+    for page, tab in zip(registry.PAGES, page_tabs, strict=True):
+        with tab:
+            page.show(context)
 
 def safe_main() -> None:
     """Never a traceback on the page: a bug is logged and shown as one line."""

@@ -14,8 +14,9 @@ import plotly.graph_objects as go
 
 import twin
 from twin.energy import period_name
-from ui import charts, escape, kpis, results
-from ui.units import duration_text
+from ui.computing import results
+from ui.presenting import charts, escape, kpis
+from ui.presenting.units import duration_text
 
 CSS = """
 body { font-family: Inter, Helvetica, Arial, sans-serif; color: #0f172a; margin: 2rem auto; max-width: 1200px;
@@ -191,7 +192,7 @@ def build(bundle: results.Bundle, attribution: results.AttributionBundle | None 
                 "Cost per good part: each lever alone, then together", bundle.currency)))
         parts.append("</div>")
     if tour is not None:
-        from ui.trainer import narrative
+        from ui.presenting.narrative import narrative
 
         parts += ["<h2>The levers, one at a time</h2>",
                   fig(charts.tour_path(tour.results, tour.steps, len(tour.steps) - 1, bundle.currency))]

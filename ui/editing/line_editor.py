@@ -16,7 +16,7 @@ import pandas as pd
 import streamlit as st
 
 import twin
-from ui.units import TIME_UNITS, in_unit, pick_unit
+from ui.presenting.units import TIME_UNITS, in_unit, pick_unit
 
 DISTS = ["lognormal", "gamma", "normal", "exponential", "deterministic", "weibull", "uniform",
          "triangular", "empirical", "trace"]

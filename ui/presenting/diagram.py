@@ -5,8 +5,8 @@ machines and cycle, inspections, scrap and rework loops as back edges. Every nam
 from __future__ import annotations
 
 import twin
-from ui import escape
-from ui.units import duration_text
+from ui.presenting import escape
+from ui.presenting.units import duration_text
 
 LEVER_BADGES = {
     "predictive_maintenance": "predictive", "closed_loop_quality": "closed loop", "automation": "automated",

@@ -13,8 +13,9 @@ from typing import Any
 import pandas as pd
 
 import twin
-from ui import kpis, timing
-from ui.jobs import Job, workers_for
+from ui.computing import timing
+from ui.computing.jobs import Job, workers_for
+from ui.presenting import kpis
 
 
 def enabled_levers(study: twin.Study) -> list[str]:
@@ -97,7 +98,7 @@ class ComparisonBundle(Drawn):
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def makers(self) -> dict[str, Any]:
-        from ui.charts import comparison_figures
+        from ui.presenting.charts import comparison_figures
 
         return comparison_figures(self)
 
@@ -127,7 +128,7 @@ class LineBundle(Drawn):
     business: None = None
 
     def makers(self) -> dict[str, Any]:
-        from ui.charts import line_figures
+        from ui.presenting.charts import line_figures
 
         return line_figures(self)
 

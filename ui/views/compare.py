@@ -7,9 +7,16 @@ import math
 import streamlit as st
 
 import twin
-from ui import escape, kpis, line_page, progress, results
-from ui.jobs import Store
-from ui.line_page import CARD_WIDTH, cards_row, chart, export_button, stamp
+from ui.computing import results
+from ui.computing.jobs import Store
+from ui.computing.progress import Status
+from ui.presenting import escape, kpis
+from ui.shell import progress
+from ui.views import line_results
+from ui.views.context import Context
+from ui.views.line_results import CARD_WIDTH, cards_row, chart, export_button, stamp
+
+TAB = ":material/monitoring: Compare"
 
 
 def percent(estimate) -> str:
@@ -56,7 +63,7 @@ def kpi_cards(bundle: results.ComparisonBundle) -> None:
                 note = "" if card.significant else " · not significant"
                 st.caption(f"conventional {card.conventional_text}  \n95% CI of Δ {card.ci_text}{note}")
         with st.container(width=CARD_WIDTH):
-            line_page.bottleneck_card(bundle.bottlenecks, "industry40", "conventional")
+            line_results.bottleneck_card(bundle.bottlenecks, "industry40", "conventional")
         if bundle.business is not None:
             with st.container(width=CARD_WIDTH):
                 payback_card(bundle.business)
@@ -104,7 +111,7 @@ def attribution_section(study: twin.Study | None, store: Store, key: str) -> res
             st.caption("Runs every lever alone and the full package without each lever, on the same "
                        "random numbers, so each bar is a paired difference.")
         return None
-    from ui import charts
+    from ui.presenting import charts
 
     cur = study.line.costs.currency if study.line.costs is not None else ""
     left, right = st.columns(2)
@@ -122,7 +129,7 @@ def attribution_section(study: twin.Study | None, store: Store, key: str) -> res
     return attribution
 
 
-def render(bundle: results.Bundle | None, status: progress.Status, *, study: twin.Study | None,
+def render(bundle: results.Bundle | None, status: Status, *, study: twin.Study | None,
            key: str | None, store: Store, attribution_key: str, tour=None) -> None:
     """The results of the current setting, else (marked so) those of an earlier setting of the same
     study, else a sentence saying where the run stands: never numbers under another study's title."""
@@ -134,15 +141,15 @@ def render(bundle: results.Bundle | None, status: progress.Status, *, study: twi
         st.warning(f"These results are for an earlier setting ({bundle.hashes.text}). {status.sentence()}",
                    icon=":material/history:")
     if isinstance(bundle, results.LineBundle):
-        line_page.render(bundle, tour)
+        line_results.render(bundle, tour)
         return
     st.caption(stamp(bundle))
     attribution = store.result(attribution_key) if not stale else None
-    export_button(bundle, lambda: line_page.report_html(bundle, attribution, tour))
+    export_button(bundle, lambda: line_results.report_html(bundle, attribution, tour))
     kpi_cards(bundle)
 
-    line_page.flow_section(bundle)
-    line_page.precision_section(bundle)
+    line_results.flow_section(bundle)
+    line_results.precision_section(bundle)
 
     st.markdown("#### OEE: from conventional to Industry 4.0")
     left, right = st.columns(2)
@@ -160,5 +167,11 @@ def render(bundle: results.Bundle | None, status: progress.Status, *, study: twi
     if not stale:
         attribution_section(study, store, attribution_key)
     with st.expander("All KPIs, conventional vs Industry 4.0"):
-        st.dataframe(kpis.comparison_table(bundle.difference, bundle.currency, line_page.period(bundle)),
+        st.dataframe(kpis.comparison_table(bundle.difference, bundle.currency, line_results.period(bundle)),
                      hide_index=True, width="stretch")
+
+
+def show(ctx: Context) -> None:
+    """The Compare tab of this pass (registered in ui/views/registry.py)."""
+    render(ctx.shown, ctx.status, study=ctx.study, key=ctx.key, store=ctx.store,
+           attribution_key=ctx.attribution_key, tour=ctx.store.result(ctx.tour_key) if ctx.study else None)
