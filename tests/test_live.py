@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import socket
 import threading
 from pathlib import Path
 
@@ -24,7 +23,7 @@ from twin.cli import app
 from twin.errors import ConfigError
 from twin.live.address import NAMESPACE, line_values
 from twin.live.emulator import Emulation
-from twin.live.endpoint import listen_endpoint, parse_endpoint
+from twin.live.endpoint import free_loopback_port, listen_endpoint, parse_endpoint
 from twin.live.forecast import forecast, forecast_line
 from twin.live.mapping import Mapping
 from twin.live.rebuild import rebuild_state
@@ -48,12 +47,6 @@ SPEED = 120.0
 AHEAD = 10.0
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def line_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("live") / "line.yaml"
@@ -69,7 +62,7 @@ def line(line_file: Path) -> twin.Line:
 @pytest.fixture(scope="module")
 def emulator(line: twin.Line):
     quiet_asyncua()
-    endpoint = parse_endpoint(f"opc.tcp://127.0.0.1:{free_port()}")
+    endpoint = parse_endpoint(f"opc.tcp://127.0.0.1:{free_loopback_port()}")
     with EmulatorThread(Emulation(line, shift=SHIFT), endpoint, speed=SPEED) as running:
         yield running
 
@@ -289,7 +282,7 @@ def test_live_refuses_bad_options_in_one_line(line_file: Path, args: list[str], 
 
 
 def test_no_server_is_one_line_and_exit_1(line_file: Path) -> None:
-    result = CliRunner().invoke(app, ["live", str(line_file), "--opcua", f"opc.tcp://127.0.0.1:{free_port()}"])
+    result = CliRunner().invoke(app, ["live", str(line_file), "--opcua", f"opc.tcp://127.0.0.1:{free_loopback_port()}"])
     assert result.exit_code == 1
     assert result.stderr.startswith("error: --opcua: cannot reach an OPC UA server at ")
 

@@ -8,6 +8,7 @@ training prop, and an OPC UA server without security on a shop-floor network is 
 from __future__ import annotations
 
 import ipaddress
+import socket
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -68,3 +69,10 @@ def listen_endpoint(url: str, allow_remote: bool = False) -> Endpoint:
                           f"pass --allow-remote to listen on another address, got {plain(url)!r}",
                           field="opcua")
     return endpoint
+
+
+def free_loopback_port() -> int:
+    """A TCP port free on 127.0.0.1 now (for an emulator started by a program, not a person)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])

@@ -4,7 +4,7 @@ and drawn with the pass's `Context` (see ui/views/__init__.py for adding one).""
 
 from __future__ import annotations
 
-from ui.views import compare, levers, line, trainer
+from ui.views import compare, levers, line, live, trainer
 from ui.views.context import Page
 
 EDITING_TABS = (line.TAB, levers.TAB)
@@ -12,6 +12,7 @@ EDITING_TABS = (line.TAB, levers.TAB)
 PAGES: tuple[Page, ...] = (
     Page(compare.TAB, compare.show),
     Page(trainer.TAB, trainer.show),
+    Page(live.TAB, live.show),
 )
 
 
