@@ -128,13 +128,14 @@ def test_a_state_from_a_running_line_round_trips_and_continues(tmp_path: Path) -
     assert min(ids - placed) == state.next_part_id  # new ones continue the numbering
 
 
-def test_state_of_a_busy_machine_reports_its_elapsed_processing() -> None:
-    line = two_stations()
-    running = RunningLine(line)
-    running.advance(0.4)
-    machine = running.state().stations[0].machines[0]
-    assert machine.state == "busy" and machine.part is not None and machine.part.id == 1
-    assert machine.elapsed == pytest.approx(0.4)
+@pytest.mark.parametrize("warmup", [0.0, 10.2])
+def test_state_of_a_busy_machine_reports_its_elapsed_processing(warmup: float) -> None:
+    """Also across the warm-up cut, where the state clock restarts."""
+    running = RunningLine(two_stations(warmup=warmup))
+    running.advance(10.4)
+    machine = running.state().stations[1].machines[0]
+    assert machine.state == "busy" and machine.part is not None and machine.part.id == 5
+    assert machine.elapsed == pytest.approx(1.4)  # B took part 5 at 9
 
 
 BAD_STATES = [

@@ -197,7 +197,8 @@ class Machine:
         plain_work = self.plain_work
         prepares = self.prepares
         monitor = self.monitor
-        inf = math.inf
+        observed = station.line.observed  # a snapshot may be taken: keep what it reads
+        counted_only = self.tool is None and not self.operator_for_process and draws is None
         while True:
             if handed is None:
                 if self.pending_failure:
@@ -205,8 +206,9 @@ class Machine:
                 part = take()
                 if part is None:
                     part = yield from self.wait_for_part()
-                self.part = part
-                self.busy_mark = inf  # nothing processed yet (a snapshot reads 0 elapsed)
+                if observed:
+                    self.part = part
+                    self.busy_mark = math.inf  # nothing processed yet (a snapshot reads 0 elapsed)
                 operator = None
                 if prepares:
                     operator = yield from self.prepare(part)
@@ -217,7 +219,8 @@ class Machine:
                 station.started += 1
                 work = draw() if draws is None else draws[part.product]()
                 start = env._now
-                self.busy_mark = times[BUSY] + start - self.since
+                if observed:
+                    self.busy_mark = times[BUSY] + start - self.since
                 if plain_work:
                     try:
                         yield timeout(work)
@@ -225,7 +228,12 @@ class Machine:
                         yield from self.resume_after_failure(start + work)
                 else:
                     yield from self.work(work)
-                part, stop = self.complete(part, start, work, operator)
+                if counted_only:  # nothing to measure or release: `complete` in short
+                    self.age += work
+                    station.completed += 1
+                    stop = False
+                else:
+                    part, stop = self.complete(part, start, work, operator)
                 end = env._now
             else:
                 part, start, end, stop = handed
@@ -240,7 +248,8 @@ class Machine:
                         yield blocked
                     except Interrupt:
                         yield from self.wait_unblocked_after_failure(blocked)
-                self.part = None
+                if observed:
+                    self.part = None
             if stop:
                 yield from self.change_tool()
             if pm_interval is not None and self.age >= pm_interval:
