@@ -50,10 +50,7 @@ class LiveConnection:
         self.client = Client(self.endpoint.url, timeout=CONNECT_TIMEOUT)
         try:
             await self.client.connect()
-        except (OSError, TimeoutError) as exc:
-            self.client = None
-            raise Lost(_reason(exc)) from None
-        except Exception as exc:  # a status the server answered with (BadTooManySessions, ...)
+        except Exception as exc:  # no server, a timeout, or a status it answered (BadTooManySessions)
             self.client = None
             raise Lost(_reason(exc)) from None
         try:
@@ -67,7 +64,7 @@ class LiveConnection:
         except (ConfigError, Lost):
             await self.close()
             raise
-        except (OSError, TimeoutError, ConnectionError) as exc:
+        except Exception as exc:  # the transport dropped, or the server refused a read or the subscription
             await self.close()
             raise Lost(_reason(exc)) from None
         return values
