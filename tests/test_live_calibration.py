@@ -11,7 +11,7 @@ not through the OPC UA server, with the same model, the same published values an
 
 Counts are whole numbers, so an interval's end often *is* a possible count, holding its share of
 the probability: an inclusive interval covers more than its level (here, with some 25 parts to go,
-the intervals as shown covered 87% and 99.4% of the 160 shifts; counted as below, 82% and 98%).
+the intervals as shown covered 88% and 97.5% of the 160 shifts; counted as below, 85% and 97%).
 The coverage is therefore measured the way calibration of a discrete forecast is (the randomised
 PIT: a count on an end counts half), which is unbiased for a calibrated forecast, and the
 intervals as shown (ends included) must cover at least the lower bounds. With 160 shifts the
