@@ -4,6 +4,7 @@ the page only reads snapshots and draws."""
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 
 import twin
@@ -15,6 +16,16 @@ from twin.live.watch import LiveOptions, check_every
 
 DEFAULT_SPEED = 60.0
 DEFAULT_EVERY = 5.0
+
+
+HOSTS_VARIABLE = "TWIN_LIVE_HOSTS"
+"""Comma-separated host names or addresses (besides loopback) the app may connect to over OPC UA.
+Anyone who opens the app can type a URL: without this list the server would connect wherever it is
+told, which lets a stranger probe the server's network."""
+
+
+def allowed_hosts() -> frozenset[str]:
+    return frozenset(h.strip().lower() for h in os.environ.get(HOSTS_VARIABLE, "").split(",") if h.strip())
 
 
 @dataclass
@@ -40,6 +51,11 @@ class LiveDesk:
                every: float = DEFAULT_EVERY) -> None:
         """Follow the server at `url` with the live twin of `line` (a bad URL is a ConfigError)."""
         endpoint = parse_endpoint(url, "URL")
+        if not (endpoint.loopback or endpoint.host.lower() in allowed_hosts()):
+            raise twin.ConfigError(
+                f"URL: the app connects only to this server's own OPC UA servers (loopback) or to "
+                f"the hosts its operator lists in {HOSTS_VARIABLE}, got host {endpoint.host!r}",
+                field="URL")
         if self.session is not None:
             self.session.stop()
         quiet_asyncua()
