@@ -43,11 +43,21 @@ def distributions(draw: st.DrawFn, mean: float) -> Any:
     return {"dist": shape, "values": [round(v * mean, 3) for v in values]}
 
 
+SHIFT_PATTERNS = (
+    [{"start": 0, "end": 240}, {"start": 300, "end": 620}, {"start": 700, "end": 1000}],
+    [{"start": 90.5, "end": 400}, {"start": 433.3, "end": 1300}],
+    [{"start": 0, "end": 100}, {"start": 100, "end": 150}, {"start": 151, "end": 560}],
+)
+"""Working windows within the first day (the lines run 400 to 1,000 min): shifts from time 0 or
+later (machines start off), whole minutes where deterministic parts end at a shift's end, and
+back-to-back shifts that merge."""
+
+
 @st.composite
 def fast_lines(draw: st.DrawFn) -> twin.Line:
     """A line the fast engine runs: every source, buffers 0 to unbounded, every distribution,
     operating-clock failures, preventive maintenance, product mix with setups and setup pairs,
-    tool wear with SPC or closed-loop control, inline, sampling and end-of-line scrap."""
+    tool wear with SPC or closed-loop control, inline, sampling and end-of-line scrap, shifts."""
     mix = draw(st.booleans())
     products = ([{"name": f"p{i}", "share": draw(st.sampled_from([1, 2])),
                   "lot_size": draw(st.integers(1, 4))} for i in range(draw(st.integers(2, 3)))]
@@ -94,6 +104,8 @@ def fast_lines(draw: st.DrawFn) -> twin.Line:
         settings["source"] = {"kind": "arrivals", "interarrival": draw(distributions(1.6))}
     elif source == "conwip":
         settings["source"] = {"kind": "conwip", "wip_cap": draw(st.integers(1, 8))}
+    if draw(st.integers(0, 2)) == 0:
+        settings["calendar"] = {"shifts": draw(st.sampled_from(SHIFT_PATTERNS)), "days_per_week": 7}
     if mix:
         settings["products"] = products
         if draw(st.booleans()):

@@ -33,6 +33,10 @@ def exponential(mean: float) -> dict:
 QUALITY = {"characteristic": {"name": "d", "nominal": 10, "lsl": 9.9, "usl": 10.1}, "sigma": 0.03,
            "drift_per_part": 0.0005, "measurement_sigma": 0.01}
 
+TWO_SHIFTS = {"shifts": [{"start": "6h", "end": "14h"}, {"start": 870, "end": "22h"}],
+              "days_per_week": 5}
+"""Two shifts a day, weekends off: parts, setups and repairs cross shift ends and the weekend."""
+
 FIXED_CASES = {
     "reference": ([{"name": f"s{i}", "buffer": 5, "process": exponential(m)}
                    for i, m in enumerate([1.0, 1.1, 0.9, 1.2, 1.0])], {}),
@@ -75,6 +79,19 @@ FIXED_CASES = {
           "quality": {**QUALITY, "bias": 0.06, "control": {"policy": "spc", "chart": "shewhart", "k": 2.0},
                       "tool_change": 3}, "inspection": {"where": "end_of_line"}},
          {"name": "b", "buffer": 0, "process": exponential(1.0)}], {}),
+    "shifts-pause-and-resume": (
+        [{"name": "a", "buffer": 2, "process": exponential(20.0),
+          "failures": {"mtbf": exponential(90.0), "mttr": exponential(30.0)},
+          "maintenance": {"policy": "preventive", "interval": 200, "duration": 45}},
+         {"name": "b", "buffer": 0, "process": {"dist": "gamma", "mean": 18.0, "cv": 0.5}}],
+        {"calendar": TWO_SHIFTS, "horizon": 8_000.0, "source": {"kind": "arrivals",
+                                                                 "interarrival": exponential(25.0)}}),
+    "shifts-deterministic-ties-and-setups": (
+        [{"name": "a", "buffer": 1, "process": 2.0, "setup": 7.0,
+          "quality": {**QUALITY, "tool_life": 40, "tool_change": 10}},
+         {"name": "b", "buffer": 0, "process": 4.0, "setup": exponential(5.0)}],
+        {"calendar": TWO_SHIFTS, "horizon": 5_000.0,
+         "products": [{"name": "x", "share": 2, "lot_size": 5}, {"name": "y", "share": 1, "lot_size": 3}]}),
 }
 
 
@@ -138,8 +155,6 @@ OUT_OF_SCOPE = {
     "crew": ([{"name": "a", "process": 1.0}, {"name": "b", "process": 1.0},
               {"name": "c", "process": 1.0, "failures": {"mtbf": 50.0, "mttr": 5.0}}],
              {"maintenance_crew": 1}, "stations[2]: a limited maintenance_crew needs the SimPy engine"),
-    "shifts": ([{"name": "a", "process": 1.0}], {"calendar": {"shifts": [{"start": 0, "end": "8h"}]}},
-               "calendar: shifts need the SimPy engine"),
     "operators": ([{"name": "a", "process": 1.0, "operator": {}}], {"operators": {"count": 1}},
                   "stations[0].operator: the operator pool needs the SimPy engine"),
     "parallel": ([{"name": "a", "process": 1.0}, {"name": "b", "machines": 2, "process": 1.0}], {},

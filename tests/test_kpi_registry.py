@@ -34,7 +34,7 @@ def test_the_kpi_functions_compute_exactly_what_the_registry_lists():
 def test_an_unknown_kpi_is_an_error_not_a_default():
     with pytest.raises(KeyError, match="unknown line KPI 'throughput'"):
         registry.line_kpi("throughput")
-    from ui import kpis
+    from ui.presenting import kpis
 
     with pytest.raises(KeyError):
         kpis.higher_is_better("no_such_kpi")

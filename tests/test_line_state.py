@@ -60,12 +60,12 @@ def test_an_empty_state_is_a_plain_run(path: Path, clock: float) -> None:
 def test_full_buffers_give_the_expected_first_departures() -> None:
     log: list = []
     stats = simulate(two_stations(), 0, log=log, initial_state=full_state())
-    leaving_b = [(part, round(departure, 9)) for part, station, _, _, departure, _, _ in log
+    leaving_b = [(part, round(departure, 9)) for part, station, _, _, departure, *_ in log
                  if station == 2][:6]
     # B: 4 finishes its remaining 1.5 min, then the buffer in order, then 5 (which waited blocked
     # on A from 0.75 until B took part 1 at 1.5), then 6, the first new part
     assert leaving_b == [(4, 1.5), (1, 3.5), (2, 5.5), (3, 7.5), (5, 9.5), (6, 11.5)]
-    leaving_a = [(part, start, end, departure) for part, station, start, end, departure, _, _ in log
+    leaving_a = [(part, start, end, departure) for part, station, start, end, departure, *_ in log
                  if station == 1][:2]
     assert leaving_a[0] == (5, -0.25, 0.75, 1.5)
     assert leaving_a[1] == (6, 1.5, 2.5, 3.5)  # new ids continue from next_part_id
@@ -203,8 +203,12 @@ def test_cli_runs_from_a_state_and_refuses_a_bad_one(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     document = json.loads(result.stdout)
     assert document["horizon_min"] == 30.0
-    first = events.read_text().splitlines()[1].split(",")
-    assert first[1:3] == ["4", "B"] and float(first[5]) == 1.5  # part 4 leaves B at 1.5
+    rows = [line.split(",") for line in events.read_text().splitlines()[1:]]
+    header = events.read_text().splitlines()[0].split(",")
+    column = {name: i for i, name in enumerate(header)}
+    exits = [float(r[column["time"]]) for r in rows
+             if r[column["part"]] == "4" and r[column["station"]] == "B" and r[column["event"]] == "EXIT"]
+    assert exits == [1.5]  # part 4 leaves B at 1.5
 
     bad = tmp_path / "bad.json"
     bad.write_text(json.dumps({"stations": [{"name": "A"}, {"name": "Z"}]}))

@@ -1,7 +1,7 @@
 """The app under hostile input (issue 9): what an upload or a link can make the server read, and what
 user-written text can make a page or a report do.
 
-- The escaping helpers (ui/escape.py): each one's output, read back by the very parser of its place
+- The escaping helpers (ui/presenting/escape.py): each one's output, read back by the very parser of its place
   (CommonMark, html.parser, Plotly's entities, Graphviz's), is the text itself and never markup.
 - Hostile uploads and `?preset=` values through Streamlit's AppTest: each gets one line next to the
   uploader, no exception, the study unchanged, and no file outside configs/ is opened (a spy on
@@ -48,9 +48,11 @@ from ui_helpers import (
     hostile_study_text,
 )
 
-from ui import diagram, escape, results, sidebar, trainer
-from ui import report as report_module
-from ui.jobs import Job
+from ui.computing import results
+from ui.computing.jobs import Job
+from ui.presenting import diagram, escape, narrative
+from ui.presenting import report as report_module
+from ui.shell import sidebar
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "ui" / "app.py")
@@ -296,7 +298,7 @@ def test_hostile_uploads_get_one_line_and_change_nothing(outside, opened):
     before, version = twin.config_hash(at.session_state["base"]), at.session_state["version"]
     for name, data, message in hostile_uploads(outside):
         opened.clear()
-        at.file_uploader[0].upload(name, data, "application/x-yaml").run()
+        at.sidebar.file_uploader[0].upload(name, data, "application/x-yaml").run()
         assert not at.exception, name
         shown = errors(at)
         assert len(shown) == 1 and "\n" not in shown[0], (name, shown)
@@ -309,7 +311,7 @@ def test_hostile_uploads_get_one_line_and_change_nothing(outside, opened):
         for raw in ("<img", "example.invalid"):  # the hostile file name and values are escaped
             assert raw not in re.sub(r"\\.", "", at.error[0].value), name
     # and a good upload after all of them still loads: the rule refuses paths, not studies
-    at.file_uploader[0].upload("ok.yaml", b"line: machining_line.yaml\n", "application/x-yaml").run()
+    at.sidebar.file_uploader[0].upload("ok.yaml", b"line: machining_line.yaml\n", "application/x-yaml").run()
     assert not at.exception and not at.error
     assert at.session_state["base"].line == twin.load(CONFIGS / "machining_line.yaml")
 
@@ -390,7 +392,8 @@ def assert_markdown_inert(at: AppTest) -> None:
 
 def test_hostile_names_are_text_on_the_page():
     at = start()
-    at.file_uploader[0].upload("hostile.yaml", hostile_study_text().encode(), "application/x-yaml").run()
+    uploader = at.sidebar.file_uploader[0]
+    uploader.upload("hostile.yaml", hostile_study_text().encode(), "application/x-yaml").run()
     assert not at.exception and not at.error
     assert at.session_state["base"].line.name == LINE_NAME
     assert f"### {escape.markdown(LINE_NAME)}" in [m.value for m in at.markdown]
@@ -450,7 +453,7 @@ def test_the_station_chart_keeps_one_row_per_station(hostile_report):
 def test_the_trainer_narrative_escapes_names_and_currency(hostile_report):
     """The page renders each paragraph with st.markdown: no name may become an image or a link."""
     _, tour, _ = hostile_report
-    paragraphs = [p for _, step in trainer.narrative(tour) for p in step]
+    paragraphs = [p for _, step in narrative.narrative(tour) for p in step]
     assert any(escape.markdown(STATIONS["Turning"]) in p for p in paragraphs)
     for paragraph in paragraphs:
         bare = re.sub(r"\\.", "", paragraph)

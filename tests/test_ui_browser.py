@@ -41,7 +41,7 @@ if not IN_CI:
 from playwright.sync_api import Page, expect, sync_playwright  # noqa: E402
 from ui_helpers import CURRENCY, LINE_NAME, OUTSIDE, STATIONS, hostile_study_text  # noqa: E402
 
-from ui import escape  # noqa: E402
+from ui.presenting import escape  # noqa: E402
 
 
 def free_port() -> int:

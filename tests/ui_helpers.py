@@ -15,7 +15,7 @@ _ESCAPED = re.compile(r"\\([!-/:-@\[-`{-~])")
 
 def as_read(markdown: str) -> str:
     """The text a Markdown body shows once its backslash escapes are read (`a\\.b` → `a.b`); the app
-    escapes every user-written text it puts in Markdown (ui.escape.markdown)."""
+    escapes every user-written text it puts in Markdown (ui.presenting.escape.markdown)."""
     return _ESCAPED.sub(r"\1", markdown).replace("\u2060", "")  # and the word joiners that stop autolinks
 
 

@@ -14,6 +14,11 @@ The Python API for scripts and notebooks::
     comparison.difference()                   # per KPI: both means, paired difference, CI
     twin.business_case(comparison)            # savings, payback, ROI, NPV
     twin.attribute(study).one_at_a_time()     # what each lever buys
+
+    twin.sweep(study, [{"path": "stations[Milling].buffer", "values": [0, 2, 4, 8]}])
+    twin.scenarios(study, [{"name": "today"}, {"name": "b8", "set": {"stations[0].buffer": 8}}])
+    twin.sensitivity(study, factors, {"kind": "sobol", "samples": 64})   # docs/experiments.md
+    twin.optimize("docs/examples/optimize_buffers.yaml").to_json()   # best design, with confidence
 """
 
 from __future__ import annotations
@@ -27,6 +32,8 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "business_case": ("twin.business", "business_case"),
     "oee_bridge": ("twin.losses", "oee_bridge"),
     "six_big_losses": ("twin.losses", "six_big_losses"),
+    "check_reality": ("twin.checks.reality_run", "check_reality"),
+    "check_theory": ("twin.checks.theory_run", "check_theory"),
     "Comparison": ("twin.comparison", "Comparison"),
     "compare": ("twin.comparison", "compare"),
     "Line": ("twin.config", "Line"),
@@ -47,6 +54,14 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "LEVER_LABELS": ("twin.levers", "LEVER_LABELS"),
     "LEVER_NAMES": ("twin.levers", "LEVER_NAMES"),
     "apply_levers": ("twin.levers", "apply"),
+    "Optimization": ("twin.experiments.optimize", "Optimization"),
+    "optimize": ("twin.experiments.optimize", "optimize"),
+    "Scenario": ("twin.experiments.scenarios", "Scenario"),
+    "run_experiment": ("twin.experiments.runner", "run_experiment"),
+    "scenarios": ("twin.experiments.commands", "scenarios"),
+    "sweep": ("twin.experiments.commands", "sweep"),
+    "sensitivity": ("twin.experiments.commands", "sensitivity"),
+    "load_experiment": ("twin.experiments.spec", "load_experiment"),
 }
 
 
@@ -70,24 +85,34 @@ __all__ = [
     "Comparison",
     "ConfigError",
     "Line",
+    "Optimization",
     "Results",
+    "Scenario",
     "Study",
     "__version__",
     "apply_levers",
     "attribute",
     "business_case",
+    "check_reality",
+    "check_theory",
     "check_workload",
     "compare",
     "config_hash",
     "dump_yaml",
     "line_from_text",
     "load",
+    "load_experiment",
     "load_study",
     "oee_bridge",
+    "optimize",
     "presets_in",
     "run",
+    "run_experiment",
+    "scenarios",
+    "sensitivity",
     "show",
     "six_big_losses",
     "study_from_text",
+    "sweep",
     "text_from_bytes",
 ]

@@ -15,9 +15,10 @@ import numpy as np
 import pandas as pd
 
 from twin import levers as lever_functions
-from twin.config import Line
 from twin.config.study import Study
-from twin.experiment import Progress, Results, run_scenarios
+from twin.experiment import Progress, Results
+from twin.experiments.runner import run_experiment
+from twin.experiments.scenarios import Scenario, lever_switches
 from twin.stats import estimate
 from twin.workload import checked_study, options_for
 
@@ -118,14 +119,9 @@ def attribute(study: Study, *, replications: int | None = None, seed: int | None
         full = frozenset(names)
         subsets = {frozenset(), full} | {frozenset([x]) for x in names} | {full - {x} for x in names}
     ordered = sorted(subsets, key=lambda s: (len(s), sorted(s)))
-    lines: dict[str, Line] = {
-        ",".join(sorted(s)) or "-": lever_functions.apply(study.line, study.levers, s)
-        for s in ordered
-    }
-    runs = run_scenarios(lines, range(n), seed, workers=workers, progress=progress, dask=dask,
-                         engine=engine)
-    results = {}
-    for subset, (key, line) in zip(ordered, lines.items(), strict=True):
-        line = line.model_copy(update={"replications": n, "seed": seed})
-        results[subset] = Results(line=line, seed=seed, runs=runs[key])
+    scenarios = [Scenario(",".join(sorted(s)) or "-", lever_switches(study, s)) for s in ordered]
+    experiment = run_experiment(study, scenarios, replications=n, seed=seed, workers=workers,
+                                dask=dask, engine=engine, progress=progress, strict=True)
+    results = {subset: experiment.results[scenario.name]
+               for subset, scenario in zip(ordered, scenarios, strict=True)}
     return Attribution(levers=names, results=results)

@@ -19,7 +19,7 @@ Depreciation is not a cash flow, so it is left out of the net benefit (capex cou
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -49,6 +49,8 @@ class BusinessCase:
     roi: Estimate
     payback_months: float | None
     payback_months_range: tuple[float | None, float | None]
+    npv_per_replication: np.ndarray = field(default_factory=lambda: np.array([]), repr=False)
+    """The NPV of each paired replication (what `npv` estimates; an optimiser ranks designs on it)."""
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -113,4 +115,5 @@ def business_case(comparison: Comparison) -> BusinessCase | None:
         net_benefit_per_year=net_estimate, npv=estimate(npv), roi=estimate(roi),
         payback_months=payback(net_estimate.mean),
         payback_months_range=(payback(net_estimate.high), payback(net_estimate.low)),
+        npv_per_replication=npv,
     )

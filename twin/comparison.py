@@ -19,9 +19,11 @@ import pandas as pd
 from twin import levers as lever_functions
 from twin.config import Line
 from twin.config.study import Study
-from twin.engine.scope import choose_engine
-from twin.errors import ConfigError
-from twin.experiment import Progress, Results, run_scenarios
+from twin.experiment import Progress, Results
+from twin.experiments.executor import Executor
+from twin.experiments.runner import Experiment, extend, run_experiment
+from twin.experiments.scenarios import Scenario, lever_switches
+from twin.experiments.table import ExperimentTable, variance_reduction
 from twin.io import config_hash
 from twin.kpi import LINE_KPIS
 from twin.kpi_registry import HEADLINE
@@ -46,6 +48,8 @@ class Comparison:
     industry40: Results
     precision_target: float | None = None
     """The relative half-width asked for with `precision`, if any."""
+    table: ExperimentTable | None = None
+    """Both scenarios' KPIs by replication: the experiment core's one table."""
 
     @property
     def precision_met(self) -> bool | None:
@@ -113,20 +117,6 @@ class Comparison:
         }
 
 
-def variance_reduction(a: np.ndarray, b: np.ndarray) -> float:
-    """Var(unpaired difference) / Var(paired difference): how many times fewer replications
-    common random numbers need for the same precision."""
-    mask = np.isfinite(a) & np.isfinite(b)
-    a, b = a[mask], b[mask]
-    if len(a) < 2:
-        return math.nan
-    paired = np.var(b - a, ddof=1)
-    unpaired = np.var(a, ddof=1) + np.var(b, ddof=1)
-    if paired == 0:
-        return math.inf if unpaired > 0 else math.nan
-    return float(unpaired / paired)
-
-
 def _finite(value: float) -> float | None:
     return float(value) if value is not None and math.isfinite(value) else None
 
@@ -135,11 +125,19 @@ def scenario_lines(study: Study, names: Sequence[str]) -> tuple[Line, Line]:
     return study.line, lever_functions.apply(study.line, study.levers, names)
 
 
+def lever_scenarios(study: Study, names: Sequence[str]) -> list[Scenario]:
+    """Conventional (every lever off) and Industry 4.0 (the `names` on, the others off), as
+    scenarios of the study for the experiment core."""
+    return [Scenario("conventional", lever_switches(study, ())),
+            Scenario("industry40", lever_switches(study, names))]
+
+
 def compare(study: Study, *, replications: int | None = None, seed: int | None = None,
             levers: Sequence[str] | None = None, workers: int | None = None,
             precision: float | None = None, progress: Progress | None = None,
             dask: str | None = None, engine: str = "auto") -> Comparison:
-    """Run conventional and Industry 4.0 on common random numbers.
+    """Run conventional and Industry 4.0 on common random numbers, as two scenarios of one
+    experiment (one pool or Dask client for every batch).
 
     With `precision` (a relative half-width such as 0.01), replications are added in batches until
     the 95% CI half-width of every headline KPI of both lines is within that fraction of its mean
@@ -147,48 +145,28 @@ def compare(study: Study, *, replications: int | None = None, seed: int | None =
     relative-precision rule, started from the study's replications.
     """
     options = options_for(checked_study(study).line, replications, seed, workers, dask)
-    n, seed, workers, dask = options.replications, options.seed, options.workers, options.dask
+    n, seed = options.replications, options.seed
     names = lever_functions.enabled(study.levers, levers)
-    conventional, industry40 = scenario_lines(study, names)
-    engines = {name: _engine_for(line, engine, name)
-               for name, line in (("conventional", conventional), ("industry40", industry40))}
-    runs = run_scenarios({"conventional": conventional, "industry40": industry40}, range(n), seed,
-                         workers=workers, progress=progress, dask=dask, engine=engine)
-    comparison = _assemble(study, names, conventional, industry40, runs, seed, engines)
-    while precision is not None and n < MAX_REPLICATIONS and not _precise(comparison, precision):
-        extra = min(max(2, n // 2), MAX_REPLICATIONS - n)
-        more = run_scenarios({"conventional": conventional, "industry40": industry40},
-                             range(n, n + extra), seed, workers=workers, progress=progress,
-                             dask=dask, engine=engine)
-        for key in runs:
-            runs[key].extend(more[key])
-        n += extra
-        comparison = _assemble(study, names, conventional, industry40, runs, seed, engines)
+    scenarios = lever_scenarios(study, names)
+    with Executor(workers=options.workers, dask=options.dask, engine=engine, progress=progress,
+                  planned=2 * n) as executor:
+        experiment = run_experiment(study, scenarios, replications=n, seed=seed, executor=executor,
+                                    strict=True)
+        comparison = _assemble(study, names, experiment)
+        while precision is not None and n < MAX_REPLICATIONS and not _precise(comparison, precision):
+            extra = min(max(2, n // 2), MAX_REPLICATIONS - n)
+            more = run_experiment(study, scenarios, replications=extra, seed=seed,
+                                  executor=executor, first_replication=n, strict=True)
+            experiment = extend(experiment, more)
+            n += extra
+            comparison = _assemble(study, names, experiment)
     comparison.precision_target = precision
     return comparison
 
 
-def _engine_for(line: Line, engine: str, name: str) -> str:
-    """The engine of one scenario; a refusal names the scenario (a lever may have taken the line out
-    of the fast engine's scope)."""
-    try:
-        return choose_engine(line, engine)
-    except ConfigError as exc:
-        raise ConfigError(f"{name} line: {exc}", field=exc.field) from None
-
-
-def _assemble(study: Study, names: list[str], conventional: Line, industry40: Line,
-              runs: dict, seed: int, engines: dict[str, str]) -> Comparison:
-    n = len(runs["conventional"])
-    conventional = conventional.model_copy(update={"replications": n, "seed": seed})
-    industry40 = industry40.model_copy(update={"replications": n, "seed": seed})
-    return Comparison(
-        study=study, levers=names,
-        conventional=Results(line=conventional, seed=seed, runs=runs["conventional"],
-                             engine=engines["conventional"]),
-        industry40=Results(line=industry40, seed=seed, runs=runs["industry40"],
-                           engine=engines["industry40"]),
-    )
+def _assemble(study: Study, names: list[str], experiment: Experiment) -> Comparison:
+    return Comparison(study=study, levers=names, conventional=experiment.results["conventional"],
+                      industry40=experiment.results["industry40"], table=experiment.table)
 
 
 def worst_precision(comparison: Comparison) -> tuple[str, str, float] | None:

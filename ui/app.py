@@ -2,7 +2,7 @@
 
 Streamlit runs this file as `__main__`. twin's process pool starts its workers with `spawn` once
 threads run (as they do in a Streamlit server), and a spawned worker imports this file again as
-`__mp_main__`: so it stays tiny, and the page (ui/page.py, with Streamlit and Plotly) is only imported
+`__mp_main__`: so it stays tiny, and the page (ui/shell/page.py, with Streamlit and Plotly) is only imported
 when the file is run, not when a worker imports it.
 """
 
@@ -14,6 +14,6 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 if __name__ == "__main__":
-    from ui.page import safe_main
+    from ui.shell.page import safe_main
 
     safe_main()

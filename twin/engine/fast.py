@@ -55,6 +55,11 @@ class _Plan:
         cfg = self.cfg_i
         cfg[L.C_STATIONS] = m
         cfg[L.C_WARMUP_ZERO] = 1 if line.warmup == 0 else 0
+        windows = np.asarray(line.calendar.working_windows(line.horizon) if line.calendar else [],
+                             dtype=float).reshape(-1, 2)
+        cfg[L.C_SHIFTS] = 1 if line.calendar is not None else 0
+        self.shift_starts = np.ascontiguousarray(windows[:, 0])
+        self.shift_ends = np.ascontiguousarray(windows[:, 1])
         cfg[L.C_PRODUCT_S] = self._add(product_block(line, streams)) if line.products else -1
         source = line.source
         cfg[L.C_SOURCE] = L.SATURATED
@@ -83,17 +88,18 @@ class _Plan:
         if line.products and spec.process_by_product:
             for p, name in enumerate(names):
                 self.proc_s[j, p] = self._add(dist_block(spec.process_by_product.get(name, spec.process),
-                                                         streams, number, Purpose.PROCESS, p))
+                                                         streams, number, Purpose.PROCESS, product=p))
         else:
             self.proc_s[j, :] = self._add(dist_block(spec.process, streams, number, Purpose.PROCESS))
         row[L.S_SETUP] = 1 if spec.setup is not None or spec.setup_pairs else 0
         if row[L.S_SETUP]:
             labels = names or ["default"]
             if spec.setup is not None:
-                self.setup_s[j, :, :] = self._add(dist_block(spec.setup, streams, number, Purpose.SETUP, 0))
-            for k, pair in enumerate(spec.setup_pairs):
-                self.setup_s[j, labels.index(pair.from_), labels.index(pair.to)] = self._add(
-                    dist_block(pair.time, streams, number, Purpose.SETUP, k + 1))
+                self.setup_s[j, :, :] = self._add(dist_block(spec.setup, streams, number, Purpose.SETUP))
+            for pair in spec.setup_pairs:
+                pair_key = (labels.index(pair.from_), labels.index(pair.to))
+                self.setup_s[j, pair_key[0], pair_key[1]] = self._add(
+                    dist_block(pair.time, streams, number, Purpose.SETUP, setup=pair_key))
         row[L.S_FAIL] = 1 if spec.failures is not None else 0
         if spec.failures is not None:
             row[L.S_TTF_S] = self._add(dist_block(spec.failures.mtbf, streams, number, Purpose.FAILURE, 0))
@@ -138,9 +144,9 @@ class _Plan:
         row[L.S_INSPECT] = {"inline": L.INLINE, "sampling": L.SAMPLING,
                             "end_of_line": L.END_OF_LINE}[inspection.where]
         values[L.T_FRACTION] = inspection.fraction
-        row[L.S_INSPECT_GAUGE_S] = self._add(normal_block(streams, number, Purpose.INSPECTION, 0))
+        row[L.S_INSPECT_GAUGE_S] = self._add(normal_block(streams, number, Purpose.INSPECTION))
         if inspection.where == "sampling":
-            row[L.S_INSPECT_SAMPLE_S] = self._add(uniform_block(streams, number, Purpose.ROUTING, 0))
+            row[L.S_INSPECT_SAMPLE_S] = self._add(uniform_block(streams, number, Purpose.ROUTING))
 
 
 def series_times(line: Line) -> np.ndarray:
@@ -199,14 +205,16 @@ def _run(line: Line, replication: int, seed: int, log: list[PartRecord] | None,
     wip_diff = np.zeros(len(times) + 1, dtype=np.int64)
     good_diff = np.zeros(len(times) + 1, dtype=np.int64)
     log_rows = 4096 if log is not None else 1
-    log_f = np.zeros((log_rows, 4))
-    log_i = np.zeros((log_rows, 3), dtype=np.int64)
+    log_f = np.zeros((log_rows, L.N_LOG_F))
+    log_i = np.zeros((log_rows, L.N_LOG_I), dtype=np.int64)
     ring = np.zeros(plan.ring_size)
     deviation = np.zeros(m)
+    overrun = np.zeros(1, dtype=np.int64)
     while True:
         run_parts(plan.cfg_i, plan.cfg_f, plan.st_i, plan.st_f, plan.proc_s, plan.setup_s, table.values,
                   table.pos, margin, ring, ms_f, ms_i, ls_f, ls_i, conwip, out_f, out_i, line_f, line_i,
-                  lead_p, good_p, times, wip_diff, good_diff, log_f, log_i, deviation, done_p)
+                  lead_p, good_p, times, wip_diff, good_diff, log_f, log_i, deviation, done_p,
+                  plan.shift_starts, plan.shift_ends, overrun)
         status = ls_i[L.L_STATUS]
         if status == L.DONE:
             break
@@ -217,9 +225,6 @@ def _run(line: Line, replication: int, seed: int, log: list[PartRecord] | None,
         elif status == L.LOG_FULL:
             log_f = np.concatenate([log_f, np.zeros_like(log_f)])
             log_i = np.concatenate([log_i, np.zeros_like(log_i)])
-    # every machine is starved from its last free instant to the horizon
-    for j in range(m):
-        out_f[j, STATES.index("starved")] += max(0.0, line.horizon - max(ms_f[j, L.M_FREE], line.warmup))
     if log is not None:
         log.extend(_records(log_f[:ls_i[L.L_LOG_N]], log_i[:ls_i[L.L_LOG_N]]))
     return _stats(line, replication, plan, out_f, out_i, line_f, line_i, lead_p, good_p, times,
@@ -235,7 +240,8 @@ def _records(log_f: np.ndarray, log_i: np.ndarray) -> list[PartRecord]:
         records.append((int(log_i[k, L.G_PART]), int(log_i[k, L.G_STATION]), float(log_f[k, L.G_START]),
                         float(log_f[k, L.G_END]), float(log_f[k, L.G_DEPARTURE]),
                         None if math.isnan(value) else value,
-                        "rejected" if log_i[k, L.G_REJECTED] else "passed"))
+                        "rejected" if log_i[k, L.G_REJECTED] else "passed",
+                        0, int(log_i[k, L.G_PRODUCT]), float(log_f[k, L.G_RELEASE])))
     return records
 
 

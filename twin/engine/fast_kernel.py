@@ -10,6 +10,11 @@ its order, so each part's instants at station j follow from the previous part's 
     leave D = max(C, take at j + 1 of the entry `buffer` places earlier)   (buffer 0: max(C, F at j + 1))
     free  F = D + tool change + preventive maintenance (when due)
 
+With shifts, setups and work are spent in working time only: a part (or a changeover) in progress
+at a shift's end pauses and resumes at the next start, as `Machine.work` and `Machine.on_shift` do;
+taking and handing on go on off shift, and idle time (starved, blocked) off shift is `off`.
+Repairs, preventive maintenance and tool changes run through off-shift time.
+
 State minutes are the overlaps of these intervals with the window; counters count the instants
 inside it. Ties follow the rule both engines share (docs/model.md): an instant t is in the window
 when warm-up < t < horizon; samples of the series see the line after every event at their instant.
@@ -27,6 +32,7 @@ from twin.engine.fast_layout import (
     C_CAP,
     C_LOGGING,
     C_PRODUCT_S,
+    C_SHIFTS,
     C_SOURCE,
     C_STATIONS,
     C_WARMUP_ZERO,
@@ -41,7 +47,9 @@ from twin.engine.fast_layout import (
     G_DEPARTURE,
     G_END,
     G_PART,
+    G_PRODUCT,
     G_REJECTED,
+    G_RELEASE,
     G_START,
     G_STATION,
     G_VALUE,
@@ -134,13 +142,21 @@ from twin.engine.fast_layout import (
     T_TOOL_CHANGE,
     UNBOUNDED,
 )
-from twin.engine.states import BLOCKED, BUSY, DOWN, MAINTENANCE, SETUP, STARVED, TOOL_CHANGE
+from twin.engine.states import BLOCKED, BUSY, DOWN, MAINTENANCE, OFF, SETUP, STARVED, TOOL_CHANGE
 
 EPSILON = 1e-9
 """The SimPy engine's tolerance on remaining work (machine.EPSILON): the same float steps here."""
 
 
-@njit(cache=True, inline="always")
+def kernel(**options):
+    """numba's compiler for the kernel: cached machine code, and no reference counting. The kernel
+    allocates nothing and only reads and writes the arrays it is handed, so numba's runtime (NRT)
+    has nothing to count; with it, the atomic reference count updates around every array handed to
+    a helper took about half the kernel's time."""
+    return njit(cache=True, _nrt=False, **options)
+
+
+@kernel(inline="always")
 def _draw(values, pos, row, status):
     p = pos[row]
     if p >= values.shape[1]:  # the part needs more draws than the margin left: it will be run again
@@ -150,12 +166,12 @@ def _draw(values, pos, row, status):
     return values[row, p]
 
 
-@njit(cache=True, inline="always")
+@kernel(inline="always")
 def _overlap(a, b, low, high):
     return max(0.0, min(b, high) - max(a, low))
 
 
-@njit(cache=True, inline="always")
+@kernel(inline="always")
 def _sample_at_or_after(times, t, W, step):
     """Index of the first series sample at or after t (len(times) if none): from the nominal step,
     corrected against the actual sample instants."""
@@ -168,12 +184,80 @@ def _sample_at_or_after(times, t, W, step):
     return k
 
 
-@njit(cache=True, inline="always")
+@kernel(inline="always")
 def _inside(t, low, high, from_zero):
     return (t > low or from_zero) and t < high
 
 
-@njit(cache=True)
+@kernel(inline="always")
+def _working_from(t, starts, ends):
+    """The first working instant at or after t (t itself on shift), inf after the last shift."""
+    k = np.searchsorted(ends, t, side="right")
+    if k == ends.shape[0]:
+        return np.inf
+    return max(t, starts[k])
+
+
+@kernel(inline="always")
+def _shift_end(t, ends):
+    """The end of the shift t is in (t on shift)."""
+    return ends[np.searchsorted(ends, t, side="right")]
+
+
+@kernel(inline="always")
+def _next_shift(t, starts):
+    """The start of the first shift after t (where a part cut at a shift's end resumes)."""
+    k = np.searchsorted(starts, t, side="right")
+    return np.inf if k == starts.shape[0] else starts[k]
+
+
+@kernel(inline="always")
+def _idle(out_f, j, state, a, b, shifts, starts, ends, W, H):
+    """Book the idle interval [a, b) in `state`, its off-shift part as `off` (`ShiftClock`)."""
+    total = _overlap(a, b, W, H)
+    if not shifts or total <= 0.0:
+        out_f[j, state] += total
+        return
+    low, high = max(a, W), min(b, H)
+    on = 0.0
+    k = np.searchsorted(ends, low, side="right")
+    while k < starts.shape[0] and starts[k] < high:
+        on += max(0.0, min(ends[k], high) - max(starts[k], low))
+        k += 1
+    out_f[j, state] += on
+    out_f[j, OFF] += total - on
+
+
+@kernel(inline="always")
+def _wait_for_shift(j, t, starts, ends, out_f, W, H):
+    """Machine.wait_for_shift when off shift: `off` until the next start."""
+    resumed = _working_from(t, starts, ends)
+    out_f[j, OFF] += _overlap(t, resumed, W, H)
+    return resumed
+
+
+@kernel()
+def _setup_on_shift(j, t, row, values, pos, out_f, out_i, W, H, wz, status, starts, ends):
+    """Machine.change_over with shifts (`on_shift`): counted when it begins (on shift), its working
+    minutes in `setup`, paused off shift."""
+    duration = _draw(values, pos, row, status) if row >= 0 else 0.0
+    if _inside(t, W, H, wz):
+        out_i[j, O_SETUPS] += 1
+        out_f[j, O_SETUP_MINUTES] += duration
+    remaining = duration
+    while True:
+        t = _wait_for_shift(j, t, starts, ends, out_f, W, H)
+        if t == np.inf:
+            return t
+        chunk = min(remaining, _shift_end(t, ends) - t)
+        out_f[j, SETUP] += _overlap(t, t + chunk, W, H)
+        t = t + chunk
+        remaining -= chunk
+        if remaining <= EPSILON:
+            return t
+
+
+@kernel()
 def _inspect(j, deviation, measured, has_measured, st_i, st_f, values, pos, line_i, counted, status):
     """Inspector.rejects: sample (sampling), measure unless measured, sort; counts when `counted`."""
     if st_i[j, S_INSPECT_SAMPLE_S] >= 0 and _draw(values, pos, st_i[j, S_INSPECT_SAMPLE_S],
@@ -196,7 +280,7 @@ def _inspect(j, deviation, measured, has_measured, st_i, st_f, values, pos, line
     return rejected
 
 
-@njit(cache=True)
+@kernel()
 def _wait_at_source(arrival, release, W, H, wz, line_i, line_f):
     """Book a part's wait at the source, [arrival, release); release is inf for one still waiting at
     the horizon (the warm-up cut and the horizon come after every event at their instant)."""
@@ -209,7 +293,7 @@ def _wait_at_source(arrival, release, W, H, wz, line_i, line_f):
         line_i[R_BACKLOG] += 1
 
 
-@njit(cache=True)
+@kernel(inline="always")
 def _leave(release, leave, scrapped, product, good, W, H, step, wz, line_i, line_f, lead_p, good_p,
            series_t, wip_diff, good_diff, conwip, cap, part, arrival):
     """Book a part's stay in the line, [release, leave); leave is inf while it is still inside."""
@@ -247,10 +331,10 @@ def _leave(release, leave, scrapped, product, good, W, H, step, wz, line_i, line
             line_i[R_ESCAPED] += 1
 
 
-@njit(cache=True)
+@kernel()
 def run_parts(cfg_i, cfg_f, st_i, st_f, proc_s, setup_s, values, pos, margin, ring, ms_f, ms_i, ls_f,
               ls_i, conwip, out_f, out_i, line_f, line_i, lead_p, good_p, series_t, wip_diff, good_diff,
-              log_f, log_i, deviation, done_p):
+              log_f, log_i, deviation, done_p, shift_s, shift_e, status):
     """Advance the line part by part until the horizon, a refill or a full log (see L_STATUS)."""
     m = cfg_i[C_STATIONS]
     W, H, step = cfg_f[F_WARMUP], cfg_f[F_HORIZON], cfg_f[F_STEP]
@@ -259,7 +343,7 @@ def run_parts(cfg_i, cfg_f, st_i, st_f, proc_s, setup_s, values, pos, margin, ri
     cap = cfg_i[C_CAP]
     product_s = cfg_i[C_PRODUCT_S]
     logging = cfg_i[C_LOGGING] == 1
-    status = np.zeros(1, dtype=np.int64)
+    shifts = cfg_i[C_SHIFTS] == 1
     n_rows = pos.shape[0]
     width = values.shape[1]
     while True:
@@ -279,6 +363,8 @@ def run_parts(cfg_i, cfg_f, st_i, st_f, proc_s, setup_s, values, pos, margin, ri
                 return
             ls_i[L_PHASE] = PHASE_DONE
         if ls_i[L_PHASE] == PHASE_DONE:
+            for j in range(m):  # every machine is starved (off outside shifts) from its last free instant on
+                _idle(out_f, j, STARVED, ms_f[j, M_FREE], H, shifts, shift_s, shift_e, W, H)
             ls_i[L_STATUS] = DONE
             return
         if logging and ls_i[L_LOG_N] + m > log_f.shape[0]:
@@ -325,7 +411,7 @@ def run_parts(cfg_i, cfg_f, st_i, st_f, proc_s, setup_s, values, pos, margin, ri
             deviation[j] = np.nan
         for j in range(m):
             take = entry if j == 0 and source == SATURATED else max(entry, ms_f[j, M_FREE])
-            out_f[j, STARVED] += _overlap(ms_f[j, M_FREE], take, W, H)
+            _idle(out_f, j, STARVED, ms_f[j, M_FREE], take, shifts, shift_s, shift_e, W, H)
             if not (j == 0 and source == SATURATED):
                 out_f[j, O_BUFFER_AREA] += _overlap(entry, take, W, H)
             b = st_i[j, S_BUFFER]
@@ -335,18 +421,25 @@ def run_parts(cfg_i, cfg_f, st_i, st_f, proc_s, setup_s, values, pos, margin, ri
                 ms_i[j, M_SLOT] = slot + 1 if slot < b else 0
             ms_i[j, M_ENTRIES] += 1
             t = take
+            if shifts:
+                t = _wait_for_shift(j, t, shift_s, shift_e, out_f, W, H)
             if st_i[j, S_SETUP] == 1:
                 previous = ms_i[j, M_PRODUCT]
                 if previous >= 0 and previous != product:
-                    t = _stop(j, t, setup_s[j, previous, product], SETUP, O_SETUPS, O_SETUP_MINUTES,
-                              values, pos, out_f, out_i, W, H, wz, status)
+                    if shifts:
+                        t = _setup_on_shift(j, t, setup_s[j, previous, product], values, pos, out_f,
+                                            out_i, W, H, wz, status, shift_s, shift_e)
+                    else:
+                        t = _stop(j, t, setup_s[j, previous, product], SETUP, O_SETUPS,
+                                  O_SETUP_MINUTES, values, pos, out_f, out_i, W, H, wz, status)
                 ms_i[j, M_PRODUCT] = product
             start = t
             if _inside(start, W, H, wz):
                 out_i[j, O_STARTED] += 1
             work = _draw(values, pos, proc_s[j, product], status)
-            if st_i[j, S_FAIL] == 1:
-                t = _work_with_failures(j, t, work, st_i, values, pos, ms_f, out_f, out_i, W, H, wz, status)
+            if st_i[j, S_FAIL] == 1 or shifts:
+                t = _work(j, t, work, st_i, values, pos, ms_f, out_f, out_i, W, H, wz, status, shifts,
+                          shift_s, shift_e)
             else:
                 out_f[j, BUSY] += _overlap(t, t + work, W, H)
                 t = t + work
@@ -374,12 +467,13 @@ def run_parts(cfg_i, cfg_f, st_i, st_f, proc_s, setup_s, values, pos, margin, ri
                 departure = end
             else:
                 departure = _entry(j + 1, end, False, st_i, ring, ms_f, ms_i)
-                out_f[j, BLOCKED] += _overlap(end, departure, W, H)
+                _idle(out_f, j, BLOCKED, end, departure, shifts, shift_s, shift_e, W, H)
             if logging and departure < H:
                 n = ls_i[L_LOG_N]
                 log_f[n, G_START], log_f[n, G_END], log_f[n, G_DEPARTURE] = start, end, departure
-                log_f[n, G_VALUE] = deviation[j]
+                log_f[n, G_VALUE], log_f[n, G_RELEASE] = deviation[j], release
                 log_i[n, G_PART], log_i[n, G_STATION] = part + 1, j + 1
+                log_i[n, G_PRODUCT] = product
                 log_i[n, G_REJECTED] = 1 if rejected else 0
                 ls_i[L_LOG_N] = n + 1
             t = departure
@@ -421,7 +515,7 @@ def run_parts(cfg_i, cfg_f, st_i, st_f, proc_s, setup_s, values, pos, margin, ri
             return
 
 
-@njit(cache=True, inline="always")
+@kernel(inline="always")
 def _entry(j, offered, saturated, st_i, ring, ms_f, ms_i):
     """When a part offered at `offered` gets into station j: at once into an unbounded buffer;
     behind a full buffer of b places, when the entry b places earlier has been taken; with no
@@ -439,7 +533,7 @@ def _entry(j, offered, saturated, st_i, ring, ms_f, ms_i):
     return max(offered, ring[st_i[j, S_RING] + (slot if slot <= b else 0)])
 
 
-@njit(cache=True, inline="always")
+@kernel(inline="always")
 def _stop(j, t, row, state, count, minutes, values, pos, out_f, out_i, W, H, wz, status):
     """A stop of a drawn duration from t (a repair, a preventive maintenance, a changeover; no
     stream: zero): counted, with its full duration, when it starts inside the window, as the SimPy
@@ -452,31 +546,45 @@ def _stop(j, t, row, state, count, minutes, values, pos, out_f, out_i, W, H, wz,
     return t + duration
 
 
-@njit(cache=True)
-def _work_with_failures(j, t, work, st_i, values, pos, ms_f, out_f, out_i, W, H, wz, status):
-    """Machine.work on the operating clock: busy chunks until the time to failure runs out, repair
-    (down), a new time to failure, resume; the same float steps as the SimPy engine."""
+@kernel()
+def _work(j, t, work, st_i, values, pos, ms_f, out_f, out_i, W, H, wz, status, shifts, starts, ends):
+    """Machine.work: busy chunks until the work is done, cut where the time to failure (operating
+    clock) runs out, repaired (down) with a new time to failure, and cut at a shift's end, resumed
+    at the next start; the same float steps as the SimPy engine."""
     remaining = work
     ttf = ms_f[j, M_TTF]
     while remaining > EPSILON:
+        if shifts:
+            t = _wait_for_shift(j, t, starts, ends, out_f, W, H)  # a repair ended off shift
+            if t == np.inf:
+                break
         chunk = remaining
-        failed = False
+        cause = 0
         if ttf < chunk:
             chunk = ttf
-            failed = True
+            cause = 1
+        if shifts:
+            left = _shift_end(t, ends) - t
+            if left < chunk:
+                chunk = max(0.0, left)
+                cause = 2
         out_f[j, BUSY] += _overlap(t, t + chunk, W, H)
         t = t + chunk
         remaining -= chunk
         ttf -= chunk
-        if failed or ttf <= EPSILON:
+        if cause == 1 or ttf <= EPSILON:
             t = _stop(j, t, st_i[j, S_REPAIR_S], DOWN, O_FAILURES, O_REPAIR,
                       values, pos, out_f, out_i, W, H, wz, status)
             ttf = _draw(values, pos, st_i[j, S_TTF_S], status)
+        elif cause == 2 and remaining > EPSILON:
+            resumed = _next_shift(t, starts)
+            out_f[j, OFF] += _overlap(t, resumed, W, H)
+            t = resumed
     ms_f[j, M_TTF] = ttf
     return t
 
 
-@njit(cache=True)
+@kernel()
 def _produce(j, st_i, st_f, values, pos, ms_f, ms_i, out_f, out_i, counted, status):
     """Tool.produce: the part's deviation (bias + wear + noise + correction), the controller's
     measurement and whether the machine must stop for a tool change after the part."""

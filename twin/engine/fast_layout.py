@@ -7,8 +7,8 @@ what each column holds. `fast_kernel` reads them, `fast` fills and unpacks them.
 from __future__ import annotations
 
 # cfg_i: the line
-C_STATIONS, C_SOURCE, C_CAP, C_PRODUCT_S, C_ARRIVAL_S, C_LOGGING, C_WARMUP_ZERO = range(7)
-N_CFG_I = 7
+C_STATIONS, C_SOURCE, C_CAP, C_PRODUCT_S, C_ARRIVAL_S, C_LOGGING, C_WARMUP_ZERO, C_SHIFTS = range(8)
+N_CFG_I = 8
 SATURATED, ARRIVALS, CONWIP = 0, 1, 2
 # cfg_f
 F_WARMUP, F_HORIZON, F_STEP = range(3)
@@ -56,5 +56,6 @@ N_LINE_F = 5
 N_LINE_I = 17
 
 # the part log
-G_START, G_END, G_DEPARTURE, G_VALUE = range(4)
-G_PART, G_STATION, G_REJECTED = range(3)
+G_START, G_END, G_DEPARTURE, G_VALUE, G_RELEASE = range(5)
+G_PART, G_STATION, G_REJECTED, G_PRODUCT = range(4)
+N_LOG_F, N_LOG_I = 5, 4

@@ -18,42 +18,70 @@ import numpy as np
 from scipy import special
 
 from twin.config import Line
-from twin.config.dists import Deterministic, DistSpec, Lognormal, Normal, Trace
+from twin.config.dists import Deterministic, DistSpec, Exponential, Lognormal, Normal, Trace
 from twin.engine.sampling import Purpose, Streams, inverse_cdf
 
-Block = Callable[[int], np.ndarray]
-"""Called with n, returns the next n values of one stream."""
+Block = Callable[[np.ndarray], None]
+"""Called with an array, fills it with the next values of one stream (in place: the draw table's
+refills are a good part of the fast engine's time, and most of that was temporary arrays)."""
 
 
-def dist_block(spec: DistSpec, streams: Streams, station: int, purpose: Purpose, machine: int = 0) -> Block:
-    """Blocks of the sampler `Streams.sampler(spec, station, purpose, machine)` would return."""
+def dist_block(spec: DistSpec, streams: Streams, station: int, purpose: Purpose,
+               machine: int | None = None, *, product: int | None = None,
+               setup: tuple[int | None, int | None] = (None, None)) -> Block:
+    """Blocks of the sampler `Streams.sampler(spec, station, purpose, machine, ...)` would return."""
     if isinstance(spec, Deterministic) or (isinstance(spec, Normal | Lognormal) and spec.cv == 0):
         mean = float(spec.mean)
-        return lambda n: np.full(n, mean)
+        return lambda out: out.fill(mean)
     if isinstance(spec, Trace):
         values = np.asarray(spec.values, dtype=float)
         offset = [0]
 
-        def trace(n: int) -> np.ndarray:
-            index = (offset[0] + np.arange(n)) % len(values)
+        def trace(out: np.ndarray) -> None:
+            n = len(out)
+            out[:] = values[(offset[0] + np.arange(n)) % len(values)]
             offset[0] = int((offset[0] + n) % len(values))
-            return values[index]
 
         return trace
-    rng = streams.generator(station, purpose, machine)
+    rng = streams.generator(station, purpose, machine, product=product, setup=setup)
+    if isinstance(spec, Exponential):
+        scale = -spec.mean
+
+        def exponential(out: np.ndarray) -> None:
+            """inverse_cdf's -mean * log1p(-u), the same float operations, in place."""
+            rng.random(out=out)
+            np.negative(out, out=out)
+            np.log1p(out, out=out)
+            np.multiply(out, scale, out=out)
+
+        return exponential
     transform = inverse_cdf(spec)
-    return lambda n: np.asarray(transform(rng.random(n)), dtype=float)
+
+    def other(out: np.ndarray) -> None:
+        rng.random(out=out)
+        out[:] = transform(out)
+
+    return other
 
 
-def uniform_block(streams: Streams, station: int, purpose: Purpose, machine: int = 0) -> Block:
+def uniform_block(streams: Streams, station: int, purpose: Purpose, machine: int | None = None) -> Block:
     rng = streams.generator(station, purpose, machine)
-    return rng.random
+
+    def uniforms(out: np.ndarray) -> None:
+        rng.random(out=out)
+
+    return uniforms
 
 
-def normal_block(streams: Streams, station: int, purpose: Purpose, machine: int = 0) -> Block:
+def normal_block(streams: Streams, station: int, purpose: Purpose, machine: int | None = None) -> Block:
     """Standard normals as `engine.quality.standard_normals` draws them (ndtri of uniforms)."""
     rng = streams.generator(station, purpose, machine)
-    return lambda n: special.ndtri(rng.random(n))
+
+    def normals(out: np.ndarray) -> None:
+        rng.random(out=out)
+        special.ndtri(out, out=out)
+
+    return normals
 
 
 def product_block(line: Line, streams: Streams) -> Block:
@@ -63,22 +91,26 @@ def product_block(line: Line, streams: Streams) -> Block:
         index = {p.name: i for i, p in enumerate(products)}
         cycle = [index[name] for name in line.release_sequence for _ in range(products[index[name]].lot_size)]
         endless = itertools.cycle(cycle)
-        return lambda n: np.fromiter(itertools.islice(endless, n), dtype=float, count=n)
+
+        def sequence(out: np.ndarray) -> None:
+            out[:] = np.fromiter(itertools.islice(endless, len(out)), dtype=float, count=len(out))
+
+        return sequence
     rng = streams.generator(0, Purpose.PRODUCT)
     total = sum(p.share for p in products)
     bounds = np.cumsum([p.share / total for p in products])
     sizes = np.array([p.lot_size for p in products])
     pending = np.empty(0)
 
-    def lots(n: int) -> np.ndarray:
+    def lots(out: np.ndarray) -> None:
         nonlocal pending
+        n = len(out)
         while len(pending) < n:
             u = rng.random(max(64, n // int(sizes.min())))
             # the first bound above u (u < bound), else the last product, as product_sequence does
             chosen = np.minimum(np.searchsorted(bounds, u, side="right"), len(products) - 1)
             pending = np.concatenate([pending, np.repeat(chosen, sizes[chosen]).astype(float)])
-        out, pending = pending[:n], pending[n:]
-        return out
+        out[:], pending = pending[:n], pending[n:]
 
     return lots
 
@@ -92,7 +124,7 @@ class DrawTable:
         self.values = np.zeros((max(1, len(blocks)), width))
         self.pos = np.zeros(max(1, len(blocks)), dtype=np.int64)
         for row, block in enumerate(blocks):
-            self.values[row] = block(width)
+            block(self.values[row])
 
     def refill(self) -> None:
         """Keep each row's unread tail, append fresh draws behind it."""
@@ -102,5 +134,5 @@ class DrawTable:
                 continue
             tail = self.values[row, used:].copy()
             self.values[row, :len(tail)] = tail
-            self.values[row, len(tail):] = block(used)
+            block(self.values[row, len(tail):])
             self.pos[row] = 0

@@ -51,9 +51,15 @@ class LateTimeout(simpy.events.Timeout):
         self._ok = True
         env.schedule(self, LATE, delay)
 
-PartRecord = tuple[int, int, float, float, float, float | None, str]
+PartRecord = tuple[int, int, float, float, float, float | None, str, int, int, float]
 """(part id, station number from 1, processing start, processing end, departure from the machine,
-deviation of the station's characteristic or None, outcome "passed" | "rejected")."""
+deviation of the station's characteristic or None, outcome "passed" | "rejected", machine index
+from 0, product index, release into the line). A visit's arrival at its station is the departure
+of the part's previous visit, or its release for the first (`twin.eventlog.twin_log`)."""
+
+StateRecord = tuple[float, int, int, int]
+"""(time, station number from 1, machine index from 0, state index of `STATES`): the machine is in
+that state from that time on (kept only when a run asks for the machine-state log)."""
 
 
 class Part:
@@ -84,9 +90,11 @@ class LineSim:
     """Nominal of each characteristic by station number (snapshots report measured values)."""
 
     def __init__(self, env: simpy.Environment, log: list[PartRecord] | None,
-                 products: itertools.chain | None, n_products: int) -> None:
+                 products: itertools.chain | None, n_products: int,
+                 state_log: list[StateRecord] | None = None) -> None:
         self.env = env
         self.log = log
+        self.state_log = state_log
         self.products = products
         self.next_id = 0
         self.wip = 0
@@ -198,12 +206,12 @@ class LineSim:
         self.scrapped_total += 1
 
 
-def build(env: simpy.Environment, line: Line, streams: Streams,
-          log: list[PartRecord] | None = None, *, initial: LineState | None = None,
+def build(env: simpy.Environment, line: Line, streams: Streams, log: list[PartRecord] | None = None,
+          states: list[StateRecord] | None = None, *, initial: LineState | None = None,
           observed: bool = False) -> tuple[LineSim, list[StationSim], ShiftClock | None]:
-    """Wire sources, stations, machines and the sink of `line` into `env`; from the `initial`
-    state when one is given (twin.engine.start), with the bookkeeping a snapshot reads when
-    `observed`."""
+    """Wire sources, stations, machines and the sink of `line` into `env`; a `states` list collects
+    every machine's changes of state; from the `initial` state when one is given
+    (twin.engine.start), with the bookkeeping a snapshot reads when `observed`."""
     placement = None
     if initial is not None and not initial.is_empty():
         from twin.engine.start import Placement
@@ -212,7 +220,7 @@ def build(env: simpy.Environment, line: Line, streams: Streams,
     products = product_sequence(line, streams) if line.products else None
     if placement is not None and placement.lot is not None and products is not None:
         products = itertools.chain(itertools.repeat(*placement.lot), products)
-    sim = LineSim(env, log, products, max(1, len(line.products)))
+    sim = LineSim(env, log, products, max(1, len(line.products)), states)
     if observed:
         sim.observed = True
         sim.product_names = tuple(p.name for p in line.products)
@@ -322,7 +330,7 @@ def _monitor(spec, streams: Streams, number: int, index: int) -> ConditionMonito
     gaps = (streams.sampler(Exponential(mean=week / policy.false_alarms_per_week), number,
                             Purpose.FALSE_ALARM, index)
             if policy.false_alarms_per_week > 0 else None)
-    repairs = streams.sampler(spec.failures.mttr, number, Purpose.FALSE_ALARM, 1000 + index)
+    repairs = streams.sampler(spec.failures.mttr, number, Purpose.FALSE_ALARM_REPAIR, index)
     return ConditionMonitor(policy, streams.uniforms(number, Purpose.PREDICTION, index), gaps, repairs)
 
 
@@ -354,12 +362,14 @@ def _series(env: simpy.Environment, warmup: float, step: float, sim: LineSim,
 
 
 def simulate(line: Line, replication: int = 0, *, seed: int | None = None,
-             log: list[PartRecord] | None = None, initial_state: LineState | None = None) -> RunStats:
-    """Run one replication of `line`; pass a list as `log` to collect the per-part record. From
-    `initial_state`, the run starts with the state's parts and machines at time 0 (twin.state)."""
+             log: list[PartRecord] | None = None, states: list[StateRecord] | None = None,
+             initial_state: LineState | None = None) -> RunStats:
+    """Run one replication of `line`; pass a list as `log` to collect the per-part record, and one
+    as `states` to collect every machine's changes of state. From `initial_state`, the run starts
+    with the state's parts and machines at time 0 (twin.state)."""
     env = simpy.Environment()
     streams = Streams(line.seed if seed is None else seed, replication)
-    sim, stations, _ = build(env, line, streams, log, initial=initial_state)
+    sim, stations, _ = build(env, line, streams, log, states, initial=initial_state)
     start = {"wip": sim.initial_wip, "backlog": 0}
     if line.warmup > 0:
         env.process(_warmup(env, line.warmup, sim, stations, start))

@@ -114,10 +114,13 @@ class Machine:
         self.plain_work = self.ttf == math.inf and shifts is None
         self.prepares = (shifts is not None or self.operator_for_process
                          or station.setups is not None)
+        states = station.line.state_log
         lean = (self.plain_work and not self.prepares and tool is None and pm_interval is None
                 and self.monitor is None and station.inspector is None
-                and station.draw_by_product is None and station.line.log is None
+                and station.draw_by_product is None and station.line.log is None and states is None
                 and not station.line.observed and initial is None)
+        if states is not None:
+            self.to = self._logging(self.to, states)
         self.process = self.env.process(self.run_lean() if lean else self.run())
         if calendar and draw_ttf is not None:
             self.env.process(self.calendar_clock(initial))
@@ -128,6 +131,19 @@ class Machine:
         self.times[self.state] += now - self.since
         self.state = state
         self.since = now
+
+    def _logging(self, to, states: list):
+        """`to` that also records each change of state (only when the run keeps the state log: the
+        lean loop, which changes state inline, is never used then)."""
+        station, index, env = self.station.index, self.index, self.env
+        states.append((0.0, station, index, self.state))
+
+        def logged(state: int) -> None:
+            before = self.state
+            to(state)
+            if self.state != before:
+                states.append((env._now, station, index, self.state))
+        return logged
 
     def _to_on_calendar(self, state: int) -> None:
         """Outside shifts an idle machine is `off`; the state it would have is kept for later."""
@@ -287,7 +303,8 @@ class Machine:
             line = station.line
             if line.log is not None:
                 end = self.env._now
-                line.log.append((part.id, station.index, start, end, end, deviation, "rejected"))
+                line.log.append((part.id, station.index, start, end, end, deviation, "rejected",
+                                 self.index, part.product, part.release))
             line.reject(part, inspector.spec)
             if line.observed:
                 self.part = None
@@ -374,10 +391,12 @@ class Machine:
         log = self.station.line.log
         value = part.q.get(self.station.index) if part.q is not None else None
         record = (part.id, self.station.index, start, end)
+        rest = (self.index, part.product, part.release)
         if blocked is None:
-            log.append((*record, end, value, "passed"))
+            log.append((*record, end, value, "passed", *rest))
         else:
-            blocked.callbacks.append(lambda event: log.append((*record, event.value, value, "passed")))
+            blocked.callbacks.append(
+                lambda event: log.append((*record, event.value, value, "passed", *rest)))
 
     def prepare(self, part):
         """Before processing: wait for the shift, change over if the product changed, get an

@@ -37,7 +37,7 @@ def process_samplers(line: Line, number: int, streams: Streams) -> list[Sampler]
     if not line.products or not spec.process_by_product:
         return None
     return [streams.sampler(spec.process_by_product.get(p.name, spec.process), number,
-                            Purpose.PROCESS, product)
+                            Purpose.PROCESS, product=product)
             for product, p in enumerate(line.products)]
 
 
@@ -47,10 +47,10 @@ def setup_times(line: Line, number: int, streams: Streams):
     if spec.setup is None and not spec.setup_pairs:
         return None
     names = [p.name for p in line.products] or ["default"]
-    default = streams.sampler(spec.setup, number, Purpose.SETUP, 0) if spec.setup else None
-    pairs = {(names.index(pair.from_), names.index(pair.to)):
-             streams.sampler(pair.time, number, Purpose.SETUP, k + 1)
-             for k, pair in enumerate(spec.setup_pairs)}
+    default = streams.sampler(spec.setup, number, Purpose.SETUP) if spec.setup else None
+    pairs = {key: streams.sampler(pair.time, number, Purpose.SETUP, setup=key)
+             for pair in spec.setup_pairs
+             for key in [(names.index(pair.from_), names.index(pair.to))]}
 
     def changeover(previous: int, following: int) -> float:
         draw = pairs.get((previous, following), default)

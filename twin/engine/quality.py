@@ -17,7 +17,8 @@ from twin.config.quality import ClosedLoopControl, Inspection, Quality, SpcContr
 from twin.engine.sampling import Purpose, Streams, _batched
 
 
-def standard_normals(streams: Streams, station: int, purpose: Purpose, machine: int) -> Iterator[float]:
+def standard_normals(streams: Streams, station: int, purpose: Purpose,
+                     machine: int | None = None) -> Iterator[float]:
     return _batched(streams.generator(station, purpose, machine), special.ndtri)
 
 
@@ -129,7 +130,7 @@ class Inspector:
         self.counts = counts
         self.low, self.high = quality.characteristic.deviation_limits
         self.gauge_sigma = quality.measurement_sigma
-        self.gauge = standard_normals(streams, station, Purpose.INSPECTION, 0).__next__
+        self.gauge = standard_normals(streams, station, Purpose.INSPECTION).__next__
         self.sample = (streams.uniforms(station, Purpose.ROUTING).__next__
                        if spec.where == "sampling" else None)
 

@@ -1,10 +1,11 @@
 """Random streams and samplers: uniforms through inverse CDFs, drawn in batches.
 
-Every draw starts as a uniform from a stream dedicated to one (replication, station, purpose,
-machine). The sampler maps it through the inverse CDF of the configured distribution, so two lines
-that differ only in a mean or a cv see the *same* uniforms: common random numbers, for paired
-comparisons with small variance. Uniforms are drawn 1,024 at a time and mapped with vectorised
-numpy/scipy, because the per-part path is hot and a numpy call per draw is slow.
+Every draw starts as a uniform from a stream dedicated to one `StreamKey` (station, purpose,
+machine, product, changeover) of one replication. The sampler maps it through the inverse CDF of
+the configured distribution, so two lines that differ only in a mean or a cv see the *same*
+uniforms: common random numbers, for paired comparisons with small variance. Uniforms are drawn
+1,024 at a time and mapped with vectorised numpy/scipy, because the per-part path is hot and a
+numpy call per draw is slow.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import itertools
 import math
 from collections.abc import Callable, Iterator
 from enum import IntEnum
+from typing import NamedTuple
 
 import numpy as np
 from scipy import special
@@ -54,32 +56,63 @@ class Purpose(IntEnum):
     ROUTING = 10
     PRODUCT = 11
     INSPECTION = 12
+    FALSE_ALARM_REPAIR = 13
     RESIDUAL = 14
     """Remaining times of what a start state has in progress (`residual_sampler`)."""
 
 
-class Streams:
-    """Independent generators keyed by (replication, station, purpose, machine).
+class StreamKey(NamedTuple):
+    """Which stream a draw comes from, one named field per thing it can belong to.
 
-    Keys go into `SeedSequence(seed, spawn_key=...)`, which is what `SeedSequence.spawn` does
-    internally, so a stream never depends on how many others exist. Station 0 is the source;
-    stations are numbered from 1.
+    `station` is 0 for the source, 1.. for the stations. `machine`, `product`, `setup_from` and
+    `setup_to` are indices (machine of the station, product of the line's `products`), or None when
+    the stream is not tied to one: a station's process stream is shared by its machines, a default
+    changeover time serves every pair without its own. Each field has one meaning, so no two
+    streams can collide and no field is reused for another purpose.
+    """
+
+    station: int
+    purpose: Purpose
+    machine: int | None = None
+    product: int | None = None
+    setup_from: int | None = None
+    setup_to: int | None = None
+
+    def spawn_key(self, replication: int) -> tuple[int, ...]:
+        """The `SeedSequence` spawn key: (replication, station, purpose, then each optional field
+        as index + 1, 0 for None)."""
+        optional = (self.machine, self.product, self.setup_from, self.setup_to)
+        return (replication, self.station, int(self.purpose),
+                *(0 if field is None else field + 1 for field in optional))
+
+
+class Streams:
+    """Independent generators, one per (replication, `StreamKey`).
+
+    Spawn keys go into `SeedSequence(seed, spawn_key=...)`, which is what `SeedSequence.spawn`
+    does internally, so a stream never depends on how many others exist.
     """
 
     def __init__(self, seed: int, replication: int) -> None:
         self.seed = seed
         self.replication = replication
 
-    def generator(self, station: int, purpose: Purpose, machine: int = 0) -> np.random.Generator:
-        key = (self.replication, station, int(purpose), machine)
+    def generator(self, station: int, purpose: Purpose, machine: int | None = None, *,
+                  product: int | None = None,
+                  setup: tuple[int | None, int | None] = (None, None)) -> np.random.Generator:
+        """The generator of `StreamKey(station, purpose, machine, product, *setup)`."""
+        key = StreamKey(station, purpose, machine, product, *setup).spawn_key(self.replication)
         return np.random.Generator(np.random.PCG64(np.random.SeedSequence(self.seed, spawn_key=key)))
 
-    def uniforms(self, station: int, purpose: Purpose, machine: int = 0) -> Iterator[float]:
+    def uniforms(self, station: int, purpose: Purpose, machine: int | None = None) -> Iterator[float]:
         """An endless iterator of uniforms in [0, 1)."""
         return _batched(self.generator(station, purpose, machine), _identity)
 
-    def sampler(self, spec: DistSpec, station: int, purpose: Purpose, machine: int = 0) -> Sampler:
-        return make_sampler(spec, lambda: self.generator(station, purpose, machine))
+    def sampler(self, spec: DistSpec, station: int, purpose: Purpose, machine: int | None = None, *,
+                product: int | None = None,
+                setup: tuple[int | None, int | None] = (None, None)) -> Sampler:
+        return make_sampler(spec, lambda: self.generator(station, purpose, machine, product=product,
+                                                         setup=setup))
 
 
 def _identity(u: np.ndarray) -> np.ndarray:

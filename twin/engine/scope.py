@@ -24,8 +24,6 @@ ENGINES: tuple[str, ...] = ("auto", "simpy", "fast")
 
 def fast_scope_problem(line: Line) -> str | None:
     """The first feature of `line` the fast engine cannot run exactly, as `field: why`, or None."""
-    if line.calendar is not None:
-        return "calendar: shifts need the SimPy engine"
     for index, spec in enumerate(line.stations):
         where = f"stations[{index}]"
         stops = spec.failures is not None or isinstance(spec.maintenance, PreventiveMaintenance)
@@ -63,14 +61,19 @@ def state_scope_problem(line: Line, state: LineState | None) -> str | None:
     return "initial_state: a run from a non-empty line state (or a clock other than 0) needs the SimPy engine"
 
 
-def choose_engine(line: Line, engine: str = "auto",
-                  initial_state: LineState | None = None) -> Literal["simpy", "fast"]:
+def choose_engine(line: Line, engine: str = "auto", initial_state: LineState | None = None, *,
+                  states: bool = False) -> Literal["simpy", "fast"]:
     """The engine that runs `line` (from `initial_state`, when given): `auto` takes the fast one
     when the line and the state are in its scope; asking for `fast` on a line or state out of
-    scope is a ConfigError naming the feature, never a fallback."""
+    scope is a ConfigError naming the feature, never a fallback. A run that keeps the
+    machine-state log (`states`) needs SimPy: the fast engine computes parts' times, not each
+    change of a machine's state."""
     if engine not in ENGINES:
         raise ConfigError(f"engine: must be one of {', '.join(ENGINES)}, got {engine!r}", field="engine")
-    if engine == "simpy":
+    if states and engine == "fast":
+        raise ConfigError("--states-out: the fast engine keeps no machine-state log; use --engine "
+                          "simpy or auto", field="states-out")
+    if engine == "simpy" or states:
         return "simpy"
     problem = fast_scope_problem(line) or state_scope_problem(line, initial_state)
     if problem is None:

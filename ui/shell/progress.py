@@ -1,0 +1,85 @@
+"""The runs this session waits for: the status of the current setting's run as this session sees it
+(its words are in ui/computing/progress.py), and the progress panel at the top of the page, in view
+without scrolling at any window size, with its Cancel button.
+
+A run the user cancelled stays cancelled, automatic runs or not, until they press Run again."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from ui.computing.jobs import Job, Store
+from ui.computing.progress import Status, job_line
+from ui.presenting import escape
+
+
+def status(store: Store, key: str | None, valid: bool, autorun: bool) -> Status:
+    job = store.job(key) if key else None
+    return Status(valid=valid, autorun=autorun, job=job, cancelled=key in st.session_state.cancelled)
+
+
+def init() -> None:
+    ss = st.session_state
+    ss.setdefault("watch", {})
+    ss.setdefault("seen", {})
+    ss.setdefault("cancelled", set())
+
+
+def _seen(store: Store, key: str, job: Job | None) -> tuple[str | None, bool]:
+    """What the page has shown of a job: its status, and whether its result was there yet (a
+    comparison publishes its cards before its charts are done)."""
+    return (job.status if job is not None else None), store.result(key) is not None
+
+
+def sync_watch(store: Store, keep: set[str]) -> None:
+    """At the start of a full run: note the state of every watched job as the page shows it, and
+    forget the jobs that ended (their results are in the store) or failed for an older setting."""
+    ss = st.session_state
+    for key in list(ss.watch):
+        job = store.job(key)
+        status = job.status if job is not None else None
+        if status in (None, "done", "cancelled") or (status == "failed" and key not in keep):
+            ss.watch.pop(key, None)
+            ss.seen.pop(key, None)
+        else:
+            ss.seen[key] = _seen(store, key, job)
+
+
+def watch(store: Store, job: Job) -> None:
+    st.session_state.watch[job.key] = job.kind
+    st.session_state.seen[job.key] = _seen(store, job.key, job)
+    st.session_state.cancelled.discard(job.key)
+
+
+def panel(store: Store) -> None:
+    """Progress bars of the jobs this session waits for; reruns the page when one of them ends or
+    publishes its result. A fragment polls while something runs, so the rest of the page stays
+    usable meanwhile."""
+    ss = st.session_state
+    running = any((job := store.job(key)) is not None and job.status == "running" for key in ss.watch)
+
+    @st.fragment(run_every=0.3 if running else None)
+    def bars() -> None:
+        changed = False
+        for key in list(ss.watch):
+            job = store.job(key)
+            if job is None:
+                ss.watch.pop(key, None)
+                continue
+            if job.status == "running":
+                with st.container(horizontal=True, vertical_alignment="center"):
+                    st.progress(job.fraction, text=escape.markdown(job_line(job)))
+                    if job.cancel_event.is_set():
+                        st.caption("cancelling…", width="content")
+                    elif job.done < job.total and st.button("Cancel", key=f"cancel-{key}", width="content",
+                                                            icon=":material/cancel:"):
+                        job.cancel()
+                        ss.cancelled.add(key)
+            elif job.status == "failed":
+                st.error(escape.markdown(f"{job.label} failed: {job.error}"), icon=":material/error:")
+            if ss.seen.get(key) != _seen(store, key, job):
+                changed = True
+        if changed:
+            st.rerun(scope="app")
+
+    bars()

@@ -1,0 +1,137 @@
+"""A line's own results, when no lever is on (a comparison of the line with itself says nothing):
+KPI cards with their 95% CIs, how often each station was the bottleneck, the station and product
+tables and the flow charts. The pieces both views share (the cards' row, the stamp, the export,
+the flow and precision sections) live here too, so the Compare tab shows them the same way."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import streamlit as st
+
+import twin
+from twin.energy import period_name
+from ui.computing import results
+from ui.presenting import escape, kpis
+from ui.presenting.units import duration_text
+
+PLOTLY_CONFIG = {"displaylogo": False, "toImageButtonOptions": {"format": "png", "scale": 2}}
+CARD_WIDTH = 200
+"""Pixels of a KPI card: its value fits on one line, and the row wraps (three cards at 800 px)."""
+SCENARIO_NAMES = {"conventional": "conventional", "industry40": "Industry 4.0", "line": "this line"}
+
+
+def chart(fig, key: str) -> None:
+    st.plotly_chart(fig, width="stretch", config=PLOTLY_CONFIG, key=key)
+
+
+def cards_row():
+    return st.container(horizontal=True, gap="small")
+
+
+def period(bundle: results.Bundle) -> str:
+    return period_name(bundle.study.line)
+
+
+def stamp(bundle: results.Bundle) -> str:
+    line = bundle.study.line
+    levers = ", ".join(twin.LEVER_LABELS[n] for n in bundle.levers) or "none"
+    seed = next(iter(bundle.runs.values())).seed
+    return (f"{line.replications} replications × {duration_text(line.horizon)} (warm-up "
+            f"{duration_text(line.warmup)}) · seed {seed} · {bundle.hashes.text} · levers: {levers} · "
+            f"computed in {bundle.seconds:.1f} s")
+
+
+def report_html(bundle: results.Bundle, attribution=None, tour=None) -> str:
+    """The HTML report (ui.presenting.report, with Plotly, imported when a report is asked for)."""
+    from ui.presenting import report
+
+    return report.build(bundle, attribution, tour)
+
+
+def export_button(bundle: results.Bundle, build: Callable[[], str]) -> None:
+    """On its own row, as wide as its label (in a narrow column it was cut to "E…")."""
+    st.download_button("Export HTML report", icon=":material/description:", data=build,
+                       file_name=f"{escape.file_stem(bundle.study.line.name)}_report.html", mime="text/html",
+                       on_click="ignore", width="content", key="export_html",
+                       help="One self-contained HTML file with the cards and every chart, for slides")
+
+
+def bottleneck_card(bottlenecks: dict[str, dict[str, float]], big: str, other: str | None = None) -> None:
+    """The station most often the bottleneck of line `big` and how often; the others below, and
+    line `other`'s when there is one. A shifting bottleneck is shown as shifting."""
+    shares = bottlenecks[big]
+    name, share = next(iter(shares.items()))
+    st.metric("Bottleneck (most often)", escape.markdown(name), f"in {share:.0%} of runs", border=True,
+              delta_color="off", delta_arrow="off",
+              help="The station whose active share is highest, replication by replication: it shifts "
+                   "between replications when stations are close.")
+    lines = [", ".join(f"{escape.markdown(n)} {s:.0%}" for n, s in list(shares.items())[1:])]
+    if other is not None:
+        lines.append(f"{SCENARIO_NAMES[other]}: " + ", ".join(
+            f"{escape.markdown(n)} {s:.0%}" for n, s in bottlenecks[other].items()))
+    st.caption("  \n".join(text for text in lines if text) or "the same station in every run")
+
+
+def estimate_cards(bundle: results.LineBundle) -> None:
+    summary = bundle.summary
+    with cards_row():
+        for estimate in kpis.estimates(summary, escape.markdown(bundle.currency), period=period(bundle)):
+            with st.container(width=CARD_WIDTH):
+                st.metric(estimate.label, estimate.value, border=True,
+                          help=f"{kpis.label(estimate.kpi)}: the mean over replications")
+                st.caption(f"95% CI {estimate.ci_text}")
+        with st.container(width=CARD_WIDTH):
+            bottleneck_card(bundle.bottlenecks, "line")
+
+
+def flow_section(bundle: results.Bundle) -> None:
+    st.markdown("#### Flow: where time goes and what comes out")
+    chart(bundle.figure("states"), "chart-states")
+    left, right = st.columns([3, 2])
+    with left:
+        chart(bundle.figure("throughput"), "chart-throughput")
+    with right:
+        if bundle.currency:
+            chart(bundle.figure("cost"), "chart-cost")
+        else:
+            st.info("This line has no `costs:` block, so there is no cost breakdown.")
+
+
+def precision_section(bundle: results.Bundle) -> None:
+    st.markdown("#### Precision")
+    names = results.quality_stations(bundle.study.line)
+    if not names:
+        st.info("No station of this line shapes a quality characteristic.")
+    elif bundle.part_logs is None:
+        st.info("Logging the parts of one replication for the precision charts… (they appear when the "
+                "run at the top is done)", icon=":material/hourglass_top:")
+    else:
+        station = st.selectbox("Characteristic at station", names, key="quality_station") \
+            if len(names) > 1 else names[0]
+        chart(bundle.figure(f"quality:{station}"), "chart-quality")
+
+
+def render(bundle: results.LineBundle, tour=None) -> None:
+    st.caption(stamp(bundle))
+    st.info("No lever is switched on, so these are the line's own results. Switch levers on in the "
+            "Levers tab to compare the line with its Industry 4.0 upgrade.", icon=":material/info:")
+    export_button(bundle, lambda: report_html(bundle, None, tour))
+    estimate_cards(bundle)
+    st.markdown("#### Stations")
+    names = [s.name for s in bundle.study.line.stations]
+    st.dataframe(kpis.station_table(bundle.results.stations, names, bundle.bottlenecks["line"]),
+                 hide_index=True, width="stretch")
+    st.caption("Shares of on-shift machine time and OEE, means over replications; 'bottleneck in' is "
+               "the share of replications in which the station had the highest active share.")
+    products = kpis.product_table(bundle.results.product_summary())
+    if not products.empty:
+        st.markdown("#### Products")
+        st.dataframe(products, hide_index=True, width="stretch")
+    flow_section(bundle)
+    precision_section(bundle)
+    st.markdown("#### Six big losses at the constraint")
+    chart(bundle.figure("losses"), "chart-losses")
+    with st.expander("All KPIs of the line"):
+        st.dataframe(kpis.line_table(bundle.summary, bundle.currency, period(bundle)),
+                     hide_index=True, width="stretch")

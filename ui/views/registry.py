@@ -1,0 +1,24 @@
+"""The app's tabs, in order. The Line and Levers tabs come first: the setting is built from them, so
+the shell draws them before it validates the study. Every later tab is a `Page` listed in `PAGES`
+and drawn with the pass's `Context` (see ui/views/__init__.py for adding one)."""
+
+from __future__ import annotations
+
+from ui.views import compare, data, explore, levers, line, theory, timeline, trainer
+from ui.views.context import Page
+
+EDITING_TABS = (line.TAB, levers.TAB)
+
+PAGES: tuple[Page, ...] = (
+    Page(compare.TAB, compare.show),
+    Page(trainer.TAB, trainer.show),
+    Page(data.TAB, data.show),
+    Page(explore.TAB, explore.show),
+    Page(theory.TAB, theory.show),
+    Page(timeline.TAB, timeline.show),
+)
+
+
+def tabs() -> list[str]:
+    """Every tab's label, in order: the editing tabs, then the pages."""
+    return [*EDITING_TABS, *(page.tab for page in PAGES)]
