@@ -45,7 +45,9 @@ def part_events(line: Line, records: Sequence[PartRecord]) -> pd.DataFrame:
                                                  "release"])
     table = table.sort_values(["part", "start", "station"], kind="stable").reset_index(drop=True)
     previous = table.groupby("part")["departure"].shift(1)
-    table["enter"] = previous.fillna(table["release"]).to_numpy()
+    # A part placed on a machine by a start state may have begun before the release it was given
+    # (its age in the line is not always known): it entered no later than it started.
+    table["enter"] = np.minimum(previous.fillna(table["release"]), table["start"]).to_numpy()
     seen_again = table.groupby("part").cumcount(ascending=False) > 0
     inline = {number for number, spec in enumerate(line.stations, start=1)
               if spec.inspection is not None and spec.inspection.where in ("inline", "sampling")}
@@ -66,7 +68,8 @@ def part_events(line: Line, records: Sequence[PartRecord]) -> pd.DataFrame:
     frames = []
     for rank, (event, column) in enumerate(zip(EVENTS, ("enter", "start", "end", "departure"),
                                                strict=True)):
-        frame = base.assign(time=table[column].to_numpy(), event=event, outcome="", value=np.nan,
+        # + 0.0 turns a start state's -0.0 into 0.0
+        frame = base.assign(time=table[column].to_numpy() + 0.0, event=event, outcome="", value=np.nan,
                             _part=table["part"].to_numpy(), _visit=table.index.to_numpy(), _rank=rank)
         if event == END:
             frame["outcome"] = table["outcome"].to_numpy()
