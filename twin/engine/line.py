@@ -79,6 +79,16 @@ class Part:
 class LineSim:
     """Line-wide counters: releases, exits, WIP integral, lead times, the optional part log."""
 
+    # Class-level defaults, set on the instance only by runs that use them (as in `Machine`).
+    observed = False
+    """Whether a snapshot of the running line may be taken (`twin.engine.start.state_at`):
+    machines then keep the bookkeeping it reads (the full cycle, never the lean one)."""
+    initial_wip = 0
+    """Parts in the line at time 0 (placed from a start state)."""
+    product_names: tuple[str, ...] = ()
+    nominal: dict[int, float] = {}  # noqa: RUF012 (replaced, never changed in place)
+    """Nominal of each characteristic by station number (snapshots report measured values)."""
+
     def __init__(self, env: simpy.Environment, log: list[PartRecord] | None,
                  products: itertools.chain | None, n_products: int,
                  state_log: list[StateRecord] | None = None) -> None:
@@ -99,15 +109,7 @@ class LineSim:
         self.stations: list[StationSim] = []
         self.number: dict[str, int] = {}
         self.inspections = InspectionCounts()
-        self.observed = False
-        """Whether a snapshot of the running line may be taken (`twin.engine.start.state_at`):
-        machines then keep the bookkeeping it reads (the full cycle, never the lean one)."""
         self.n_products = n_products
-        self.initial_wip = 0
-        """Parts in the line at time 0 (placed from a start state)."""
-        self.product_names: list[str] = []
-        self.nominal: dict[int, float] = {}
-        """Nominal of each characteristic by station number (snapshots report measured values)."""
         self.reset_counters()
 
     def reset_counters(self) -> None:
@@ -219,10 +221,11 @@ def build(env: simpy.Environment, line: Line, streams: Streams, log: list[PartRe
     if placement is not None and placement.lot is not None and products is not None:
         products = itertools.chain(itertools.repeat(*placement.lot), products)
     sim = LineSim(env, log, products, max(1, len(line.products)), states)
-    sim.observed = observed
-    sim.product_names = [p.name for p in line.products]
-    sim.nominal = {number: spec.quality.characteristic.nominal
-                   for number, spec in enumerate(line.stations, start=1) if spec.quality is not None}
+    if observed:
+        sim.observed = True
+        sim.product_names = tuple(p.name for p in line.products)
+        sim.nominal = {number: spec.quality.characteristic.nominal
+                       for number, spec in enumerate(line.stations, start=1) if spec.quality is not None}
     sim.number = {spec.name: number for number, spec in enumerate(line.stations, start=1)}
     crew = simpy.PriorityResource(env, line.maintenance_crew) if line.maintenance_crew else None
     operators = simpy.Resource(env, line.operators.count) if line.operators else None

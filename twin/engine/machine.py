@@ -52,6 +52,24 @@ EPSILON = 1e-9
 class Machine:
     """A machine of a station, with its state clock (minutes per state) and its own streams."""
 
+    # Defaults at class level: set on the instance only where used (a run from a state, an
+    # observed run, an injected failure), so the instances of a plain run keep the attributes,
+    # and the attribute lookups of the per-part path, they always had.
+    part: Part | None = None
+    """The part on the machine (kept by `run` on an observed line, for snapshots)."""
+    busy_mark = 0.0
+    """Busy minutes of the state clock when the part on the machine started processing."""
+    stop_start = 0.0
+    """When the hands-on work of the repair or planned stop in progress started."""
+    initial: MachineStart | None = None
+    """What the machine is doing at time 0 of a run from a `LineState` (twin.engine.start)."""
+    first_life: float | None = None
+    """Calendar clock: the time to the first failure, drawn given the state's failure age."""
+    life_start = 0.0
+    """Calendar clock: when the current life (time to failure) started running."""
+    forced_repair: float | None = None
+    """The repair time of a failure injected from outside (`fail_now`), until it strikes."""
+
     def __init__(self, station: StationSim, index: int, crew: simpy.PriorityResource | None,
                  draw_ttf: Sampler | None, draw_repair: Sampler | None, calendar: bool,
                  pm_interval: float | None, draw_pm: Sampler | None,
@@ -89,20 +107,8 @@ class Machine:
         self.pending_failure = False
         self.repaired: simpy.Event | None = None
         self.repair_minutes = 0.0
-        self.part: Part | None = None
-        """The part on the machine (kept by `run`, which a snapshot of the line forces)."""
-        self.busy_mark = 0.0
-        """Busy minutes of the state clock when the part on the machine started processing."""
-        self.stop_start = 0.0
-        """When the hands-on work of the repair or planned stop in progress started."""
-        self.initial = initial
-        """What the machine is doing at time 0 of a run from a `LineState` (twin.engine.start)."""
-        self.first_life: float | None = None
-        """Calendar clock: the time to the first failure, drawn given the state's failure age."""
-        self.life_start = 0.0
-        """Calendar clock: when the current life (time to failure) started running."""
-        self.forced_repair: float | None = None
-        """The repair time of a failure injected from outside (`fail_now`), until it strikes."""
+        if initial is not None:
+            self.initial = initial
         if shifts is not None:
             self.to = self._to_on_calendar
         self.plain_work = self.ttf == math.inf and shifts is None
@@ -150,7 +156,8 @@ class Machine:
 
     def reset(self) -> None:
         Machine.to(self, self.state)
-        self.busy_mark -= self.times[BUSY]
+        if self.station.line.observed:
+            self.busy_mark -= self.times[BUSY]
         self.times[:] = [0.0] * N_STATES  # in place: the lean loop holds a reference
         self.repair_minutes = 0.0
 
@@ -299,7 +306,8 @@ class Machine:
                 line.log.append((part.id, station.index, start, end, end, deviation, "rejected",
                                  self.index, part.product, part.release))
             line.reject(part, inspector.spec)
-            self.part = None
+            if line.observed:
+                self.part = None
             return None, stop
         return part, stop
 
@@ -492,7 +500,9 @@ class Machine:
         go before planned work), then is repaired."""
         self.pending_failure = False
         monitor = self.monitor
-        forced, self.forced_repair = self.forced_repair, None
+        forced = self.forced_repair
+        if forced is not None:
+            self.forced_repair = None
         if forced is None and monitor is not None and self.detected and self.life >= monitor.lead_time:
             yield from self.planned_stop(self.draw_repair() * monitor.planned_repair_factor)
         else:
@@ -569,13 +579,16 @@ class Machine:
     def with_crew(self, duration: float, priority: int):
         """Hands-on work of `duration` by a member of the maintenance crew (waiting for one first
         when the crew is limited; repairs, priority 0, go before planned work, priority 1)."""
+        observed = self.station.line.observed
         if self.crew is None:
-            self.stop_start = self.env._now
+            if observed:
+                self.stop_start = self.env._now
             yield self.env.timeout(duration)
             return
         with self.crew.request(priority=priority) as request:
             yield request
-            self.stop_start = self.env._now
+            if observed:
+                self.stop_start = self.env._now
             yield self.env.timeout(duration)
 
     def change_tool(self):
@@ -588,6 +601,7 @@ class Machine:
         """Failures on the calendar clock: time to failure runs in every state; the next one is
         drawn when the repair (or the intervention) is over."""
         env = self.env
+        observed = self.station.line.observed
         if initial is not None and initial.stop in (DOWN, MAINTENANCE):
             self.repaired = env.event()  # the stop under way at the start ends first
             yield self.repaired
@@ -595,7 +609,8 @@ class Machine:
             self.life = self.draw_ttf()
             if self.monitor is not None:
                 self.detected = self.monitor.detects()
-            self.life_start = env._now
+            if observed:
+                self.life_start = env._now
             wait = self.life
             if self.first_life is not None:
                 wait, self.first_life = self.first_life, None
