@@ -51,7 +51,7 @@ from twin.outputs import write_whole
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ("README.md", "docs/levers.md", "docs/presets.md", "docs/precision.md", "docs/costs.md",
-        "docs/model.md", "docs/experiments.md")
+        "docs/model.md", "docs/experiments.md", "docs/validation.md")
 COLUMNS = "100"
 """Terminal width of the quoted CLI outputs: wide enough for the tables, as a user sees them."""
 MINUS = "\u2212"

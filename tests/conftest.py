@@ -18,6 +18,7 @@ from scipy.stats import t as student_t
 
 import twin
 from twin.engine import STATES as STATE_NAMES
+from twin.theory import erlang_c, serial_line_throughput  # noqa: F401  (the oracles' exact values)
 
 CONFIDENCE = 0.99
 """Confidence level of every interval a statistical check uses."""
@@ -60,9 +61,11 @@ def t_interval(values: Any, confidence: float = CONFIDENCE) -> Interval:
     return Interval(mean, mean - half, mean + half, half, n)
 
 
-def assert_covers(values: Any, exact: float, *, max_rel_half_width: float, what: str = "") -> Interval:
-    """The exact value lies in the 99% t-interval, and the interval is tight enough to matter."""
-    ci = t_interval(values)
+def assert_covers(values: Any, exact: float, *, max_rel_half_width: float, what: str = "",
+                  confidence: float = CONFIDENCE) -> Interval:
+    """The exact value lies in the 99% t-interval (or the `confidence` given: Bonferroni's when one
+    test checks several points), and the interval is tight enough to matter."""
+    ci = t_interval(values, confidence)
     label = f"{what}: " if what else ""
     assert exact in ci, f"{label}exact {exact:.6g} outside {ci}"
     assert ci.half_width <= max_rel_half_width * abs(exact), (
@@ -97,13 +100,6 @@ def assert_same(a: Any, b: Any, where: str = "run") -> None:
         assert isinstance(b, float) and math.isnan(b), where
     else:
         assert a == b, f"{where}: {a!r} != {b!r}"
-
-
-def erlang_c(servers: int, offered: float) -> float:
-    """Probability that an arrival waits in an M/M/c queue with offered load a = λ/μ."""
-    c, a = servers, offered
-    top = a**c / math.factorial(c) * c / (c - a)
-    return top / (sum(a**k / math.factorial(k) for k in range(c)) + top)
 
 
 def support(spec: Any) -> tuple[float, float]:
@@ -190,82 +186,3 @@ def run_checked(line: twin.Line, replications: int, seed: int) -> twin.Results:
     for stats in results.runs:
         check_invariants(line, stats)
     return results
-
-
-# --- the exact Markov chain of a saturated serial line with blocking after service ---------------
-
-IDLE, WORKING, HOLDING, DOWN = range(4)  # starved, processing, blocked holding a part, failed
-
-
-def serial_line_throughput(rates: list[float], buffers: list[int], mtbf: float | None = None,
-                           mttr: float | None = None) -> float:
-    """Exact throughput of a saturated line of single exponential machines, blocking after service,
-    optionally with exponential failures on the operating clock (a working machine fails at rate
-    1/mtbf; a down one is repaired at rate 1/mttr and resumes its part).
-
-    `buffers[j]` is the capacity in front of station j (buffers[0] is ignored: raw material is
-    always there). The state is each machine's status and each buffer's content; a completion moves
-    the part on if the next machine is idle or its buffer has room, otherwise the machine holds it
-    (blocked). A machine that frees up pulls from its buffer, which lets a blocked upstream part in,
-    and so on upstream.
-    """
-    m = len(rates)
-
-    def free(status: list[int], queue: list[int], j: int) -> None:
-        if j == 0:
-            status[0] = WORKING  # saturated: a new part at once
-        elif queue[j] > 0:
-            queue[j] -= 1
-            status[j] = WORKING
-            if status[j - 1] == HOLDING:
-                queue[j] += 1
-                free(status, queue, j - 1)
-        elif status[j - 1] == HOLDING:  # zero buffer: the held part goes straight onto machine j
-            status[j] = WORKING
-            free(status, queue, j - 1)
-        else:
-            status[j] = IDLE
-
-    def moves(state: tuple) -> list[tuple[tuple, float]]:
-        out = []
-        for j in range(m):
-            status, queue = list(state[:m]), list(state[m:])
-            if state[j] == DOWN:
-                status[j] = WORKING
-                out.append(((*status, *queue), 1 / mttr))
-            elif state[j] == WORKING:
-                if mtbf is not None:
-                    broken = status.copy()
-                    broken[j] = DOWN
-                    out.append(((*broken, *queue), 1 / mtbf))
-                if j == m - 1:
-                    free(status, queue, j)
-                elif status[j + 1] == IDLE:
-                    status[j + 1] = WORKING
-                    free(status, queue, j)
-                elif queue[j + 1] < buffers[j + 1]:
-                    queue[j + 1] += 1
-                    free(status, queue, j)
-                else:
-                    status[j] = HOLDING
-                out.append(((*status, *queue), rates[j]))
-        return out
-
-    start = (WORKING, *([IDLE] * (m - 1)), *([0] * m))
-    index, edges, todo = {start: 0}, [], [start]
-    while todo:
-        state = todo.pop()
-        for target, rate in moves(state):
-            if target not in index:
-                index[target] = len(index)
-                todo.append(target)
-            edges.append((index[state], index[target], rate))
-    generator = np.zeros((len(index), len(index)))
-    for i, k, rate in edges:
-        generator[i, k] += rate
-        generator[i, i] -= rate
-    # πQ = 0, Σπ = 1: replace one balance equation by the normalisation
-    system = generator.T.copy()
-    system[-1, :] = 1.0
-    pi = np.linalg.solve(system, np.eye(len(index))[-1])
-    return float(sum(p for p, s in zip(pi, index, strict=True) if s[m - 1] == WORKING) * rates[-1])

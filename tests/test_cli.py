@@ -89,18 +89,17 @@ def test_table_mentions_the_kpi_labels() -> None:
         assert label in text, label
 
 
-def test_events_out_writes_the_part_log(tmp_path: Path) -> None:
+def test_events_out_writes_the_event_log_schema(tmp_path: Path) -> None:
     path = tmp_path / "parts.csv"
     invoke("run", REFERENCE, *SHORT_RUN, "--format", "json", "--events-out", str(path))
     log = pd.read_csv(path)
-    expected = ["replication", "part_id", "station", "start_min", "end_min", "departure_min"]
-    assert list(log.columns[: len(expected)]) == expected
-    assert len(log) > 1000  # about 45 parts an hour through five stations for 23 h, twice
-    assert set(log["replication"]) == {0, 1}
+    assert list(log.columns) == ["time", "station", "machine", "part", "product", "event", "outcome",
+                                 "value"]
+    assert len(log) > 4000  # about 45 parts an hour through five stations for 23 h, four events each
     assert set(log["station"]) == {"S1", "S2", "S3", "S4", "S5"}
-    assert (log["start_min"] <= log["end_min"]).all()
-    assert (log["end_min"] <= log["departure_min"]).all()
-    assert log["departure_min"].max() <= 1440
+    assert set(log["event"]) == {"ENTER", "START", "END", "EXIT"}
+    assert log["time"].is_monotonic_increasing
+    assert log["time"].max() <= 1440
 
 
 def test_schema_is_json_schema_of_a_line() -> None:

@@ -11,7 +11,7 @@ import math
 
 import numpy as np
 import pytest
-from conftest import assert_covers, make_line, t_interval
+from conftest import CONFIDENCE, assert_covers, make_line, t_interval
 from test_oracles_lines import two_station_formula
 
 import twin
@@ -21,6 +21,8 @@ from twin.experiments.spec import Design, Factor
 
 SEED = 2027
 REPLICATIONS = 8
+SWEEP_REPLICATIONS = 20
+"""Five points at a family-wise 99%: enough replications for each interval to stay under 1%."""
 
 
 def two_station_line(mean1: float, mean2: float, buffer: int) -> twin.Line:
@@ -38,16 +40,18 @@ def per_minute(values: np.ndarray) -> np.ndarray:
 def test_a_buffer_sweep_matches_the_closed_form_at_every_point() -> None:
     line = two_station_line(1.0, 0.8, 0)
     buffers = [0, 1, 2, 4, 8]
-    result = twin.sweep(line, [{"path": "stations[M2].buffer", "values": buffers}], workers=1)
+    result = twin.sweep(line, [{"path": "stations[M2].buffer", "values": buffers}], workers=1,
+                        replications=SWEEP_REPLICATIONS)
     assert result.experiment.engine == "fast"
     table = result.experiment.table
     assert [s.overrides["stations[M2].buffer"] for s in result.experiment.scenarios] == buffers
+    family = 1 - (1 - CONFIDENCE) / len(buffers)  # Bonferroni: 1% for the five points together
     for scenario, b in zip(result.experiment.scenarios, buffers, strict=True):
         exact = two_station_formula(1.0, 1.25, b)
         values = per_minute(table.values(scenario.name, "throughput_per_hour"))
-        assert_covers(values, exact, max_rel_half_width=0.01, what=f"buffer {b}")
+        assert_covers(values, exact, max_rel_half_width=0.01, what=f"buffer {b}", confidence=family)
         rows = table.frame[table.frame["scenario"] == scenario.name]
-        assert (rows["stations[M2].buffer"] == b).all() and len(rows) == REPLICATIONS
+        assert (rows["stations[M2].buffer"] == b).all() and len(rows) == SWEEP_REPLICATIONS
 
 
 def test_common_random_numbers_make_the_paired_interval_narrower() -> None:

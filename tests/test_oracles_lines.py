@@ -17,7 +17,6 @@ also shows that the interval excludes it.
 
 from __future__ import annotations
 
-import math
 import zlib
 
 import numpy as np
@@ -28,12 +27,13 @@ from conftest import (
     make_line,
     per_minute,
     run_checked,
-    serial_line_throughput,
     t_interval,
 )
 
 import twin
 from twin.engine import STATES, simulate_with
+from twin.theory import repairman_up_machines, serial_line_throughput
+from twin.theory import two_station_throughput as two_station_formula
 
 SEED = 77
 
@@ -43,15 +43,6 @@ DOWN, MAINTENANCE = STATES.index("down"), STATES.index("maintenance")
 
 def exponential(mean: float) -> dict:
     return {"dist": "exponential", "mean": mean}
-
-
-def two_station_formula(mu1: float, mu2: float, b: int) -> float:
-    """μ2(ρ − ρ^(b+3))/(1 − ρ^(b+3)), ρ = μ1/μ2; μ(b+2)/(b+3) when μ1 = μ2 (b + 2 places: the
-    buffer, the second machine and the first machine holding a blocked part)."""
-    rho = mu1 / mu2
-    if math.isclose(rho, 1.0):
-        return mu2 * (b + 2) / (b + 3)
-    return mu2 * (rho - rho ** (b + 3)) / (1 - rho ** (b + 3))
 
 
 @pytest.mark.parametrize("b", [0, 1, 2, 5])
@@ -150,18 +141,6 @@ def test_calendar_failures_strike_idle_machines_operating_failures_do_not():
                   what="calendar down share")
     assert_covers(down_share("operating"), rate * mttr / mtbf, max_rel_half_width=0.2,
                   what="operating down share")
-
-
-def repairman_up_machines(machines: int, mtbf: float, mttr: float, crew: int) -> float:
-    """Mean number of machines up in the finite-source queue M/M/crew//machines."""
-    r = mttr / mtbf
-    weights = []
-    for down in range(machines + 1):
-        w = math.factorial(machines) / math.factorial(machines - down) * r**down
-        w /= math.factorial(down) if down <= crew else math.factorial(crew) * crew ** (down - crew)
-        weights.append(w)
-    total = sum(weights)
-    return sum((machines - k) * w for k, w in enumerate(weights)) / total
 
 
 def test_shared_repairer_is_the_machine_repairman_queue():

@@ -17,9 +17,10 @@ from __future__ import annotations
 import math
 
 import pytest
-from conftest import assert_covers, erlang_c, make_line, per_minute, poisson, run_checked
+from conftest import assert_covers, make_line, per_minute, poisson, run_checked
 
 import twin
+from twin.theory import erlang_c, pollaczek_khinchine_wait
 
 SEED = 20240611
 
@@ -71,12 +72,6 @@ def test_mmc_erlang_c():
     assert wait + mean == pytest.approx(1.757, abs=1e-3)
     check_queue(results, rate=rate, machines=servers, mean_service=mean, wait_in_queue=wait,
                 tolerance=0.07)
-
-
-def pollaczek_khinchine_wait(rate: float, mean: float, cv: float) -> float:
-    """Mean wait in queue of M/G/1: Wq = λ E[S²] / (2(1 − ρ)), E[S²] = (1 + cv²) mean²."""
-    rho = rate * mean
-    return rate * (1 + cv**2) * mean**2 / (2 * (1 - rho))
 
 
 @pytest.mark.parametrize(

@@ -298,7 +298,7 @@ def test_hostile_uploads_get_one_line_and_change_nothing(outside, opened):
     before, version = twin.config_hash(at.session_state["base"]), at.session_state["version"]
     for name, data, message in hostile_uploads(outside):
         opened.clear()
-        at.file_uploader[0].upload(name, data, "application/x-yaml").run()
+        at.sidebar.file_uploader[0].upload(name, data, "application/x-yaml").run()
         assert not at.exception, name
         shown = errors(at)
         assert len(shown) == 1 and "\n" not in shown[0], (name, shown)
@@ -311,7 +311,7 @@ def test_hostile_uploads_get_one_line_and_change_nothing(outside, opened):
         for raw in ("<img", "example.invalid"):  # the hostile file name and values are escaped
             assert raw not in re.sub(r"\\.", "", at.error[0].value), name
     # and a good upload after all of them still loads: the rule refuses paths, not studies
-    at.file_uploader[0].upload("ok.yaml", b"line: machining_line.yaml\n", "application/x-yaml").run()
+    at.sidebar.file_uploader[0].upload("ok.yaml", b"line: machining_line.yaml\n", "application/x-yaml").run()
     assert not at.exception and not at.error
     assert at.session_state["base"].line == twin.load(CONFIGS / "machining_line.yaml")
 
@@ -392,7 +392,8 @@ def assert_markdown_inert(at: AppTest) -> None:
 
 def test_hostile_names_are_text_on_the_page():
     at = start()
-    at.file_uploader[0].upload("hostile.yaml", hostile_study_text().encode(), "application/x-yaml").run()
+    uploader = at.sidebar.file_uploader[0]
+    uploader.upload("hostile.yaml", hostile_study_text().encode(), "application/x-yaml").run()
     assert not at.exception and not at.error
     assert at.session_state["base"].line.name == LINE_NAME
     assert f"### {escape.markdown(LINE_NAME)}" in [m.value for m in at.markdown]

@@ -177,9 +177,10 @@ def test_an_existing_output_is_replaced_whole_with_a_note(tmp_path) -> None:
     outcome = cli("run", line, "--workers", "1", "--events-out", events, "--format", "json")
     assert outcome.code == 0
     assert [row for row in outcome.stderr.splitlines() if row.strip()] == [
-        f"note: replaced the existing {events}"]
+        f"note: replaced the existing {events}",
+        "note: --events-out: replication 0 of 2 (a log is one history of the line)"]
     text = events.read_text()
-    assert text.startswith("replication,part_id,station") and "old,content" not in text
+    assert text.startswith("time,station,machine,part") and "old,content" not in text
     assert events.stat().st_mode & 0o777 == 0o640
     assert sorted(p.name for p in tmp_path.iterdir()) == ["events.csv", "line.yaml"]
 
@@ -230,7 +231,7 @@ def test_two_runs_writing_one_file_leave_one_whole_csv(tmp_path) -> None:
         assert process.wait(timeout=60) == 0, err.seek(0) or err.read()
     text = events.read_text()
     rows = list(csv.reader(io.StringIO(text)))
-    assert rows[0][:3] == ["replication", "part_id", "station"]
+    assert rows[0][:3] == ["time", "station", "machine"]
     assert all(len(row) == len(rows[0]) for row in rows)
     singles = []
     for seed in (1, 2):

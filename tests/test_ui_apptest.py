@@ -222,7 +222,7 @@ def test_the_report_of_a_line_alone_names_its_period_hashes_and_no_nan():
 def test_an_upload_loads_or_says_what_is_wrong_like_the_cli(tmp_path):
     at = start()
     broken = "name: x\nstations:\n  - name: a\n    process: {dist: lognormal, mean: 2min\n"
-    at.file_uploader[0].upload("broken.yaml", broken.encode(), "application/x-yaml").run()
+    at.sidebar.file_uploader[0].upload("broken.yaml", broken.encode(), "application/x-yaml").run()
     assert not at.exception
     (tmp_path / "broken.yaml").write_text(broken)
     with pytest.raises(twin.ConfigError) as cli:
@@ -232,7 +232,8 @@ def test_an_upload_loads_or_says_what_is_wrong_like_the_cli(tmp_path):
     assert at.data_editor[0].value["name"].iloc[0] == "Turning"  # the demo is still there
 
     machining = ROOT / "configs" / "machining_line.yaml"
-    at.file_uploader[0].upload("machining_line.yaml", machining.read_bytes(), "application/x-yaml").run()
+    uploader = at.sidebar.file_uploader[0]
+    uploader.upload("machining_line.yaml", machining.read_bytes(), "application/x-yaml").run()
     assert not at.exception and not at.error
     line = twin.load(machining)
     assert list(at.data_editor[0].value["name"]) == [s.name for s in line.stations]

@@ -71,6 +71,36 @@ def test_the_sweep_computes_what_the_api_computes() -> None:
     assert sorted(set(bundle.summary["value"])) == [1, 2, 3]
 
 
+def test_a_two_value_sweep_makes_a_heatmap() -> None:
+    from ui.presenting import explore as figures
+
+    study = small_demo()
+    options = {c.path: c for c in explore.choices(study)}
+    buffer, crew = options["stations[3].buffer"], options["maintenance_crew"]
+    bundle = explore.run_sweep(study, buffer, [1, 3], "k", Job(key="k", kind="explore", label="x"),
+                               crew, [1, 2])
+    assert len(bundle.result.experiment.scenarios) == 4 and bundle.second is crew
+    assert set(zip(bundle.summary["value"], bundle.summary["second"], strict=True)) == {
+        (1, 1), (1, 2), (3, 1), (3, 2)}
+    figure = figures.heatmap(bundle.summary, "throughput_per_hour", buffer.label, crew.label)
+    assert len(figure.data[0].z) == 2 and len(figure.data[0].z[0]) == 2
+
+
+def test_what_ifs_compute_what_the_api_computes() -> None:
+    study = small_demo()
+    what_ifs = [explore.WhatIf("b8", "stations[Grinding].buffer", "8"),
+                explore.WhatIf("slow", "stations[0].process.mean", "5min")]
+    bundle = explore.run_scenarios(study, what_ifs, "k", Job(key="k", kind="explore", label="x"))
+    api = twin.scenarios(study, [{"name": explore.BASE_NAME},
+                                 {"name": "b8", "set": {"stations[Grinding].buffer": 8}},
+                                 {"name": "slow", "set": {"stations[0].process.mean": "5min"}}],
+                         workers=1, responses=explore.responses(study))
+    assert bundle.result.experiment.table.frame.equals(api.experiment.table.frame)
+    table = bundle.table()
+    assert table[table["scenario"] == explore.BASE_NAME]["difference"].isna().all()
+    assert table[table["scenario"] == "b8"]["difference"].notna().all()
+
+
 def test_a_sweep_and_a_tornado_run_in_the_app() -> None:
     at = start()
     choice = at.selectbox(key="explore-sweep-choice")
@@ -83,4 +113,11 @@ def test_a_sweep_and_a_tornado_run_in_the_app() -> None:
     button(at, "Run the tornado (3 scenarios × 2 replications)").click().run()
     wait_for(at, "explore-tornado-kpi")
     assert any("grey bars are not significant" in c.value for c in at.caption)
+    button(at, "Run the scenarios (2 × 2 replications)").click().run()
+    deadline = time.monotonic() + 120
+    while not any("paired difference to the setting" in c.value for c in at.caption) \
+            and time.monotonic() < deadline:
+        time.sleep(0.3)
+        at.run()
+    assert any("paired difference to the setting" in c.value for c in at.caption)
     assert not at.exception

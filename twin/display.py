@@ -14,7 +14,9 @@ CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u206
 """C0 and C1 control characters (tab and newline aside) and the bidirectional overrides that can
 make text display other than it reads."""
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
+"""How a text cell that a spreadsheet would run as a formula starts (`spreadsheet_cell` guards it
+with an apostrophe; the event-log reader takes the apostrophe off again)."""
 
 
 def plain(text: object) -> str:
@@ -32,7 +34,7 @@ def markup(text: object) -> str:
 def spreadsheet_cell(value: Any) -> Any:
     """A text cell that a spreadsheet would take for a formula gets a leading apostrophe (the OWASP
     rule for CSV injection); numbers and other values are left as they are."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
+    if isinstance(value, str) and value.startswith(FORMULA_START):
         return "'" + value
     return value
 

@@ -22,11 +22,12 @@ import pandas as pd
 from twin import __version__
 from twin.config import Line
 from twin.diagnostics import Notice, line_notices, run_notices
-from twin.engine import PartRecord, RunStats, choose_engine, simulate_with
+from twin.engine import PartRecord, RunStats, StateRecord, choose_engine, simulate_with
 from twin.engine.states import ACTIVE_STATES, share_columns
 from twin.errors import ConfigError, RunError
-from twin.io import config_hash
+from twin.io import config_hash, validate_as
 from twin.kpi import LINE_KPIS, bottleneck, line_kpis, station_kpis
+from twin.state import LineState
 from twin.stats import estimate
 from twin.workers import dask_faults, ignoring_interrupts, quiet_dask_logs, stop_pool, worker_setup
 from twin.workload import check_tasks, options_for, worker_count
@@ -48,6 +49,8 @@ class Results:
     seed: int
     runs: list[RunStats]
     part_log: list[list[PartRecord]] | None = None
+    state_log: list[list[StateRecord]] | None = None
+    """Every machine's changes of state per replication (only when the run was asked to keep it)."""
     config_hash: str = ""
     version: str = __version__
     engine: str = "simpy"
@@ -134,7 +137,8 @@ class Results:
         """The per-part log (only when the run was asked to keep it)."""
         if self.part_log is None:
             raise ValueError("the per-part log was not kept: run with keep_part_log=True")
-        rows = [(rep, *record) for rep, log in zip(self.kpis.index, self.part_log, strict=True)
+        width = len(PART_LOG_COLUMNS) - 1  # the engine's record also has machine, product, release
+        rows = [(rep, *record[:width]) for rep, log in zip(self.kpis.index, self.part_log, strict=True)
                 for record in log]
         table = pd.DataFrame(rows, columns=PART_LOG_COLUMNS)
         names = {i + 1: s.name for i, s in enumerate(self.line.stations)}
@@ -144,6 +148,23 @@ class Results:
         table["characteristic"] = table["characteristic"].astype(float) + table["station"].map(nominal)
         table["station"] = table["station"].map(names)
         return table
+
+    def part_events(self, replication: int = 0) -> pd.DataFrame:
+        """One replication's part events in the event-log schema (docs/event-logs.md): what
+        `twin run --events-out` writes, and what `twin calibrate` reads."""
+        from twin.eventlog.twin_log import part_events
+
+        if self.part_log is None:
+            raise ValueError("the per-part log was not kept: run with keep_part_log=True")
+        return part_events(self.line, self.part_log[replication])
+
+    def machine_states(self, replication: int = 0) -> pd.DataFrame:
+        """One replication's machine-state log in the event-log schema (`--states-out`)."""
+        from twin.eventlog.twin_log import machine_states
+
+        if self.state_log is None:
+            raise ValueError("the machine-state log was not kept: run with keep_state_log=True")
+        return machine_states(self.line, self.state_log[replication])
 
     def to_json(self) -> dict[str, object]:
         """The document `twin run --format json` prints."""
@@ -190,10 +211,31 @@ def _estimates_json(summary: pd.DataFrame) -> dict[str, dict[str, object]]:
     }
 
 
-def simulate_task(line: Line, replication: int, seed: int, keep_log: bool,
-         engine: str = "simpy") -> tuple[RunStats, list | None]:
-    log: list[PartRecord] | None = [] if keep_log else None
-    return simulate_with(line, replication, seed=seed, log=log, engine=engine), log
+@dataclass(frozen=True)
+class TaskOptions:
+    """What every task of one request shares beyond its line, replication and engine: the logs
+    to keep beside the KPIs and the state the line starts from. One value travels to the workers,
+    so adding an option is one field."""
+
+    part_log: bool = False
+    state_log: bool = False
+    initial_state: LineState | None = None
+
+
+Outcome = tuple[RunStats, list | None, list | None]
+"""One replication: its KPIs, its part log and its machine-state log (each None unless kept)."""
+
+Task = tuple[Line, int, str]
+"""(line, replication, engine name): one replication to simulate."""
+
+
+def simulate_task(line: Line, replication: int, seed: int, options: TaskOptions = TaskOptions(),
+                  engine: str = "simpy") -> Outcome:
+    log: list[PartRecord] | None = [] if options.part_log else None
+    states: list[StateRecord] | None = [] if options.state_log else None
+    stats = simulate_with(line, replication, seed=seed, log=log, engine=engine, states=states,
+                          initial_state=options.initial_state)
+    return stats, log, states
 
 
 def process_pool(workers: int) -> ProcessPoolExecutor:
@@ -203,25 +245,23 @@ def process_pool(workers: int) -> ProcessPoolExecutor:
                                initializer=worker_setup, initargs=(os.getpid(),))
 
 
-def _run_on_pool(tasks: Sequence[tuple[Line, int, str]], seed: int, workers: int, keep_part_log: bool,
-                 progress: Progress | None) -> list[tuple[RunStats, list | None]]:
+def _run_on_pool(tasks: Sequence[Task], seed: int, workers: int, options: TaskOptions,
+                 progress: Progress | None) -> list[Outcome]:
     """The tasks on a process pool of their own, shut down when they are done."""
     pool = process_pool(workers)
-    results = run_on_pool(pool, tasks, seed, keep_part_log, progress)
+    results = run_on_pool(pool, tasks, seed, options, progress)
     pool.shutdown(wait=True)
     return results
 
 
-def run_on_pool(pool: ProcessPoolExecutor, tasks: Sequence[tuple[Line, int, str]], seed: int,
-                keep_part_log: bool, progress: Progress | None,
-                start: int = 0, total: int | None = None) -> list[tuple[RunStats, list | None]]:
+def run_on_pool(pool: ProcessPoolExecutor, tasks: Sequence[Task], seed: int, options: TaskOptions,
+                progress: Progress | None, start: int = 0, total: int | None = None) -> list[Outcome]:
     """The (line, replication, engine) tasks on `pool`, which stays open for more (an experiment
     keeps one pool for all its batches). Interrupted (Ctrl-C, SIGTERM) or failing, the workers are
     killed at once rather than left to finish their queue: no orphan process outlives the run.
     Progress counts from `start` towards `total` (by default this batch alone)."""
     try:
-        futures = [pool.submit(simulate_task, line, rep, seed, keep_part_log, name)
-                   for line, rep, name in tasks]
+        futures = [pool.submit(simulate_task, line, rep, seed, options, name) for line, rep, name in tasks]
         return _collect(futures, progress, start, total)
     except BaseException as exc:
         with ignoring_interrupts():
@@ -233,7 +273,7 @@ def run_on_pool(pool: ProcessPoolExecutor, tasks: Sequence[tuple[Line, int, str]
 
 
 def _collect(futures: Sequence, progress: Progress | None, start: int,
-             total: int | None) -> list[tuple[RunStats, list | None]]:
+             total: int | None) -> list[Outcome]:
     results = []
     for done, future in enumerate(futures, start=start + 1):
         results.append(future.result())
@@ -244,33 +284,40 @@ def _collect(futures: Sequence, progress: Progress | None, start: int,
 
 def run_tasks(tasks: list[tuple[Line, int]], seed: int, *, workers: int | None = None,
               keep_part_log: bool = False, progress: Progress | None = None,
-              dask: str | None = None, engine: str = "auto") -> list[tuple[RunStats, list | None]]:
+              dask: str | None = None, engine: str = "auto",
+              keep_state_log: bool = False, initial_state: LineState | None = None) -> list[Outcome]:
     """Simulate (line, replication) tasks, in order: on `workers` local processes when more than
     one, or on the Dask cluster whose scheduler address is `dask`. Results do not depend on where a
     task ran: each replication has its own streams. The engine is chosen per line, before any run
-    (`--engine fast` on a line out of its scope fails at once)."""
+    (`--engine fast` on a line out of its scope fails at once). Every task starts from
+    `initial_state` when one is given (checked against each line first)."""
     check_tasks([line for line, _ in tasks])
-    chosen = {id(line): choose_engine(line, engine) for line, _ in tasks}
+    if initial_state is not None:
+        for line, _ in tasks:
+            initial_state.check_against(line)
+    options = TaskOptions(part_log=keep_part_log, state_log=keep_state_log, initial_state=initial_state)
+    chosen = {id(line): choose_engine(line, engine, initial_state, states=keep_state_log)
+              for line, _ in tasks}
     named = [(line, rep, chosen[id(line)]) for line, rep in tasks]
     if dask is not None:
-        return _run_on_dask(named, seed, dask, keep_part_log, progress)
+        return _run_on_dask(named, seed, dask, options, progress)
     workers = worker_count(workers, len(tasks))
     if workers > 1 and len(tasks) > 1:
-        return _run_on_pool(named, seed, workers, keep_part_log, progress)
-    results: list[tuple[RunStats, list | None]] = []
+        return _run_on_pool(named, seed, workers, options, progress)
+    results: list[Outcome] = []
     for done, (line, rep, name) in enumerate(named, start=1):
-        results.append(simulate_task(line, rep, seed, keep_part_log, name))
+        results.append(simulate_task(line, rep, seed, options, name))
         if progress:
             progress(done, len(tasks))
     return results
 
 
-def _run_on_dask(tasks: Sequence[tuple[Line, int, str]], seed: int, address: str, keep_part_log: bool,
-                 progress: Progress | None) -> list[tuple[RunStats, list | None]]:
+def _run_on_dask(tasks: Sequence[Task], seed: int, address: str, options: TaskOptions,
+                 progress: Progress | None) -> list[Outcome]:
     client_class = distributed_client()  # imported first: its loggers must exist to be quietened
     with quiet_dask_logs(), lost_scheduler_is_run_error(address), \
             dask_client(address, client_class) as client:
-        return run_on_client(client, tasks, seed, keep_part_log, progress)
+        return run_on_client(client, tasks, seed, options, progress)
 
 
 def distributed_client() -> type:
@@ -293,12 +340,11 @@ def dask_client(address: str, client_class: type) -> Any:
                           field="dask") from None
 
 
-def run_on_client(client: Any, tasks: Sequence[tuple[Line, int, str]], seed: int,
-                  keep_part_log: bool, progress: Progress | None,
-                  start: int = 0, total: int | None = None) -> list[tuple[RunStats, list | None]]:
+def run_on_client(client: Any, tasks: Sequence[Task], seed: int, options: TaskOptions,
+                  progress: Progress | None, start: int = 0, total: int | None = None) -> list[Outcome]:
     """The tasks on an open Dask client (left open: an experiment keeps one for all its batches);
     run it inside `lost_scheduler_is_run_error`."""
-    futures = [client.submit(simulate_task, line, rep, seed, keep_part_log, name, pure=False)
+    futures = [client.submit(simulate_task, line, rep, seed, options, name, pure=False)
                for line, rep, name in tasks]
     return _collect(futures, progress, start, total)
 
@@ -320,7 +366,7 @@ def run_scenarios(lines: dict[str, Line], replications: Iterable[int], seed: int
     """Run several lines on the same replications (common random numbers) in one pool."""
     reps = list(replications)
     tasks = [(line, rep) for line in lines.values() for rep in reps]
-    stats = [s for s, _ in run_tasks(tasks, seed, workers=workers, progress=progress, dask=dask,
+    stats = [s for s, _, _ in run_tasks(tasks, seed, workers=workers, progress=progress, dask=dask,
                                      engine=engine)]
     return {name: stats[i * len(reps):(i + 1) * len(reps)] for i, name in enumerate(lines)}
 
@@ -336,26 +382,41 @@ def batches(replications: int, first: int | None) -> list[range]:
 def run(line: Line, *, replications: int | None = None, seed: int | None = None,
         workers: int | None = None, keep_part_log: bool = False,
         progress: Progress | None = None, dask: str | None = None, engine: str = "auto",
-        first: int | None = None, on_batch: Callable[[Results], None] | None = None) -> Results:
+        keep_state_log: bool = False, initial_state: LineState | None = None,
+        horizon: float | str | None = None, first: int | None = None,
+        on_batch: Callable[[Results], None] | None = None) -> Results:
     """Run `line` for its replications (or the ones given) and return all KPIs; `engine` is auto
-    (the fast engine when the line is in its scope), simpy or fast.
+    (the fast engine when the line is in its scope), simpy or fast. `keep_part_log` and
+    `keep_state_log` keep the logs of `Results.part_events` and `Results.machine_states` (the state
+    log needs the SimPy engine: `auto` picks it then).
+
+    From `initial_state` (a `twin.state.LineState`), every replication starts with the state's
+    parts and machines at time 0 = the state's clock and runs `horizon` (a duration, default the
+    line's) forward from it; the line's warm-up still applies (pass a line with `warmup: 0` for a
+    forecast from now).
 
     With `first` (1 <= first < replications), replications `0..first-1` run before the others and
     `on_batch(results)` is called with their results (a first look) before the rest runs; the
     result is the same as without it (none is run twice; the whole run is bounded first)."""
+    if horizon is not None:
+        line = validate_as(Line, {**line.model_dump(mode="json", by_alias=True), "horizon": horizon},
+                           "horizon")
+    if initial_state is not None:
+        initial_state.check_against(line)
     options = options_for(line, replications, seed, workers, dask)
     n, seed, workers, dask = options.replications, options.seed, options.workers, options.dask
     line = line.model_copy(update={"replications": n, "seed": seed})
-    chosen = choose_engine(line, engine)
+    chosen = choose_engine(line, engine, initial_state, states=keep_state_log)
     check_tasks([line] * n)
-    pairs: list[tuple[RunStats, list | None]] = []
+    outcomes: list[Outcome] = []
     for reps in batches(n, first):
-        if pairs and on_batch is not None:
-            on_batch(_results(line, seed, pairs, keep_part_log, chosen))
-        counted = None if progress is None else _offset(progress, len(pairs), n)
-        pairs += run_tasks([(line, rep) for rep in reps], seed, workers=workers,
-                           keep_part_log=keep_part_log, progress=counted, dask=dask, engine=chosen)
-    return _results(line, seed, pairs, keep_part_log, chosen)
+        if outcomes and on_batch is not None:
+            on_batch(_results(line, seed, outcomes, keep_part_log, keep_state_log, chosen))
+        counted = None if progress is None else _offset(progress, len(outcomes), n)
+        outcomes += run_tasks([(line, rep) for rep in reps], seed, workers=workers,
+                              keep_part_log=keep_part_log, progress=counted, dask=dask, engine=chosen,
+                              keep_state_log=keep_state_log, initial_state=initial_state)
+    return _results(line, seed, outcomes, keep_part_log, keep_state_log, chosen)
 
 
 def _offset(progress: Progress, start: int, total: int) -> Progress:
@@ -363,10 +424,11 @@ def _offset(progress: Progress, start: int, total: int) -> Progress:
     return lambda done, _batch: progress(start + done, total)
 
 
-def _results(line: Line, seed: int, pairs: list[tuple[RunStats, list | None]], keep_part_log: bool,
+def _results(line: Line, seed: int, outcomes: list[Outcome], keep_part_log: bool, keep_state_log: bool,
              engine: str) -> Results:
-    if len(pairs) != line.replications:
-        line = line.model_copy(update={"replications": len(pairs)})
-    runs = [stats for stats, _ in pairs]
-    logs = [log or [] for _, log in pairs] if keep_part_log else None
-    return Results(line=line, seed=seed, runs=runs, part_log=logs, engine=engine)
+    if len(outcomes) != line.replications:
+        line = line.model_copy(update={"replications": len(outcomes)})
+    runs = [stats for stats, _, _ in outcomes]
+    logs = [log or [] for _, log, _ in outcomes] if keep_part_log else None
+    states = [s or [] for _, _, s in outcomes] if keep_state_log else None
+    return Results(line=line, seed=seed, runs=runs, part_log=logs, state_log=states, engine=engine)

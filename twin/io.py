@@ -32,6 +32,13 @@ def read_text_file(path: str | Path, limit: int | None = None, what: str = "") -
     directory is refused before a byte is read, and a file over the limit is refused without being
     read whole. Messages name the path and never echo what the file holds.
     """
+    limit = MAX_FILE_BYTES if limit is None else limit
+    return text_from_bytes(read_bytes_file(path, limit, what), what or str(path), limit)
+
+
+def read_bytes_file(path: str | Path, limit: int | None = None, what: str = "") -> bytes:
+    """The bytes of a regular file of at most `limit` bytes (a Parquet log, or the text of any
+    file before decoding), with the same refusals as `read_text_file`."""
     path = Path(path)
     limit = MAX_FILE_BYTES if limit is None else limit
     label = what or str(path)
@@ -57,7 +64,10 @@ def read_text_file(path: str | Path, limit: int | None = None, what: str = "") -
             data = handle.read(limit + 1)
         except OSError as exc:
             raise ConfigError(f"{label}: cannot read ({exc.strerror or exc})", source=str(path)) from None
-    return text_from_bytes(data, label, limit)
+    if len(data) > limit:  # the file grew while it was read
+        raise ConfigError(f"{label}: file too large ({len(data):,} bytes or more; the limit is "
+                          f"{limit:,}, see docs/security.md)", source=str(path))
+    return data
 
 
 def text_from_bytes(data: bytes, label: str, limit: int | None = None) -> str:

@@ -50,3 +50,14 @@ MAX_EXPERIMENT_POINTS = _env_int("TWIN_MAX_EXPERIMENT_POINTS", 10_000)
 """Scenarios (design points) of one experiment: a grid of six factors with ten values each is a
 million points, refused before any is built; the events of all points together are bounded by
 `MAX_EVENTS_PER_REQUEST` as well."""
+
+MAX_LOG_BYTES = _env_int("TWIN_MAX_LOG_BYTES", 256 << 20)
+"""Largest event or state log read (256 MiB: a week of a ten-station line is about 100 MiB of
+CSV); the same bound holds for an upload."""
+
+MAX_LOG_ROWS = _env_int("TWIN_MAX_LOG_ROWS", 5_000_000)
+"""Rows of an event or state log (a Parquet file compresses far below its row count: checked on
+its metadata before it is read)."""
+
+MAX_LOG_COLUMNS = _env_int("TWIN_MAX_LOG_COLUMNS", 500)
+"""Columns of an event or state log (a real MES export has a few dozen)."""

@@ -12,7 +12,7 @@ import os
 import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 from twin.errors import ConfigError
 
@@ -41,17 +41,18 @@ def check_output(path: Path, option: str, inputs: Sequence[Path] = ()) -> None:
         raise ConfigError(f"{option}: cannot write there (permission denied), got '{path}'", field=option)
 
 
-def write_whole(path: Path, write: Callable[[IO[str]], None], option: str,
-                inputs: Sequence[Path] = ()) -> bool:
-    """Write a text file through `write(handle)` into a temporary file beside `path`, then rename it
-    over `path`. Returns whether an existing file was replaced. On any failure or interruption the
-    temporary file is removed and `path` is as it was."""
+def write_whole(path: Path, write: Callable[[IO[Any]], None], option: str,
+                inputs: Sequence[Path] = (), *, binary: bool = False) -> bool:
+    """Write a text file (a binary one with `binary`, e.g. Parquet) through `write(handle)` into a
+    temporary file beside `path`, then rename it over `path`. Returns whether an existing file was
+    replaced. On any failure or interruption the temporary file is removed and `path` is as it was."""
     check_output(path, option, inputs)
     replaced = path.exists()
     folder = path.parent if str(path.parent) else Path(".")
     fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+        with (os.fdopen(fd, "wb") if binary else
+              os.fdopen(fd, "w", encoding="utf-8", newline="")) as handle:
             write(handle)
             handle.flush()
             os.fsync(handle.fileno())

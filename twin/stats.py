@@ -53,3 +53,19 @@ def estimate(values: np.ndarray | list[float], confidence: float = CONFIDENCE) -
     # second it takes to import scipy.stats (the CLI and the app pay that on every start).
     half = float(special.stdtrit(n - 1, 0.5 + confidence / 2)) * sem
     return Estimate(mean, mean - half, mean + half, n)
+
+
+def prediction_interval(values: np.ndarray | list[float], confidence: float = CONFIDENCE) -> Estimate:
+    """The mean of `values` and the interval that holds one more draw from the same distribution
+    with probability `confidence`: mean ± t·s·√(1 + 1/n). One period of a real line is one such
+    draw, so this (not the narrower CI of the mean) is what an observed period is judged against."""
+    data = np.asarray(values, dtype=float)
+    data = data[~np.isnan(data)]
+    n = len(data)
+    if n < 2:
+        mean = float(data.mean()) if n else math.nan
+        return Estimate(mean, math.nan, math.nan, n)
+    mean = float(data.mean())
+    spread = float(data.std(ddof=1)) * math.sqrt(1 + 1 / n)
+    half = float(special.stdtrit(n - 1, 0.5 + confidence / 2)) * spread
+    return Estimate(mean, mean - half, mean + half, n)

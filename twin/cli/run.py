@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -19,14 +20,16 @@ from twin.cli.shell import (
     out,
     print_tables,
     progress_bar,
+    say_note,
     warn,
-    write_csv,
 )
 from twin.display import spreadsheet_safe
 from twin.outputs import check_output
 
 if TYPE_CHECKING:
+    from twin.config import Line
     from twin.experiment import Results
+    from twin.state import LineState
 
 
 @app.command()
@@ -37,30 +40,73 @@ def run(
     horizon: Annotated[str | None, typer.Option(help="Simulated time per replication, e.g. 2d.")] = None,
     warmup: Annotated[str | None, typer.Option(help="Warm-up cut from statistics, e.g. 8h.")] = None,
     format: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.table,
-    events_out: Annotated[Path | None, typer.Option(help="Write the per-part log to this CSV.")] = None,
+    events_out: Annotated[Path | None, typer.Option(
+        help="Write the first replication's part events (docs/event-logs.md) to this CSV or "
+             ".parquet file.")] = None,
+    states_out: Annotated[Path | None, typer.Option(
+        help="Write the first replication's machine-state log to this CSV or .parquet file "
+             "(runs on the SimPy engine).")] = None,
     workers: Annotated[int | None, typer.Option(min=1, help="Local processes (default: all cores).")] = None,
     dask: Annotated[str | None, typer.Option(help="Run replications on this Dask scheduler, "
                                              "e.g. tcp://10.0.0.5:8786.")] = None,
     engine: Annotated[Engine, typer.Option(help=ENGINE_HELP)] = Engine.auto,
+    from_state: Annotated[Path | None, typer.Option(
+        help="Start from this line state (JSON, see docs/model.md); --horizon counts from it.")] = None,
 ) -> None:
     """Simulate a line and report its KPIs with 95% confidence intervals."""
     line = guarded(lambda: load_with_overrides(file, horizon, warmup, replications, seed))
-    if events_out is not None:
-        guarded(lambda: check_output(events_out, "--events-out", inputs=[file]))
+    inputs = [file] if from_state is None else [file, from_state]
+    state = None
+    if from_state is not None:
+        state = guarded(lambda: _checked_state(from_state, line))
+    for path, option in ((events_out, "--events-out"), (states_out, "--states-out")):
+        if path is not None:
+            guarded(partial(check_output, path, option, inputs=inputs))
     from twin.engine.scope import choose_engine
 
-    guarded(lambda: choose_engine(line, engine.value))  # refuse before any run, not after
+    # refuse before any run, not after
+    guarded(lambda: choose_engine(line, engine.value, state, states=states_out is not None))
     with progress_bar(line.replications, f"Simulating {line.name}") as bar:
         task = bar.add_task("run", total=line.replications)
         from twin.experiment import run as run_line  # pandas and the engine: only when running
 
         results = guarded(lambda: run_line(
             line, workers=workers, dask=dask, keep_part_log=events_out is not None,
-            progress=lambda done, total: bar.update(task, completed=done), engine=engine.value))
-    if events_out is not None:
-        write_csv(results.part_records(), events_out, "--events-out", inputs=[file])
+            keep_state_log=states_out is not None,
+            progress=lambda done, total: bar.update(task, completed=done), engine=engine.value,
+            initial_state=state))
+    write_logs(results, events_out, states_out, inputs)
     emit(results, format)
     warn(results.warnings())
+
+
+def write_logs(results: Results, events_out: Path | None, states_out: Path | None,
+               inputs: list[Path]) -> None:
+    """The event and state logs of the first replication (a log is one history of the line)."""
+    from twin.eventlog.writer import write_events, write_states
+
+    asked = [(path, option, frame, write) for path, option, frame, write in (
+        (events_out, "--events-out", results.part_events, write_events),
+        (states_out, "--states-out", results.machine_states, write_states)) if path is not None]
+    for path, option, frame, write in asked:
+        if guarded(partial(write, frame(), path, option, inputs=inputs)):
+            say_note(f"replaced the existing {path}")
+    if asked and results.replications > 1:
+        say_note(f"{' and '.join(option for _, option, _, _ in asked)}: replication 0 of "
+                 f"{results.replications} (a log is one history of the line)")
+
+
+def _checked_state(path: Path, line: Line) -> LineState:
+    """The state file, read and checked against the line; a problem names the file and the field."""
+    from twin.errors import ConfigError
+    from twin.state import load_state
+
+    state = load_state(path)
+    try:
+        state.check_against(line)
+    except ConfigError as exc:
+        raise ConfigError(f"--from-state {path}: {exc}", field=exc.field, source=str(path)) from None
+    return state
 
 
 def emit(results: Results, format: Format) -> None:

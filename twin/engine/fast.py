@@ -30,6 +30,7 @@ from twin.engine.sampling import Purpose, Streams
 from twin.engine.scope import choose_engine
 from twin.engine.states import STATES
 from twin.engine.stats import RunStats, StationStats
+from twin.state import LineState
 
 MARGIN = 64
 """Draws each stream must have left before a part starts; a part that needs more (many failures
@@ -160,9 +161,10 @@ def series_times(line: Line) -> np.ndarray:
 
 
 def simulate_fast(line: Line, replication: int = 0, *, seed: int | None = None,
-                  log: list[PartRecord] | None = None) -> RunStats:
-    """Run one replication of `line` (which must be in the fast engine's scope) on the fast engine."""
-    choose_engine(line, "fast")
+                  log: list[PartRecord] | None = None, initial_state: LineState | None = None) -> RunStats:
+    """Run one replication of `line` (which must be in the fast engine's scope) on the fast engine,
+    from `initial_state` when given (which must be in scope too)."""
+    choose_engine(line, "fast", initial_state)
     margin = MARGIN
     while True:
         stats = _run(line, replication, line.seed if seed is None else seed, log, margin)
@@ -203,8 +205,8 @@ def _run(line: Line, replication: int, seed: int, log: list[PartRecord] | None,
     wip_diff = np.zeros(len(times) + 1, dtype=np.int64)
     good_diff = np.zeros(len(times) + 1, dtype=np.int64)
     log_rows = 4096 if log is not None else 1
-    log_f = np.zeros((log_rows, 4))
-    log_i = np.zeros((log_rows, 3), dtype=np.int64)
+    log_f = np.zeros((log_rows, L.N_LOG_F))
+    log_i = np.zeros((log_rows, L.N_LOG_I), dtype=np.int64)
     ring = np.zeros(plan.ring_size)
     deviation = np.zeros(m)
     overrun = np.zeros(1, dtype=np.int64)
@@ -238,7 +240,8 @@ def _records(log_f: np.ndarray, log_i: np.ndarray) -> list[PartRecord]:
         records.append((int(log_i[k, L.G_PART]), int(log_i[k, L.G_STATION]), float(log_f[k, L.G_START]),
                         float(log_f[k, L.G_END]), float(log_f[k, L.G_DEPARTURE]),
                         None if math.isnan(value) else value,
-                        "rejected" if log_i[k, L.G_REJECTED] else "passed"))
+                        "rejected" if log_i[k, L.G_REJECTED] else "passed",
+                        0, int(log_i[k, L.G_PRODUCT]), float(log_f[k, L.G_RELEASE])))
     return records
 
 

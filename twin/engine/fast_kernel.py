@@ -47,7 +47,9 @@ from twin.engine.fast_layout import (
     G_DEPARTURE,
     G_END,
     G_PART,
+    G_PRODUCT,
     G_REJECTED,
+    G_RELEASE,
     G_START,
     G_STATION,
     G_VALUE,
@@ -469,8 +471,9 @@ def run_parts(cfg_i, cfg_f, st_i, st_f, proc_s, setup_s, values, pos, margin, ri
             if logging and departure < H:
                 n = ls_i[L_LOG_N]
                 log_f[n, G_START], log_f[n, G_END], log_f[n, G_DEPARTURE] = start, end, departure
-                log_f[n, G_VALUE] = deviation[j]
+                log_f[n, G_VALUE], log_f[n, G_RELEASE] = deviation[j], release
                 log_i[n, G_PART], log_i[n, G_STATION] = part + 1, j + 1
+                log_i[n, G_PRODUCT] = product
                 log_i[n, G_REJECTED] = 1 if rejected else 0
                 ls_i[L_LOG_N] = n + 1
             t = departure

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import itertools
+from typing import TYPE_CHECKING
 
 import numpy as np
 import simpy
@@ -15,6 +16,7 @@ from twin.config import (
     Line,
     PredictiveMaintenance,
     PreventiveMaintenance,
+    SaturatedSource,
 )
 from twin.engine.machine import Machine
 from twin.engine.monitor import ConditionMonitor
@@ -24,6 +26,9 @@ from twin.engine.sampling import Purpose, Streams
 from twin.engine.shifts import ShiftClock
 from twin.engine.station import Sink, StationSim
 from twin.engine.stats import RunStats, StationStats
+
+if TYPE_CHECKING:
+    from twin.state import LineState
 
 SERIES_POINTS = 200
 """Samples of the coarse time series (throughput and WIP over time) per run."""
@@ -46,9 +51,15 @@ class LateTimeout(simpy.events.Timeout):
         self._ok = True
         env.schedule(self, LATE, delay)
 
-PartRecord = tuple[int, int, float, float, float, float | None, str]
+PartRecord = tuple[int, int, float, float, float, float | None, str, int, int, float]
 """(part id, station number from 1, processing start, processing end, departure from the machine,
-deviation of the station's characteristic or None, outcome "passed" | "rejected")."""
+deviation of the station's characteristic or None, outcome "passed" | "rejected", machine index
+from 0, product index, release into the line). A visit's arrival at its station is the departure
+of the part's previous visit, or its release for the first (`twin.eventlog.twin_log`)."""
+
+StateRecord = tuple[float, int, int, int]
+"""(time, station number from 1, machine index from 0, state index of `STATES`): the machine is in
+that state from that time on (kept only when a run asks for the machine-state log)."""
 
 
 class Part:
@@ -68,10 +79,22 @@ class Part:
 class LineSim:
     """Line-wide counters: releases, exits, WIP integral, lead times, the optional part log."""
 
+    # Class-level defaults, set on the instance only by runs that use them (as in `Machine`).
+    observed = False
+    """Whether a snapshot of the running line may be taken (`twin.engine.start.state_at`):
+    machines then keep the bookkeeping it reads (the full cycle, never the lean one)."""
+    initial_wip = 0
+    """Parts in the line at time 0 (placed from a start state)."""
+    product_names: tuple[str, ...] = ()
+    nominal: dict[int, float] = {}  # noqa: RUF012 (replaced, never changed in place)
+    """Nominal of each characteristic by station number (snapshots report measured values)."""
+
     def __init__(self, env: simpy.Environment, log: list[PartRecord] | None,
-                 products: itertools.chain | None, n_products: int) -> None:
+                 products: itertools.chain | None, n_products: int,
+                 state_log: list[StateRecord] | None = None) -> None:
         self.env = env
         self.log = log
+        self.state_log = state_log
         self.products = products
         self.next_id = 0
         self.wip = 0
@@ -183,15 +206,33 @@ class LineSim:
         self.scrapped_total += 1
 
 
-def build(env: simpy.Environment, line: Line, streams: Streams,
-          log: list[PartRecord] | None = None) -> tuple[LineSim, list[StationSim], ShiftClock | None]:
-    """Wire sources, stations, machines and the sink of `line` into `env`."""
+def build(env: simpy.Environment, line: Line, streams: Streams, log: list[PartRecord] | None = None,
+          states: list[StateRecord] | None = None, *, initial: LineState | None = None,
+          observed: bool = False) -> tuple[LineSim, list[StationSim], ShiftClock | None]:
+    """Wire sources, stations, machines and the sink of `line` into `env`; a `states` list collects
+    every machine's changes of state; from the `initial` state when one is given
+    (twin.engine.start), with the bookkeeping a snapshot reads when `observed`."""
+    placement = None
+    if initial is not None and not initial.is_empty():
+        from twin.engine.start import Placement
+
+        placement = Placement(line, initial, streams)
     products = product_sequence(line, streams) if line.products else None
-    sim = LineSim(env, log, products, max(1, len(line.products)))
+    if placement is not None and placement.lot is not None and products is not None:
+        products = itertools.chain(itertools.repeat(*placement.lot), products)
+    sim = LineSim(env, log, products, max(1, len(line.products)), states)
+    if observed:
+        sim.observed = True
+        sim.product_names = tuple(p.name for p in line.products)
+        sim.nominal = {number: spec.quality.characteristic.nominal
+                       for number, spec in enumerate(line.stations, start=1) if spec.quality is not None}
     sim.number = {spec.name: number for number, spec in enumerate(line.stations, start=1)}
     crew = simpy.PriorityResource(env, line.maintenance_crew) if line.maintenance_crew else None
     operators = simpy.Resource(env, line.operators.count) if line.operators else None
-    shifts = ShiftClock(env, line.calendar.working_windows(line.horizon)) if line.calendar else None
+    shifts = None
+    if line.calendar is not None:
+        clock = initial.clock if initial is not None else 0.0
+        shifts = ShiftClock(env, shifted_windows(line, clock))
 
     stations: list[StationSim] = []
     sink = Sink(sim)
@@ -221,6 +262,10 @@ def build(env: simpy.Environment, line: Line, streams: Streams,
 
     first = stations[0]
     source = line.source
+    if placement is not None:
+        sim.next_id = placement.next_id - 1
+        sim.wip = sim.initial_wip = placement.wip
+        placement.fill(stations, isinstance(source, SaturatedSource))
     if isinstance(source, ArrivalSource):
         first.on_accept = sim.release
         env.process(_arrivals(env, first, sim, streams.sampler(source.interarrival, 0,
@@ -228,7 +273,7 @@ def build(env: simpy.Environment, line: Line, streams: Streams,
     elif isinstance(source, ConwipSource):
         first.on_accept = sim.release
         sim.conwip_first = first
-        for _ in range(source.wip_cap):
+        for _ in range(source.wip_cap - (placement.wip if placement is not None else 0)):
             first.admit(sim.new_part())
     else:
         # Raw material is always there: nothing is ever offered to the first station, so its
@@ -259,11 +304,22 @@ def build(env: simpy.Environment, line: Line, streams: Streams,
                 operator_for_process=bool(spec.operator and spec.operator.process),
                 operator_for_setup=bool(spec.operator and spec.operator.setup),
                 monitor=_monitor(spec, streams, number, index),
+                initial=placement.under_way(number, index) if placement is not None else None,
             )
             station.machines.append(machine)
+            if placement is not None:
+                placement.prime(machine, number, index)
             if shifts is not None:
                 shifts.machines.append(machine)
     return sim, stations, shifts
+
+
+def shifted_windows(line: Line, clock: float) -> list[tuple[float, float]]:
+    """The line's working windows seen from a run that starts at `clock` on its calendar (a plain
+    run starts at 0)."""
+    assert line.calendar is not None
+    windows = line.calendar.working_windows(clock + line.horizon)
+    return [(max(0.0, s - clock), e - clock) for s, e in windows if e > clock]
 
 
 def _monitor(spec, streams: Streams, number: int, index: int) -> ConditionMonitor | None:
@@ -306,12 +362,15 @@ def _series(env: simpy.Environment, warmup: float, step: float, sim: LineSim,
 
 
 def simulate(line: Line, replication: int = 0, *, seed: int | None = None,
-             log: list[PartRecord] | None = None) -> RunStats:
-    """Run one replication of `line`; pass a list as `log` to collect the per-part record."""
+             log: list[PartRecord] | None = None, states: list[StateRecord] | None = None,
+             initial_state: LineState | None = None) -> RunStats:
+    """Run one replication of `line`; pass a list as `log` to collect the per-part record, and one
+    as `states` to collect every machine's changes of state. From `initial_state`, the run starts
+    with the state's parts and machines at time 0 (twin.state)."""
     env = simpy.Environment()
     streams = Streams(line.seed if seed is None else seed, replication)
-    sim, stations, _ = build(env, line, streams, log)
-    start = {"wip": 0, "backlog": 0}
+    sim, stations, _ = build(env, line, streams, log, states, initial=initial_state)
+    start = {"wip": sim.initial_wip, "backlog": 0}
     if line.warmup > 0:
         env.process(_warmup(env, line.warmup, sim, stations, start))
     series: dict[str, list[float]] = {"time_min": [], "good": [], "wip": []}

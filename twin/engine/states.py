@@ -26,6 +26,13 @@ STATE_LABELS: dict[str, str] = {
 }
 """How a state reads in tables and charts."""
 
+STATE_COLOURS: dict[str, str] = {
+    "busy": "#22c55e", "starved": "#cbd5e1", "blocked": "#f59e0b", "down": "#ef4444",
+    "maintenance": "#a855f7", "setup": "#3b82f6", "tool_change": "#93c5fd",
+    "waiting_operator": "#a16207", "off": "#334155",
+}
+"""How a state looks in charts (shares, timelines): the same colour for a state wherever drawn."""
+
 STATE_SHORT_LABELS: dict[str, str] = {
     "busy": "busy", "starved": "starved", "blocked": "blocked", "down": "down",
     "maintenance": "maint.", "setup": "setup", "tool_change": "tool", "waiting_operator": "wait op.",

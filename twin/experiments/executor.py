@@ -19,6 +19,7 @@ from twin.config import Line
 from twin.engine import RunStats, choose_engine
 from twin.experiment import (
     Progress,
+    TaskOptions,
     dask_client,
     distributed_client,
     lost_scheduler_is_run_error,
@@ -89,17 +90,17 @@ class Executor:
         if self.dask is not None:
             client = self._dask_client()
             with lost_scheduler_is_run_error(self.dask):
-                pairs = run_on_client(client, named, seed, False, self.progress, start, total)
+                pairs = run_on_client(client, named, seed, TaskOptions(), self.progress, start, total)
         elif worker_count(self.workers, total) > 1 or self._pool is not None:
             pool = self._pool or self._open_pool(worker_count(self.workers, total))
-            pairs = run_on_pool(pool, named, seed, False, self.progress, start, total)
+            pairs = run_on_pool(pool, named, seed, TaskOptions(), self.progress, start, total)
         else:
             pairs = []
             for done, (line, rep, name) in enumerate(named, start=start + 1):
-                pairs.append(simulate_task(line, rep, seed, False, name))
+                pairs.append(simulate_task(line, rep, seed, TaskOptions(), name))
                 if self.progress:
                     self.progress(done, total)
-        return [stats for stats, _ in pairs]
+        return [stats for stats, _, _ in pairs]
 
     def _open_pool(self, workers: int) -> ProcessPoolExecutor:
         self._pool = process_pool(workers)

@@ -76,21 +76,32 @@ class SweepBundle:
     result: Any
     """twin.sweep's result (`.experiment.table` is the tidy table)."""
     summary: pd.DataFrame
-    """One row per (point, KPI): the factor value, mean, ci_low, ci_high."""
+    """One row per (point, KPI): the factor value (`value`, and `second` for a two-value sweep),
+    mean, ci_low, ci_high."""
+    second: Choice | None = None
 
 
-def run_sweep(study: twin.Study, choice: Choice, values: list[Any], key: str, job: Job) -> SweepBundle:
-    result = twin.sweep(study, [{"path": choice.path, "values": values}],
-                        responses=responses(study), workers=workers_for(study, len(values)),
-                        progress=job.progress)
+def run_sweep(study: twin.Study, choice: Choice, values: list[Any], key: str, job: Job,
+              second: Choice | None = None, second_values: list[Any] | None = None) -> SweepBundle:
+    """A grid over one value, or two (every combination, for a heatmap)."""
+    factors = [{"path": choice.path, "values": values}]
+    if second is not None and second_values:
+        factors.append({"path": second.path, "values": second_values})
+    points = len(values) * (len(second_values or []) or 1)
+    result = twin.sweep(study, factors, responses=responses(study),
+                        workers=workers_for(study, points), progress=job.progress)
     rows = []
     table = result.experiment.table
     for scenario in result.experiment.scenarios:
         for kpi in result.experiment.responses:
             est = table.estimate(scenario.name, kpi)
-            rows.append({"value": scenario.overrides[choice.path], "kpi": kpi, "mean": est.mean,
-                         "ci_low": est.low, "ci_high": est.high})
-    return SweepBundle(key=key, choice=choice, result=result, summary=pd.DataFrame(rows))
+            row = {"value": scenario.overrides[choice.path], "kpi": kpi, "mean": est.mean,
+                   "ci_low": est.low, "ci_high": est.high}
+            if len(factors) == 2:
+                row["second"] = scenario.overrides[factors[1]["path"]]
+            rows.append(row)
+    return SweepBundle(key=key, choice=choice, result=result, summary=pd.DataFrame(rows),
+                       second=second if len(factors) == 2 else None)
 
 
 @dataclass
@@ -130,3 +141,58 @@ def run_tornado(study: twin.Study, picked: list[Choice], spread: float, key: str
     result = twin.sensitivity(study, factors, responses=responses(study),
                               workers=workers_for(study, 1 + 2 * len(factors)), progress=job.progress)
     return TornadoBundle(key=key, result=result, labels={c.path: c.label for c in picked})
+
+
+@dataclass(frozen=True)
+class WhatIf:
+    """One named what-if of the scenarios table: a path and its new value as the user typed it."""
+
+    name: str
+    path: str
+    value: str
+
+
+def parse_value(text: str, where: str) -> Any:
+    """A value as YAML reads it (`8`, `0.8`, `90s`, `true`), through twin's bounded loader."""
+    from twin.io import parse_yaml
+
+    return parse_yaml(text, where) if text.strip() else None
+
+
+@dataclass
+class ScenariosBundle:
+    key: str
+    result: Any
+    """twin.scenarios' result; the first scenario is the setting as it is."""
+
+    def table(self) -> pd.DataFrame:
+        """One row per (scenario, KPI): the mean with its CI, and the paired difference to the
+        setting as it is with its CI (empty for the setting itself)."""
+        experiment = self.result.experiment
+        table, reference = experiment.table, self.result.reference
+        rows = []
+        for scenario in experiment.scenarios:
+            for kpi in experiment.responses:
+                est = table.estimate(scenario.name, kpi)
+                row = {"scenario": scenario.name, "kpi": kpi, "mean": est.mean, "ci_low": est.low,
+                       "ci_high": est.high}
+                if scenario.name != reference:
+                    diff = table.paired(scenario.name, reference, kpi)
+                    row |= {"difference": diff.mean, "difference_low": diff.low,
+                            "difference_high": diff.high}
+                rows.append(row)
+        return pd.DataFrame(rows)
+
+
+BASE_NAME = "as set"
+
+
+def run_scenarios(study: twin.Study, what_ifs: list[WhatIf], key: str, job: Job) -> ScenariosBundle:
+    """The setting as it is, then each what-if, on common random numbers."""
+    scenarios: list[dict[str, Any]] = [{"name": BASE_NAME}]
+    for index, what_if in enumerate(what_ifs):
+        value = parse_value(what_if.value, f"row {index + 1} value")
+        scenarios.append({"name": what_if.name or f"what-if {index + 1}", "set": {what_if.path: value}})
+    result = twin.scenarios(study, scenarios, responses=responses(study),
+                            workers=workers_for(study, len(scenarios)), progress=job.progress)
+    return ScenariosBundle(key=key, result=result)

@@ -12,6 +12,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 import twin
+from twin.engine.states import STATE_COLOURS
 from ui.computing.results import quality_stations
 from ui.presenting import escape, kpis
 
@@ -24,14 +25,14 @@ SCENARIOS = {"conventional": ("Conventional", CONV), "industry40": ("Industry 4.
 
 STATES: list[tuple[str, str, str]] = [
     # column, label, colour
-    ("share_busy", "busy", "#22c55e"),
-    ("share_setup", "setup", "#3b82f6"),
-    ("share_tool_change", "tool change", "#93c5fd"),
-    ("share_maintenance", "planned maintenance", "#a855f7"),
-    ("share_down", "down (failure)", "#ef4444"),
-    ("share_waiting_operator", "waiting for operator", "#a16207"),
-    ("share_blocked", "blocked", "#f59e0b"),
-    ("share_starved", "starved", "#cbd5e1"),
+    ("share_busy", "busy", STATE_COLOURS["busy"]),
+    ("share_setup", "setup", STATE_COLOURS["setup"]),
+    ("share_tool_change", "tool change", STATE_COLOURS["tool_change"]),
+    ("share_maintenance", "planned maintenance", STATE_COLOURS["maintenance"]),
+    ("share_down", "down (failure)", STATE_COLOURS["down"]),
+    ("share_waiting_operator", "waiting for operator", STATE_COLOURS["waiting_operator"]),
+    ("share_blocked", "blocked", STATE_COLOURS["blocked"]),
+    ("share_starved", "starved", STATE_COLOURS["starved"]),
 ]
 COST_COLOURS = {
     "machine": "#475569", "labour": "#f59e0b", "energy": "#14b8a6", "maintenance": "#ef4444",

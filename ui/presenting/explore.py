@@ -30,6 +30,24 @@ def sweep_band(summary: pd.DataFrame, kpi: str, factor: str) -> go.Figure:
     return fig
 
 
+def heatmap(summary: pd.DataFrame, kpi: str, factor: str, second: str) -> go.Figure:
+    """A KPI's mean over every combination of two values (hover: its 95% CI)."""
+    rows = summary[summary["kpi"] == kpi]
+    scale = kpis.scale(kpi)
+    xs, ys = sorted(set(rows["value"])), sorted(set(rows["second"]))
+    means = {(r["value"], r["second"]): r for r in rows.to_dict("records")}
+    z = [[means[(x, y)]["mean"] * scale if (x, y) in means else None for x in xs] for y in ys]
+    text = [[f"[{means[(x, y)]['ci_low'] * scale:.3g}, {means[(x, y)]['ci_high'] * scale:.3g}]"
+             if (x, y) in means else "" for x in xs] for y in ys]
+    fig = go.Figure(go.Heatmap(x=[str(x) for x in xs], y=[str(y) for y in ys], z=z, text=text,
+                               colorscale="Blues", texttemplate="%{z:.3g}",
+                               hovertemplate="%{x}, %{y}: %{z:.3g} (95% CI %{text})<extra></extra>"))
+    fig.update_layout(title=escape.plotly(f"{kpis.label(kpi)}: {factor} × {second}"),
+                      xaxis_title=escape.plotly(factor), yaxis_title=escape.plotly(second),
+                      margin={"t": 50, "l": 10, "r": 10, "b": 10}, height=360)
+    return fig
+
+
 def tornado(bars: pd.DataFrame, kpi: str) -> go.Figure:
     """Each factor's effect high − low, largest on top, with its paired 95% CI."""
     scale = kpis.scale(kpi)
@@ -45,3 +63,19 @@ def tornado(bars: pd.DataFrame, kpi: str) -> go.Figure:
                                           "significant)"),
                       margin={"t": 50, "l": 10, "r": 10, "b": 10}, height=120 + 40 * len(rows))
     return fig
+
+
+def scenarios_table(table: pd.DataFrame) -> pd.DataFrame:
+    """The scenarios side by side for display: one row per KPI, one column per scenario, each cell
+    the mean [95% CI] and, for a what-if, its paired difference to the setting as it is."""
+    rows: dict[str, dict[str, str]] = {}
+    for record in table.to_dict("records"):
+        kpi = str(record["kpi"])
+        scale = kpis.scale(kpi)
+        text = (f"{kpis.value_text(kpi, record['mean'])} "
+                f"[{record['ci_low'] * scale:.3g}, {record['ci_high'] * scale:.3g}]")
+        if "difference" in record and record["difference"] == record["difference"]:
+            text += (f" · Δ {kpis.delta_text(kpi, record['difference'])} "
+                     f"[{record['difference_low'] * scale:+.3g}, {record['difference_high'] * scale:+.3g}]")
+        rows.setdefault(kpis.label(kpi), {})[escape.plain(record["scenario"])] = text
+    return pd.DataFrame.from_dict(rows, orient="index")

@@ -4,7 +4,7 @@ and drawn with the pass's `Context` (see ui/views/__init__.py for adding one).""
 
 from __future__ import annotations
 
-from ui.views import compare, explore, levers, line, trainer
+from ui.views import compare, data, explore, levers, line, live, theory, timeline, trainer
 from ui.views.context import Page
 
 EDITING_TABS = (line.TAB, levers.TAB)
@@ -13,6 +13,10 @@ PAGES: tuple[Page, ...] = (
     Page(compare.TAB, compare.show),
     Page(trainer.TAB, trainer.show),
     Page(explore.TAB, explore.show),
+    Page(data.TAB, data.show),
+    Page(timeline.TAB, timeline.show),
+    Page(live.TAB, live.show),
+    Page(theory.TAB, theory.show),
 )
 
 

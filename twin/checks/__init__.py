@@ -1,0 +1,1 @@
+"""Checks of the twin: against exact theory (`exact`, `theory_run`) and against a shop-floor log."""
