@@ -208,7 +208,8 @@ def read(text: str) -> str:
 
 
 def upload(page: Page, name: str, data: bytes) -> None:
-    page.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(
+    """The study upload in the sidebar (pages have uploaders of their own)."""
+    page.get_by_test_id("stSidebar").get_by_test_id("stFileUploaderDropzoneInput").set_input_files(
         files=[{"name": name, "mimeType": "application/x-yaml", "buffer": data}])
 
 
