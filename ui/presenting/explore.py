@@ -107,6 +107,5 @@ def best_sentence(frame: pd.DataFrame, objective: str, decisions: list[str],
     best = frame[frame["status"] == "best"].iloc[0]
     design = ", ".join(f"{name} = {best[name]:g}" for name in decisions)
     chance = "–" if probability is None else f"{probability:.3f}"
-    return (f"Best: {design} · {kpis.label(objective)} "
-            f"{ci_text(objective, best[objective], best[f'{objective}_ci_low'], best[f'{objective}_ci_high'])}"
-            f" (95% CI) · P(best within δ) = {chance}")
+    value = ci_text(objective, best[objective], best[f"{objective}_ci_low"], best[f"{objective}_ci_high"])
+    return f"Best: {design} · {kpis.label(objective)} {value} (95% CI) · P(best within δ) = {chance}"
