@@ -159,7 +159,7 @@ def test_an_optimisation_over_the_bound_or_with_a_bad_range_is_one_line() -> Non
     study = small_demo()
     big = study.model_copy(update={"line": study.line.model_copy(update={"replications": 200,
                                                                           "horizon": 365 * 24 * 60.0})})
-    with pytest.raises(twin.ConfigError, match="budget.evaluations") as refused:
+    with pytest.raises(twin.ConfigError, match=r"budget\.evaluations") as refused:
         explore.optimize_spec(big, buffers(big, 1, 2), "throughput_per_hour", 500, 1.0)
     assert "\n" not in str(refused.value)
     bad = buffers(study, 1)[0]
@@ -188,3 +188,33 @@ def test_the_report_holds_every_explore_result_escaped() -> None:
         assert heading in html
     assert odd not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert "P(best within δ)" in html
+
+
+def test_an_optimisation_runs_in_the_app_and_exports() -> None:
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params["autorun"] = "0"
+    at.query_params["preset"] = "reference_line.yaml"
+    at.run()
+    version = at.session_state["version"]
+    at.number_input(key=f"run.replications@{version}").set_value(3)
+    at.text_input(key=f"run.horizon@{version}").input("1d").run()
+    assert not at.exception
+    assert at.multiselect(key="explore-opt-decisions").value == ["S2: buffer", "S3: buffer", "S4: buffer"]
+    at.number_input(key="explore-opt-total").set_value(6).run()  # the ranges add up to 9 … 21
+    assert [e.value.replace("\\", "") for e in at.error] == [
+        "total: the chosen ranges add up to 9 … 21, got 6"]
+    at.number_input(key="explore-opt-total").set_value(15)
+    at.number_input(key="explore-opt-evaluations").set_value(8).run()
+    button(at, "Run the optimisation (up to 8 designs × 3 replications").click().run()
+    deadline = time.monotonic() + 60
+    while not at.success and time.monotonic() < deadline:
+        time.sleep(0.3)
+        at.run()
+    assert not at.exception
+    assert at.success, [e.value for e in at.error]
+    answer = at.success[0].value.replace("\\", "")
+    assert answer.startswith("Best: S2: buffer = ") and "P(best within δ) = " in answer
+    assert any("designs evaluated" in c.value for c in at.caption)
+    assert any("needs the setting's own results" in c.value for c in at.caption)  # autorun is off
+    at.number_input(key="explore-opt-evaluations").set_value(10_000).run()  # above the widget's bound
+    assert not at.exception

@@ -239,6 +239,11 @@ def optimize_spec(study: twin.Study, ranges: list[Range], objective: str, evalua
     from twin.experiments.optimize_file import OptimizeFile
     from twin.io import validate_as
 
+    if total is not None:
+        least, most = sum(r.low for r in ranges), sum(r.high for r in ranges)
+        if not least <= total <= most:
+            raise twin.ConfigError(f"total: the chosen ranges add up to {least:g} … {most:g}, got "
+                                   f"{total:g}", field="total")
     constraints = [{"sum": [r.choice.path for r in ranges], "equals": total}] if total is not None else []
     data = {"base": OPTIMIZE_BASE,
             "objective": {("maximize" if maximizing(objective) else "minimize"): objective},

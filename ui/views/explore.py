@@ -243,7 +243,8 @@ def optimisation_section(store: Store, study: twin.Study) -> explore.OptimizeBun
     except twin.ConfigError as exc:
         st.error(escape.markdown(str(exc)), icon=":material/block:")
         return None
-    key = explore.key("optimize", study, spec.model_dump(mode="json"))
+    key = explore.key("optimize", study, [[[r.choice.path, r.low, r.high] for r in ranges], objective,
+                                          evaluations, float(delta), total])
     decisions = {r.choice.path: r.choice.label for r in ranges}
     reps = study.line.replications
     if not _running_or_button(store, key, "optimisation",
