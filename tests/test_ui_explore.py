@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 import twin
+from twin.display import spreadsheet_safe
 
 pytest.importorskip("streamlit")
 from streamlit.testing.v1 import AppTest
@@ -188,6 +189,10 @@ def test_the_report_holds_every_explore_result_escaped() -> None:
         assert heading in html
     assert odd not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert "P(best within δ)" in html
+    rude = explore.OptimizeBundle("o", shown.optimisation.result, {"stations[1].buffer": "=cmd()",
+                                                                    "stations[2].buffer": "S3: buffer"})
+    csv = spreadsheet_safe(rude.finalists()).to_csv(index=False)
+    assert csv.startswith("'=cmd()") and "\n=" not in csv  # a label can never run as a formula
 
 
 def test_an_optimisation_runs_in_the_app_and_exports() -> None:
