@@ -223,3 +223,15 @@ def test_an_optimisation_runs_in_the_app_and_exports() -> None:
     assert any("needs the setting's own results" in c.value for c in at.caption)  # autorun is off
     at.number_input(key="explore-opt-evaluations").set_value(10_000).run()  # above the widget's bound
     assert not at.exception
+
+
+def test_a_cancelled_optimisation_stops_at_once() -> None:
+    from ui.computing.jobs import Cancelled
+
+    study = small_reference()
+    spec = explore.optimize_spec(study, buffers(study, 1, 2), "throughput_per_hour", 6, 1.0, 4)
+    job = Job(key="k", kind="explore", label="x")
+    job.cancel()  # the Cancel button of the progress panel
+    with pytest.raises(Cancelled):
+        explore.run_optimize(study, spec, {}, "k", job)
+    assert job.done == 0

@@ -1,6 +1,6 @@
-"""The Explore tab's runs: a one-factor sweep and a tornado of the current study, on the experiment
-core (twin.sweep, twin.sensitivity), as background jobs of the result store. Nothing here calls
-Streamlit."""
+"""The Explore tab's runs: what-if scenarios, a sweep, a tornado and an optimisation of the current
+study, on the experiment core (twin.scenarios, twin.sweep, twin.sensitivity, twin.optimize), as
+background jobs of the result store. Nothing here calls Streamlit."""
 
 from __future__ import annotations
 

@@ -1,5 +1,7 @@
-"""The Explore tab: what-if runs of the current setting on common random numbers: one value swept
-with its 95% CI band, and a tornado of the values that matter most. Each table downloads as CSV."""
+"""The Explore tab: what-if runs of the current setting on common random numbers: named scenarios,
+one value swept with its 95% CI band (or two as a heatmap), a tornado of the values that matter
+most, and an optimisation (twin.optimize: a search, then KN on the finalists). Each result
+downloads as CSV, and the HTML report at the foot of the tab holds every one that has run."""
 
 from __future__ import annotations
 
