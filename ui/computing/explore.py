@@ -1,6 +1,6 @@
-"""The Explore tab's runs: a one-factor sweep and a tornado of the current study, on the experiment
-core (twin.sweep, twin.sensitivity), as background jobs of the result store. Nothing here calls
-Streamlit."""
+"""The Explore tab's runs: what-if scenarios, a sweep, a tornado and an optimisation of the current
+study, on the experiment core (twin.scenarios, twin.sweep, twin.sensitivity, twin.optimize), as
+background jobs of the result store. Nothing here calls Streamlit."""
 
 from __future__ import annotations
 
@@ -196,3 +196,125 @@ def run_scenarios(study: twin.Study, what_ifs: list[WhatIf], key: str, job: Job)
     result = twin.scenarios(study, scenarios, responses=responses(study),
                             workers=workers_for(study, len(scenarios)), progress=job.progress)
     return ScenariosBundle(key=key, result=result)
+
+
+FINALISTS = 3
+"""Designs of the search that go to the selection (the file's `selection.finalists`)."""
+SELECTION_REPLICATIONS = 60
+"""Replications per finalist at most in the selection (the file's `selection.max_replications`): the
+app keeps KN's worst case small; `twin optimize` takes more."""
+OPTIMIZE_BASE = "the current setting"
+"""What the optimisation's `base:` says: the study itself is handed to twin.optimize."""
+
+
+def objectives(study: twin.Study) -> list[str]:
+    """The line KPIs an optimisation may aim at on this line: those with a direction that the line
+    models, headline ones only (twin.kpi_registry)."""
+    from twin.kpi_registry import LINE, shown_for
+
+    return [name for name, entry in LINE.items()
+            if entry.higher_is_better is not None and not entry.detail and shown_for(study.line, entry)]
+
+
+def maximizing(kpi: str) -> bool:
+    from twin.kpi_registry import line_kpi
+
+    return bool(line_kpi(kpi).higher_is_better)
+
+
+@dataclass(frozen=True)
+class Range:
+    """One decision of the optimisation: a value of the study and the range it may take."""
+
+    choice: Choice
+    low: float
+    high: float
+
+
+def optimize_spec(study: twin.Study, ranges: list[Range], objective: str, evaluations: int,
+                  indifference: float, total: int | None = None) -> Any:
+    """The optimisation as `twin optimize`'s file model, validated and bounded before anything runs
+    (twin's own checks: a bad value or an over-budget plan is one ConfigError naming the field)."""
+    from twin.experiments.optimize import check_plan
+    from twin.experiments.optimize_file import OptimizeFile
+    from twin.io import validate_as
+
+    if total is not None:
+        least, most = sum(r.low for r in ranges), sum(r.high for r in ranges)
+        if not least <= total <= most:
+            raise twin.ConfigError(f"total: the chosen ranges add up to {least:g} … {most:g}, got "
+                                   f"{total:g}", field="total")
+    constraints = [{"sum": [r.choice.path for r in ranges], "equals": total}] if total is not None else []
+    data = {"base": OPTIMIZE_BASE,
+            "objective": {("maximize" if maximizing(objective) else "minimize"): objective},
+            "decisions": [{"path": r.choice.path, "type": r.choice.kind, "low": r.low, "high": r.high}
+                          for r in ranges],
+            "constraints": constraints, "budget": {"evaluations": evaluations},
+            "selection": {"indifference": indifference, "finalists": FINALISTS,
+                          "max_replications": SELECTION_REPLICATIONS},
+            "responses": responses(study)}
+    spec = validate_as(OptimizeFile, data, "optimisation")
+    check_plan(spec, study, study.line.replications)
+    return spec
+
+
+@dataclass
+class OptimizeBundle:
+    key: str
+    result: Any
+    """twin.optimize's `Optimization`."""
+    labels: dict[str, str]
+    """Decision path → the label shown."""
+
+    @property
+    def objective(self) -> str:
+        return str(self.result.spec.objectives[0].kpi)
+
+    def status(self, index: int) -> str:
+        """A finalist's fate in the selection: chosen, eliminated after n replications, or kept
+        (within δ of the chosen one, or not separated when the replication cap stopped KN)."""
+        selection = self.result.selection
+        if index == selection.best:
+            return "best"
+        if index in selection.eliminated_at:
+            return f"eliminated after {selection.eliminated_at[index]} replications"
+        return "not separated (replication cap)" if selection.capped else "within δ"
+
+    def finalists(self) -> pd.DataFrame:
+        """One row per finalist: its decisions (one column per label), each reported KPI's mean and
+        95% CI over the selection's replications, its replications and its status."""
+        rows = []
+        for index, evaluation in enumerate(self.result.finalists):
+            row: dict[str, Any] = {self.labels.get(p, p): v for p, v in evaluation.decisions.items()}
+            for kpi in self.result.reported:
+                if kpi in evaluation.samples:
+                    est = evaluation.estimate(kpi)
+                    row |= {kpi: est.mean, f"{kpi}_ci_low": est.low, f"{kpi}_ci_high": est.high}
+            row["replications"] = len(next(iter(evaluation.samples.values()), []))
+            row["status"] = self.status(index)
+            rows.append(row)
+        return pd.DataFrame(rows)
+
+
+def run_optimize(study: twin.Study, spec: Any, labels: dict[str, str], key: str,
+                 job: Job) -> OptimizeBundle:
+    """twin.optimize on the current setting: the search, then KN on the finalists."""
+    result = twin.optimize(spec, study, workers=workers_for(study, spec.budget.evaluations),
+                           progress=job.progress)
+    return OptimizeBundle(key=key, result=result, labels=labels)
+
+
+@dataclass
+class Shown:
+    """The Explore results on the page now (each None until it has run), for the HTML report."""
+
+    scenarios: ScenariosBundle | None = None
+    sweep: SweepBundle | None = None
+    tornado: TornadoBundle | None = None
+    optimisation: OptimizeBundle | None = None
+    sweep_kpi: str | None = None
+    """The KPI the sweep's chart shows on the page (the report draws the same)."""
+    tornado_kpi: str | None = None
+
+    def any(self) -> bool:
+        return any(b is not None for b in (self.scenarios, self.sweep, self.tornado, self.optimisation))

@@ -79,3 +79,33 @@ def scenarios_table(table: pd.DataFrame) -> pd.DataFrame:
                      f"[{record['difference_low'] * scale:+.3g}, {record['difference_high'] * scale:+.3g}]")
         rows.setdefault(kpis.label(kpi), {})[escape.plain(record["scenario"])] = text
     return pd.DataFrame.from_dict(rows, orient="index")
+
+
+def ci_text(kpi: str, mean: float, low: float, high: float) -> str:
+    """Mean [95% CI] in the KPI's display unit."""
+    scale = kpis.scale(kpi)
+    return f"{kpis.value_text(kpi, mean)} [{low * scale:.3g}, {high * scale:.3g}]"
+
+
+def finalists_table(frame: pd.DataFrame, reported: list[str], decisions: list[str]) -> pd.DataFrame:
+    """The optimisation's finalists for display: their decisions, each KPI as mean [95% CI] under
+    its label, the replications of the selection and the status."""
+    out = pd.DataFrame({escape.plain(name): frame[name] for name in decisions})
+    for kpi in reported:
+        if kpi in frame:
+            out[kpis.label(kpi)] = [ci_text(kpi, m, lo, hi) for m, lo, hi in
+                                    zip(frame[kpi], frame[f"{kpi}_ci_low"], frame[f"{kpi}_ci_high"],
+                                        strict=True)]
+    out["replications"] = frame["replications"]
+    out["status"] = frame["status"]
+    return out
+
+
+def best_sentence(frame: pd.DataFrame, objective: str, decisions: list[str],
+                  probability: float | None) -> str:
+    """The answer in one line (plain text: the caller escapes it for where it is shown)."""
+    best = frame[frame["status"] == "best"].iloc[0]
+    design = ", ".join(f"{name} = {best[name]:g}" for name in decisions)
+    chance = "–" if probability is None else f"{probability:.3f}"
+    value = ci_text(objective, best[objective], best[f"{objective}_ci_low"], best[f"{objective}_ci_high"])
+    return f"Best: {design} · {kpis.label(objective)} {value} (95% CI) · P(best within δ) = {chance}"

@@ -1,6 +1,7 @@
 """The comparison as one self-contained HTML file (for slides and e-mail): the stamp, the KPI cards,
 every chart (plotly.js inlined once, so it opens offline), the business case, the lever attribution
-and the trainer's narrative when they were computed."""
+the trainer's narrative and the Explore tab's results (scenarios, sweep, tornado, optimisation) when
+they were computed."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import base64
 import datetime as dt
 import hashlib
 import re
+from typing import TYPE_CHECKING
 
 import markdown_it
 import plotly.graph_objects as go
@@ -17,6 +19,9 @@ from twin.energy import period_name
 from ui.computing import results
 from ui.presenting import charts, escape, kpis
 from ui.presenting.units import duration_text
+
+if TYPE_CHECKING:
+    from ui.computing.explore import Shown
 
 CSS = """
 body { font-family: Inter, Helvetica, Arial, sans-serif; color: #0f172a; margin: 2rem auto; max-width: 1200px;
@@ -134,8 +139,61 @@ def _stations(line: twin.Line, bottlenecks: dict[str, dict[str, float]]) -> str:
     return "<table>" + "".join(rows) + "</table>"
 
 
+def _sweep_table(summary, kpi: str):
+    """The sweep's points for one KPI: the value(s) and the mean [95% CI]."""
+    from ui.presenting.explore import ci_text
+
+    rows = summary[summary["kpi"] == kpi]
+    out = rows[[c for c in ("value", "second") if c in rows]].copy()
+    out[kpis.label(kpi)] = [ci_text(kpi, m, lo, hi) for m, lo, hi in
+                            zip(rows["mean"], rows["ci_low"], rows["ci_high"], strict=True)]
+    return out
+
+
+def _explore(shown: Shown, fig: _Figures) -> list[str]:
+    """The Explore results that were run: each as its table (and chart), escaped like the rest."""
+    from ui.presenting import explore as figures
+
+    parts = ["<h2>Explore</h2>", "<p>What-if runs of this setting, every point on the same random "
+             "numbers (paired differences); means with 95% CIs.</p>"]
+    if shown.scenarios is not None:
+        table = figures.scenarios_table(shown.scenarios.table())
+        parts += ["<h3>What-if scenarios</h3>", _table(table.rename_axis("KPI").reset_index()),
+                  "<p class='stamp'>Δ: the paired difference to the setting as it is, with its 95% "
+                  "CI.</p>"]
+    sweep = shown.sweep
+    if sweep is not None:
+        names = sweep.result.experiment.responses
+        kpi = shown.sweep_kpi if shown.sweep_kpi in names else names[0]
+        chart = (figures.sweep_band(sweep.summary, kpi, sweep.choice.label) if sweep.second is None else
+                 figures.heatmap(sweep.summary, kpi, sweep.choice.label, sweep.second.label))
+        columns = {"value": sweep.choice.label} | ({"second": sweep.second.label} if sweep.second else {})
+        table = _sweep_table(sweep.summary, kpi).rename(columns=columns)
+        parts += [f"<h3>Sweep: {escape.html(sweep.choice.label)}</h3>", fig(chart), _table(table)]
+    tornado = shown.tornado
+    if tornado is not None:
+        names = tornado.result.tornado_run.responses
+        kpi = shown.tornado_kpi if shown.tornado_kpi in names else names[0]
+        bars = tornado.bars(kpi)
+        parts += ["<h3>Tornado</h3>", fig(figures.tornado(bars, kpi)),
+                  _table(bars.drop(columns=["path"]))]
+    optimisation = shown.optimisation
+    if optimisation is not None:
+        result = optimisation.result
+        frame = optimisation.finalists()
+        decisions = list(optimisation.labels.values())
+        answer = figures.best_sentence(frame, optimisation.objective, decisions,
+                                       result.probability_correct_selection)
+        parts += ["<h3>Optimisation</h3>", f"<p><b>{escape.html(answer)}</b></p>",
+                  _table(figures.finalists_table(frame, result.reported, decisions)),
+                  f"<p class='stamp'>{result.evaluations} designs evaluated, {result.replications} "
+                  "replications each; the finalists ran again on fresh replications (KN ranking and "
+                  "selection on common random numbers).</p>"]
+    return parts
+
+
 def build(bundle: results.Bundle, attribution: results.AttributionBundle | None = None,
-          tour: results.TourBundle | None = None) -> str:
+          tour: results.TourBundle | None = None, *, explore: Shown | None = None) -> str:
     fig = _Figures()
     md = narrative_renderer()
     line = bundle.study.line
@@ -199,6 +257,8 @@ def build(bundle: results.Bundle, attribution: results.AttributionBundle | None 
         for title, paragraphs in narrative(tour):
             parts.append(f"<div class='step'><h3>{escape.html(title)}</h3>"
                          + "".join(md.render(p) for p in paragraphs) + "</div>")
+    if explore is not None and explore.any():
+        parts += _explore(explore, fig)
     period = period_name(line)
     table = kpis.comparison_table(bundle.difference, bundle.currency, period) if compared else \
         kpis.line_table(bundle.summary, bundle.currency, period)
