@@ -336,8 +336,8 @@ def test_without_gauge_error_inspection_sorts_exactly_on_the_true_deviation():
     log: list = []
     stats = simulate(line, 0, seed=SEED, log=log)
     assert len(log) == 5_000
-    outside = [not -1.5 <= deviation <= 2.0 for (_, _, _, _, _, deviation, _) in log]
-    rejected = [outcome == "rejected" for *_, outcome in log]
+    outside = [not -1.5 <= record[5] <= 2.0 for record in log]  # PartRecord: deviation, outcome
+    rejected = [record[6] == "rejected" for record in log]
     assert outside == rejected
     assert stats.scrapped == sum(rejected) > 0 and stats.escaped == 0
 
