@@ -16,8 +16,6 @@ from conftest import make_line
 from test_ui_apptest import start
 from ui_helpers import as_read, errors
 
-pytestmark = pytest.mark.xdist_group("ui")
-
 
 def event_log(tmp_path: Path) -> bytes:
     line = make_line([{"name": "Saw", "process": {"dist": "exponential", "mean": 1.0}, "buffer": 2},

@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "ui" / "app.py")
 DEMO = ROOT / "configs" / "lighthouse_demo.yaml"
 
-pytestmark = pytest.mark.xdist_group("ui")
+
 
 
 def small_demo() -> twin.Study:

@@ -30,7 +30,7 @@ DEMO = ROOT / "configs" / "lighthouse_demo.yaml"
 MACHINING = ROOT / "configs" / "machining_line.yaml"
 REPLICATIONS, HORIZON = 4, "1d"
 
-pytestmark = pytest.mark.xdist_group("ui")
+
 
 
 def small(study: twin.Study, replications: int = REPLICATIONS) -> twin.Study:

@@ -16,7 +16,7 @@ from streamlit.testing.v1 import AppTest
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "ui" / "app.py")
 
-pytestmark = pytest.mark.xdist_group("ui")
+
 
 
 def test_the_live_page_emulates_the_line_and_forecasts_its_shift() -> None:

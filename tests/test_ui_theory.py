@@ -14,8 +14,6 @@ from test_ui_apptest import set_small_run, small_demo, start
 from twin.checks.exact import exact_cases
 from twin.kpi_registry import fmt
 
-pytestmark = pytest.mark.xdist_group("ui")
-
 
 def test_theory_tab_shows_the_exact_values_beside_the_twin():
     at = start()

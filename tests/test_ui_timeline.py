@@ -18,8 +18,6 @@ from ui.presenting import escape
 from ui.presenting.timeline_charts import BUFFERS_TITLE
 from ui.views import timeline as page
 
-pytestmark = pytest.mark.xdist_group("ui")
-
 HOSTILE = "<img src=x onerror=window.__pwned=1> %{y}"
 LOG = "\n".join([
     "time,station,machine,part,event",
