@@ -192,7 +192,7 @@ def test_cli_json_and_report_escape_names(tmp_path, line_file, same_line_log):
     page = report.read_text()
     assert hostile not in page and "&lt;img src=x onerror=alert(1)&gt;" in page
     assert page.count("Processing time at") == 3 and "Lead time (release to exit)" in page
-    from twin.checks.reality_report import SCRIPT, script_policy
+    from twin.page_policy import SCRIPT, script_policy
 
     assert page.count("Content-Security-Policy") == 1 and len(SCRIPT.findall(page)) >= 4
     assert script_policy(page).count("sha256-") == len(set(SCRIPT.findall(page)))

@@ -55,6 +55,7 @@ from twin.limits import MAX_PARTS_IN_LINE
 
 if TYPE_CHECKING:
     from twin.config import Line
+    from twin.config.line import Station
 
 HOLDS_PART = frozenset({"busy", "blocked", "down", "off", "setup", "waiting_operator", "maintenance"})
 """States in which a machine may have a part on it: in processing or paused in it (`down`, `off`,
@@ -224,21 +225,9 @@ class LineState(StrictModel):
             for m, machine in enumerate(station.machines):
                 if machine.product is not None:
                     _check_product(products, machine.product, f"{where}.machines[{m}].product")
-                if machine.state == "setup" and spec.setup is None and not spec.setup_pairs:
-                    _refuse(f"{where}.machines[{m}].state", f"station {show(spec.name)} has no "
-                                                            f"changeovers, got setup")
-                if machine.state == "tool_change" and spec.quality is None:
-                    _refuse(f"{where}.machines[{m}].state", f"station {show(spec.name)} has no tool "
-                                                            f"(no quality block), got tool_change")
-                if machine.state == "waiting_operator" and spec.operator is None:
-                    _refuse(f"{where}.machines[{m}].state", f"station {show(spec.name)} needs no "
-                                                            f"operator, got waiting_operator")
-                if machine.state == "down" and spec.failures is None:
-                    _refuse(f"{where}.machines[{m}].state", f"station {show(spec.name)} has no "
-                                                            f"failures, got down")
-                if machine.state == "off" and line.calendar is None:
-                    _refuse(f"{where}.machines[{m}].state", "the line has no calendar (it works "
-                                                            "around the clock), got off")
+                why = _impossible_state(machine.state, spec, line)
+                if why is not None:
+                    _refuse(f"{where}.machines[{m}].state", why)
         quality = {s.name: s for s in line.stations if s.quality is not None}
         for where, part in self.parts():
             if part.product is not None:
@@ -249,6 +238,21 @@ class LineState(StrictModel):
                                                        f"characteristic, got {show(name)}")
         if self.lot is not None:
             _check_product(products, self.lot.product, "lot.product")
+
+
+def _impossible_state(state: str, spec: Station, line: Line) -> str | None:
+    """Why a machine of station `spec` cannot be in `state` on `line`, or None when it can: each
+    state that needs a feature of the station (or of the line) and the feature it needs."""
+    name = show(spec.name)
+    needs = {
+        "setup": (spec.setup is None and not spec.setup_pairs, f"station {name} has no changeovers"),
+        "tool_change": (spec.quality is None, f"station {name} has no tool (no quality block)"),
+        "waiting_operator": (spec.operator is None, f"station {name} needs no operator"),
+        "down": (spec.failures is None, f"station {name} has no failures"),
+        "off": (line.calendar is None, "the line has no calendar (it works around the clock)"),
+    }
+    missing, why = needs.get(state, (False, ""))
+    return f"{why}, got {state}" if missing else None
 
 
 def _check_product(products: list[str], name: str, field: str) -> None:

@@ -5,17 +5,15 @@ figures' titles and legends alike (Plotly renders its text as HTML)."""
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import html
 import math
-import re
 
 import numpy as np
 
 from twin.checks.reality_run import RealityCheck, kpi_text, thinned
 from twin.display import plain
 from twin.kpi_registry import fmt
+from twin.page_policy import script_policy
 
 MAX_STATION_FIGURES = 20
 POINTS = 2_000
@@ -73,19 +71,6 @@ def _rows(check: RealityCheck) -> str:
             f"<td class=num>{_e(f'{error:+.1%}') if math.isfinite(error) else '–'}</td>"
             f"<td class={verdict}>{verdict}</td></tr>")
     return "".join(out)
-
-
-SCRIPT = re.compile(r"<script\b[^>]*>(.*?)</script>", re.DOTALL)
-
-
-def script_policy(page: str) -> str:
-    """A Content-Security-Policy that lets only the page's own scripts run (each by the SHA-256 of
-    its text) and loads nothing from anywhere: text that slipped past escaping could not run."""
-    digests = sorted({base64.b64encode(hashlib.sha256(code.encode()).digest()).decode()
-                      for code in SCRIPT.findall(page)})
-    allowed = " ".join(f"'sha256-{d}'" for d in digests)
-    return (f"default-src 'none'; script-src {allowed} 'unsafe-eval'; style-src 'unsafe-inline'; "
-            "img-src data: blob:; font-src data:; base-uri 'none'; form-action 'none'")
 
 
 def report_html(check: RealityCheck) -> str:

@@ -5,10 +5,7 @@ they were computed."""
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
-import hashlib
-import re
 from typing import TYPE_CHECKING
 
 import markdown_it
@@ -16,6 +13,7 @@ import plotly.graph_objects as go
 
 import twin
 from twin.energy import period_name
+from twin.page_policy import SCRIPT, content_security_policy
 from ui.computing import results
 from ui.presenting import charts, escape, kpis
 from ui.presenting.units import duration_text
@@ -42,20 +40,6 @@ th, td { border-bottom: 1px solid #e2e8f0; padding: .3rem .5rem; text-align: rig
 th:first-child, td:first-child { text-align: left; }
 .step { page-break-inside: avoid; margin-bottom: 1rem; }
 """
-
-
-SCRIPT = re.compile(r"<script\b[^>]*>(.*?)</script>", re.DOTALL)
-
-
-def content_security_policy(scripts: list[str]) -> str:
-    """The report's Content-Security-Policy: only the scripts it wrote itself run (plotly.js and the
-    figures, each allowed by the hash of its text), and nothing is loaded from anywhere. So even text
-    that slipped past escaping could neither run (an injected `<script>` or `onerror=` handler has no
-    hash) nor fetch or send anything outside the file. 'unsafe-eval' is for plotly.js itself."""
-    hashes = " ".join(sorted({"'sha256-" + base64.b64encode(hashlib.sha256(code.encode()).digest()).decode()
-                               + "'" for code in scripts}))
-    return (f"default-src 'none'; script-src {hashes} 'unsafe-eval'; style-src 'unsafe-inline'; "
-            "img-src data: blob:; font-src data:; worker-src blob:; base-uri 'none'; form-action 'none'")
 
 
 def narrative_renderer() -> markdown_it.MarkdownIt:
