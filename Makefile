@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 PRESET ?= configs/lighthouse_demo.yaml
 PORT   ?= 8501
-APP    := $(BIN)/streamlit run ui/app.py --server.port $(PORT) --browser.gatherUsageStats false \
+APP    := $(BIN)/python -m ui.serve --server.port $(PORT) --browser.gatherUsageStats false \
           --server.maxUploadSize 1
 
 .DEFAULT_GOAL := help

@@ -1,8 +1,9 @@
-"""App latency in a real browser: a freshly started `streamlit run ui/app.py` on the demo, Debian's
-Chromium through Playwright, automatic runs on (as a trainer opens it).
+"""App latency in a real browser: a freshly started server on the demo (`python -m ui.serve`, what
+`make run` starts; `--cold` without its warm-up), Debian's Chromium through Playwright, automatic
+runs on (as a trainer opens it), the page opened as soon as the server answers.
 
 It measures, as a person sees them:
-- server up: from `streamlit run` to the health check answering;
+- server up: from starting the server to the health check answering;
 - first page: from opening the URL to the first KPI cards of the demo: its first look (the first
   replications of both lines, marked "First look:") and its full result;
 - edit → cards: a lever switched off (and a seed changed), from the click to the first look and to
@@ -27,6 +28,7 @@ import time
 import urllib.request
 from pathlib import Path
 
+import psutil
 from playwright.sync_api import Page, sync_playwright
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -36,17 +38,18 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--d
 TIMING = re.compile(r"twin-ui-timing (.*)")
 
 
-def serve(lines: list[str]) -> tuple[str, subprocess.Popen, float]:
+def serve(lines: list[str], warm: bool = True) -> tuple[str, subprocess.Popen, float]:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     started = time.perf_counter()
     server = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "ui/app.py", "--server.headless", "true", "--server.port",
+        [sys.executable, "-m", "ui.serve", "--server.headless", "true", "--server.port",
          str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false",
          "--server.fileWatcherType", "none"],
         cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-        env={**os.environ, "TWIN_UI_TIMINGS": "1", "PYTHONUNBUFFERED": "1"})
+        env={**os.environ, "TWIN_UI_TIMINGS": "1", "PYTHONUNBUFFERED": "1",
+             "TWIN_UI_WARM": "1" if warm else "0"})
 
     def pump() -> None:
         for line in server.stdout:
@@ -104,10 +107,45 @@ def settled(page: Page, before: list[str] | None, timeout: float = 600) -> tuple
     raise TimeoutError("no cards")
 
 
-def timed(rows: list[tuple[str, float | None]], name: str, page: Page, before: list[str] | None) -> None:
+class CpuMeter:
+    """CPU seconds (user + system) of the server's process tree and of the browser's (Chromium's
+    processes), so a step's wall time can be told apart from the work of each side: on a small
+    shared machine the browser's rendering competes with the server for the same cores."""
+
+    def __init__(self, server: subprocess.Popen) -> None:
+        self.server = psutil.Process(server.pid)
+        self.last = self.totals()
+
+    @staticmethod
+    def _cpu(processes: list[psutil.Process]) -> float:
+        total = 0.0
+        for process in processes:
+            try:
+                times = process.cpu_times()
+            except psutil.Error:
+                continue
+            total += times.user + times.system + times.children_user + times.children_system
+        return total
+
+    def totals(self) -> tuple[float, float]:
+        browser = [c for c in psutil.Process().children(recursive=True)
+                   if c.pid != self.server.pid and "chrom" in (c.name() or "")]
+        return self._cpu([self.server]), self._cpu(browser)
+
+    def step(self) -> tuple[float, float]:
+        now = self.totals()
+        spent = (now[0] - self.last[0], now[1] - self.last[1])
+        self.last = now
+        return spent
+
+
+Row = tuple[str, "float | None", "tuple[float, float] | None"]
+
+
+def timed(rows: list[Row], name: str, page: Page, before: list[str] | None, meter: CpuMeter) -> None:
     first, full = settled(page, before)
-    rows.append((f"{name}: first look", first))
-    rows.append((f"{name}: full result", full))
+    rows.append((f"{name}: first look", first, None))
+    rows.append((f"{name}: full result", full, meter.step()))
 
 
 def main() -> None:
@@ -115,40 +153,51 @@ def main() -> None:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--width", type=int, default=1400)
     parser.add_argument("--height", type=int, default=1000)
+    parser.add_argument("--cold", action="store_true",
+                        help="start the server without its warm-up (TWIN_UI_WARM=0): the first page "
+                             "imports the modules and computes the demo itself")
     args = parser.parse_args()
     lines: list[str] = []
-    url, server, up = serve(lines)
-    rows: list[tuple[str, float | None]] = [("server up (streamlit run → health)", up)]
+    url, server, up = serve(lines, warm=not args.cold)
+    meter = CpuMeter(server)
+    rows: list[Row] = [("server up (start → health)", up, meter.step())]
     try:
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
             page = browser.new_page(viewport={"width": args.width, "height": args.height})
+            meter.step()
             page.goto(url)
-            timed(rows, "first page (open → KPI cards)", page, None)
+            timed(rows, "first page (open → KPI cards)", page, None, meter)
             page.get_by_role("tab", name="Levers").click()
             time.sleep(1.0)
             toggle = page.get_by_test_id("stCheckbox").filter(has_text="Energy management").first
             before = hashes(page)
+            meter.step()
             toggle.locator("label").first.click()
-            timed(rows, "edit → cards (energy management off)", page, before)
+            timed(rows, "edit → cards (energy management off)", page, before, meter)
             time.sleep(1.0)
             before = hashes(page)
+            meter.step()
             toggle.locator("label").first.click()
-            rows.append(("back → cards (cached setting)", settled(page, before)[1]))
+            rows.append(("back → cards (cached setting)", settled(page, before)[1], meter.step()))
             time.sleep(1.0)
             seed = page.get_by_test_id("stSidebar").get_by_label("Seed", exact=True)
             seed.fill("43")
             before = hashes(page)
+            meter.step()
             seed.press("Enter")
-            timed(rows, "edit → cards (seed 43)", page, before)
+            timed(rows, "edit → cards (seed 43)", page, before, meter)
             browser.close()
     finally:
         server.terminate()
         server.wait(timeout=10)
     load = os.getloadavg()[0]
-    print(f"# app latency, {os.cpu_count()} CPUs, load {load:.1f} (wall seconds)")
-    for name, seconds in rows:
-        print(f"{name:<56} " + ("  none" if seconds is None else f"{seconds:6.2f} s"))
+    print(f"# app latency, {os.cpu_count()} CPUs, load {load:.1f} (wall seconds; CPU seconds of the "
+          f"server and of the browser over each step)")
+    for name, seconds, cpu in rows:
+        wall = "  none  " if seconds is None else f"{seconds:6.2f} s"
+        spent = "" if cpu is None else f"   cpu: server {cpu[0]:5.2f} s, browser {cpu[1]:5.2f} s"
+        print(f"{name:<56} {wall}{spent}")
     if lines:
         print("\n# server breakdown (seconds since `streamlit run`; phase, wall s, thread-CPU s)")
         print("\n".join(lines))

@@ -35,7 +35,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy.stats import norm
+from scipy import special
 
 Sampler = Callable[[Sequence[int], int, int], np.ndarray]
 """sample(designs, start, stop) → array (len(designs), stop − start): replications start … stop − 1
@@ -188,7 +188,7 @@ def within_indifference(selection: Selection) -> float:
             continue
         se = d.std(ddof=1) / math.sqrt(n)
         gap = d.mean() - delta
-        miss += float(norm.cdf(gap / se)) if se > 0 else float(gap > 0)
+        miss += float(special.ndtr(gap / se)) if se > 0 else float(gap > 0)
     return max(0.0, 1.0 - miss)
 
 

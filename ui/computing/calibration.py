@@ -7,13 +7,12 @@ of the uploads, so a log reads the same in the app as on the command line.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import pandas as pd
+if TYPE_CHECKING:
+    import pandas as pd
 
-from twin.calibration.calibrate import Calibration, from_logs
-from twin.calibration.line_yaml import line_yaml
-from twin.calibration.report import fit_frame
-from twin.eventlog.reader import parse_mapping
+    from twin.calibration.calibrate import Calibration
 
 
 @dataclass(frozen=True)
@@ -37,7 +36,16 @@ class Calibrated:
 
 def calibrate_uploads(events: Upload, states: Upload | None, mapping: str = "",
                       time_unit: str = "min", name: str = "Calibrated line") -> Calibrated:
-    """Calibrate the uploads; bad input is a one-line `ConfigError` naming the file and the rows."""
+    """Calibrate the uploads; bad input is a one-line `ConfigError` naming the file and the rows.
+
+    The calibration (and scipy.stats with it, about a second to import) is loaded on the first
+    upload, not with the page: most sessions never calibrate, and every session's first page
+    would otherwise wait for it."""
+    from twin.calibration.calibrate import from_logs
+    from twin.calibration.line_yaml import line_yaml
+    from twin.calibration.report import fit_frame
+    from twin.eventlog.reader import parse_mapping
+
     calibration = from_logs(events.data, states.data if states is not None else None,
                             mapping=parse_mapping(mapping or None), time_unit=time_unit, name=name,
                             labels=(events.label, states.label if states is not None else None))

@@ -16,7 +16,7 @@ import pandas as pd
 
 import twin
 from ui.computing import timing
-from ui.computing.jobs import PACE, Cancelled, Job, workers_for
+from ui.computing.jobs import PACE, Cancelled, Job, Store, workers_for
 from ui.presenting import kpis
 
 
@@ -224,6 +224,12 @@ def _finish(bundle: Bundle, job: Job) -> Bundle:
     with timing.phase("draw all"):
         bundle.draw_all()
     return bundle
+
+
+def submit_comparison(store: Store, study: twin.Study, key: str) -> Job:
+    """Start the comparison of `study` under `key` in the store (or find it running or done)."""
+    label = "Comparison" if enabled_levers(study) else "Line run"
+    return store.submit(key, "compare", label, lambda job: run_comparison(study, key, job))
 
 
 def run_comparison(study: twin.Study, key: str, job: Job) -> Bundle:

@@ -71,9 +71,7 @@ def start_comparison(store, study: twin.Study, key: str) -> None:
         job = store.job(other)
         if kind == "compare" and other != key and job is not None and job.status == "running":
             job.cancel()
-    label = "Comparison" if results.enabled_levers(study) else "Line run"
-    job = store.submit(key, "compare", label, lambda job: results.run_comparison(study, key, job))
-    progress.watch(store, job)
+    progress.watch(store, results.submit_comparison(store, study, key))
 
 
 STATION_FIELD = re.compile(r"(?:line\.)?stations\[(\d+)\]\.")
@@ -173,6 +171,8 @@ def _page() -> None:
             (now.job is None or now.job.status == "cancelled"):
         start_comparison(store, study, key)
         now = progress.status(store, key, True, autorun)
+    elif now.job is not None and now.job.status == "running" and key not in ss.watch:
+        progress.watch(store, now.job)  # started by another session (or at server start): follow it
 
     hashes = results.ConfigHashes.of(current)
     with run_box:
