@@ -38,7 +38,8 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--d
 TIMING = re.compile(r"twin-ui-timing (.*)")
 
 
-def serve(lines: list[str], warm: bool = True) -> tuple[str, subprocess.Popen, float]:
+def serve(lines: list[str], warm: bool = True,
+          cpus: set[int] | None = None) -> tuple[str, subprocess.Popen, float]:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
@@ -49,7 +50,8 @@ def serve(lines: list[str], warm: bool = True) -> tuple[str, subprocess.Popen, f
          "--server.fileWatcherType", "none"],
         cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
         env={**os.environ, "TWIN_UI_TIMINGS": "1", "PYTHONUNBUFFERED": "1",
-             "TWIN_UI_WARM": "1" if warm else "0"})
+             "TWIN_UI_WARM": "1" if warm else "0"},
+        preexec_fn=(lambda: os.sched_setaffinity(0, cpus)) if cpus else None)
 
     def pump() -> None:
         for line in server.stdout:
@@ -156,9 +158,19 @@ def main() -> None:
     parser.add_argument("--cold", action="store_true",
                         help="start the server without its warm-up (TWIN_UI_WARM=0): the first page "
                              "imports the modules and computes the demo itself")
+    parser.add_argument("--pin", action="store_true",
+                        help="the server on a core of its own (the last one), the browser and this "
+                             "script on the others: the issue's 'on a free core', measured in wall time")
     args = parser.parse_args()
     lines: list[str] = []
-    url, server, up = serve(lines, warm=not args.cold)
+    server_cpus: set[int] | None = None
+    if args.pin:
+        available = sorted(os.sched_getaffinity(0))
+        if len(available) < 2:
+            raise SystemExit("--pin needs two cores or more")
+        server_cpus = {available[-1]}
+        os.sched_setaffinity(0, set(available[:-1]))  # Chromium and Playwright inherit it
+    url, server, up = serve(lines, warm=not args.cold, cpus=server_cpus)
     meter = CpuMeter(server)
     rows: list[Row] = [("server up (start → health)", up, meter.step())]
     try:
@@ -192,8 +204,11 @@ def main() -> None:
         server.terminate()
         server.wait(timeout=10)
     load = os.getloadavg()[0]
-    print(f"# app latency, {os.cpu_count()} CPUs, load {load:.1f} (wall seconds; CPU seconds of the "
-          f"server and of the browser over each step)")
+    where = (f"server pinned to core {min(server_cpus)}, browser to the others" if server_cpus
+             else "server and browser sharing every core")
+    print(f"# app latency, {os.cpu_count()} CPUs, load {load:.1f}, {where}, warm-up "
+          f"{'off' if args.cold else 'on'} (wall seconds; CPU seconds of the server and of the "
+          f"browser over each step)")
     for name, seconds, cpu in rows:
         wall = "  none  " if seconds is None else f"{seconds:6.2f} s"
         spent = "" if cpu is None else f"   cpu: server {cpu[0]:5.2f} s, browser {cpu[1]:5.2f} s"

@@ -320,3 +320,33 @@ def test_switching_presets_shows_no_numbers_of_the_previous_line():
     assert any(machining.name in as_read(m.value) for m in at.markdown)
     assert not at.metric and not at.warning  # nothing of the demo under the machining line's title
     assert any("Automatic runs are off" in i.value for i in at.info)
+
+
+# ---------------------------------------------------------------------------------------------
+# Station details: drawn only while open, edits kept when folded
+
+
+def test_a_folded_station_draws_no_inputs_and_keeps_its_edits():
+    at = start()
+    version = at.session_state["version"]
+    tag = f"s0@{version}"
+    base = at.session_state["base"]
+    assert not [n for n in at.number_input if n.key and n.key.startswith(f"{tag}.")]  # folded
+    at.session_state[f"{tag}.open"] = True  # open Turning's details
+    at.run()
+    sigma = at.number_input(key=f"{tag}.q.sigma")
+    assert sigma.value == base.line.stations[0].quality.sigma
+    sigma.set_value(0.02).run()
+    assert at.session_state["last_valid"].line.stations[0].quality.sigma == 0.02
+    edited = twin.config_hash(at.session_state["last_valid"])
+    at.session_state[f"{tag}.open"] = False  # fold it again: the edit still counts
+    at.run()
+    assert not [n for n in at.number_input if n.key and n.key.startswith(f"{tag}.")]
+    for _ in range(2):  # pass after pass
+        assert at.session_state["last_valid"].line.stations[0].quality.sigma == 0.02
+        assert twin.config_hash(at.session_state["last_valid"]) == edited
+        at.run()
+    at.session_state[f"{tag}.open"] = True  # and reopened, the input shows it
+    at.run()
+    assert at.number_input(key=f"{tag}.q.sigma").value == 0.02
+    assert not at.exception

@@ -23,24 +23,24 @@ NEW_ENERGY = {"busy": 10.0, "idle": 4.0, "down": 1.0, "setup": None, "off": 0.5}
 
 def _quality(station: dict[str, Any], key: str) -> dict[str, Any] | None:
     original = station.get("quality")
-    on = st.toggle("Shapes a quality characteristic", value=original is not None, key=f"{key}.q")
+    on = w.toggle("Shapes a quality characteristic", value=original is not None, key=f"{key}.q")
     if not on:
         return None
     quality = copy.deepcopy(original) if original is not None else copy.deepcopy(NEW_QUALITY)
     spec = quality["characteristic"]
-    a, b = st.columns(2)
+    a, b = w.columns(2)
     with a:
         spec["name"] = w.text("Characteristic", spec["name"], f"{key}.q.name")
     with b:
         spec["unit"] = w.text("Unit", spec.get("unit", ""), f"{key}.q.unit")
-    a, b, c = st.columns(3)
+    a, b, c = w.columns(3)
     with a:
         spec["lsl"] = w.number("LSL", spec["lsl"], f"{key}.q.lsl", help="Lower spec limit")
     with b:
         spec["nominal"] = w.number("Nominal", spec["nominal"], f"{key}.q.nominal")
     with c:
         spec["usl"] = w.number("USL", spec["usl"], f"{key}.q.usl", help="Upper spec limit")
-    a, b, c = st.columns(3)
+    a, b, c = w.columns(3)
     with a:
         quality["sigma"] = w.number("Sigma", quality["sigma"], f"{key}.q.sigma",
                                     help="Short-term standard deviation of the process")
@@ -50,7 +50,7 @@ def _quality(station: dict[str, Any], key: str) -> dict[str, Any] | None:
     with c:
         quality["drift_per_part"] = w.number("Wear per part", quality.get("drift_per_part", 0.0),
                                              f"{key}.q.drift", help="Drift added by each part (tool wear)")
-    a, b, c = st.columns(3)
+    a, b, c = w.columns(3)
     with a:
         quality["tool_life"] = w.number("Tool life (parts)", quality.get("tool_life"), f"{key}.q.life",
                                         integer=True, placeholder="no scheduled change")
@@ -90,11 +90,11 @@ def _inspection(station: dict[str, Any], names: list[str], key: str) -> dict[str
 
 def _energy(station: dict[str, Any], key: str) -> dict[str, Any] | None:
     original = station.get("energy")
-    on = st.toggle("Energy model (kW per machine)", value=original is not None, key=f"{key}.e")
+    on = w.toggle("Energy model (kW per machine)", value=original is not None, key=f"{key}.e")
     if not on:
         return None
     energy = dict(original) if original is not None else dict(NEW_ENERGY)
-    a, b, c = st.columns(3)
+    a, b, c = w.columns(3)
     with a:
         energy["busy"] = w.number("Busy", energy["busy"], f"{key}.e.busy")
         energy["down"] = w.number("Down", energy.get("down", 0.0), f"{key}.e.down")
@@ -110,13 +110,21 @@ def _energy(station: dict[str, Any], key: str) -> dict[str, Any] | None:
 
 def station_details(station: dict[str, Any], names: list[str], line: dict[str, Any], key: str,
                     slot_key: str, slots: dict) -> tuple[dict[str, Any], Any]:
-    """One station's expander; returns the station and its machine rate (None without costs)."""
+    """One station's expander; returns the station and its machine rate (None without costs).
+
+    Its form is drawn only while the expander is open: a folded one draws nothing (the demo's five
+    stations have about a hundred inputs, a large share of every page pass and of the browser's
+    work) and its inputs hand back their held values (`widgets.hidden`), so edits made in it
+    still count after it is folded."""
     station = copy.deepcopy(station)
     rate = None
     title = escape.markdown(station.get("name")) if station.get("name") else "(new station)"
-    with st.expander(f"**{title}** · quality, inspection, energy, cost"):
-        slots[slot_key] = st.empty()
-        left, right = st.columns([3, 2], gap="large")
+    box = st.expander(f"**{title}** · quality, inspection, energy, cost", key=f"{key}.open",
+                      on_change="rerun")
+    with box, w.hidden(not box.open):
+        if box.open:
+            slots[slot_key] = st.empty()
+        left, right = w.columns([3, 2], gap="large")
         with left:
             station["quality"] = _quality(station, key)
             if station["quality"] is None:
@@ -127,11 +135,13 @@ def station_details(station: dict[str, Any], names: list[str], line: dict[str, A
             station["energy"] = _energy(station, key)
             if line.get("operators") is not None:
                 need = station.get("operator")
-                a, b = st.columns(2)
-                process = a.checkbox("Operator to process", value=bool(need and need["process"]),
-                                     key=f"{key}.op.p")
-                setup = b.checkbox("Operator to set up", value=bool(need and need["setup"]),
-                                   key=f"{key}.op.s")
+                a, b = w.columns(2)
+                with a:
+                    process = w.checkbox("Operator to process", value=bool(need and need["process"]),
+                                         key=f"{key}.op.p")
+                with b:
+                    setup = w.checkbox("Operator to set up", value=bool(need and need["setup"]),
+                                       key=f"{key}.op.s")
                 if (process, setup) == (bool(need and need["process"]), bool(need and need["setup"])):
                     pass
                 elif process or setup:
