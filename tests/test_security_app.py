@@ -401,6 +401,10 @@ def test_hostile_names_are_text_on_the_page():
     for name in STATIONS.values():
         assert any(escape.plain(name) in label for label in labels)
         assert escape.dot(name) in at.get("graphviz_chart")[0].proto.spec
+    version = at.session_state["version"]
+    at.session_state[f"s0@{version}.open"] = True  # a station's details and a lever's parameters,
+    at.session_state[f"lever.automation@{version}.params"] = True  # drawn only while open
+    at.run()
     assert any(escape.plain(CURRENCY) in as_read(n.label) for n in at.number_input)
     assert_markdown_inert(at)
     # a comparison: the cards carry the currency

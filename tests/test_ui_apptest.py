@@ -350,3 +350,18 @@ def test_a_folded_station_draws_no_inputs_and_keeps_its_edits():
     at.run()
     assert at.number_input(key=f"{tag}.q.sigma").value == 0.02
     assert not at.exception
+
+
+def test_folded_lever_parameters_keep_their_edits():
+    at = start()
+    key = f"lever.predictive_maintenance@{at.session_state['version']}"
+    assert not [n for n in at.number_input if n.key and n.key.startswith(f"{key}.")]  # folded
+    at.session_state[f"{key}.params"] = True
+    at.run()
+    at.number_input(key=f"{key}.recall").set_value(0.8).run()
+    at.session_state[f"{key}.params"] = False
+    at.run()
+    at.run()
+    assert at.session_state["last_valid"].levers.predictive_maintenance.recall == 0.8
+    assert not [n for n in at.number_input if n.key and n.key.startswith(f"{key}.")]
+    assert not at.exception

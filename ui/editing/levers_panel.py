@@ -60,7 +60,7 @@ def _field(name: str, field: str, info, original: Any, edit: StationsEdit, quali
     kind = _kind(info)
     label = _label(field, currency)
     if kind == "bool":
-        value = st.checkbox(label, value=bool(original), key=key, help=help, disabled=disabled)
+        value = w.checkbox(label, value=bool(original), key=key, help=help, disabled=disabled)
         return original if value == bool(original) else value
     if kind == "duration":
         return w.duration(label, original, key, help=help, disabled=disabled)
@@ -70,12 +70,12 @@ def _field(name: str, field: str, info, original: Any, edit: StationsEdit, quali
         tag = hashlib.sha1("|".join(options).encode()).hexdigest()[:8]
         current = edit.remap(original)
         if name == "closed_loop_quality":
-            every = st.checkbox("Every station with a quality block", value=current is None,
-                                key=f"{key}.all.{tag}", disabled=disabled, help=help)
+            every = w.checkbox("Every station with a quality block", value=current is None,
+                               key=f"{key}.all.{tag}", disabled=disabled, help=help)
             if every:
                 return None
-        chosen = st.multiselect(label, options, default=[n for n in (current or []) if n in options],
-                                key=f"{key}.{tag}", help=help, disabled=disabled)
+        chosen = w.multiselect(label, options, [n for n in (current or []) if n in options],
+                               key=f"{key}.{tag}", help=help, disabled=disabled)
         return original if chosen == (original or []) and current == original else chosen
     return w.number(label, original, key, integer=kind == "int", help=help, disabled=disabled,
                     placeholder="keep the station's" if original is None else None)
@@ -104,18 +104,21 @@ def lever_card(name: str, original: dict[str, Any] | None, edit: StationsEdit, q
         fields = [(f, i) for f, i in model.model_fields.items() if f != "enabled"]
         params = [(f, i) for f, i in fields if f not in MONEY]
         money = [(f, i) for f, i in fields if f in MONEY]
-        for group in (params, money):
-            columns = st.columns(max(3, min(4, len(group))))
-            for index, (field, info) in enumerate(group):
-                default = info.get_default(call_default_factory=True)
-                start = original.get(field, default) if original is not None else default
-                help = field_docs.get(field, "")
-                help = f"{help} Default: {default!r}.".strip()
-                with columns[index % len(columns)]:
-                    value = _field(name, field, info, start, edit, quality_names, f"{key}.{field}",
-                                   not on, help, currency)
-                values[field] = value
-                changed = changed or value != start
+        # drawn while open only (as a station's details): folded, the inputs hold their values
+        box = st.expander("Parameters, capex and opex", key=f"{key}.params", on_change="rerun")
+        with box, w.hidden(not box.open):
+            for group in (params, money):
+                columns = w.columns(max(3, min(4, len(group))))
+                for index, (field, info) in enumerate(group):
+                    default = info.get_default(call_default_factory=True)
+                    start = original.get(field, default) if original is not None else default
+                    help = field_docs.get(field, "")
+                    help = f"{help} Default: {default!r}.".strip()
+                    with columns[index % len(columns)]:
+                        value = _field(name, field, info, start, edit, quality_names, f"{key}.{field}",
+                                       not on, help, currency)
+                    values[field] = value
+                    changed = changed or value != start
     if original is None and not on and not changed:
         return None
     if original is None:

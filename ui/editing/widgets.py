@@ -57,8 +57,17 @@ def toggle(label: str, value: bool, key: str) -> bool:
     return bool(held(key, value)) if is_hidden() else st.toggle(label, value=value, key=key)
 
 
-def checkbox(label: str, value: bool, key: str) -> bool:
-    return bool(held(key, value)) if is_hidden() else st.checkbox(label, value=value, key=key)
+def checkbox(label: str, value: bool, key: str, *, help: str | None = None, disabled: bool = False) -> bool:
+    if is_hidden():
+        return bool(held(key, value))
+    return st.checkbox(label, value=value, key=key, help=help, disabled=disabled)
+
+
+def multiselect(label: str, options: list[str], default: list[str], key: str, *, help: str | None = None,
+                disabled: bool = False) -> list[str]:
+    if is_hidden():
+        return [o for o in held(key, default) if o in options]
+    return st.multiselect(label, options, default=default, key=key, help=help, disabled=disabled)
 
 
 
