@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
@@ -231,10 +232,31 @@ class Range:
     high: float
 
 
+_SPECS: OrderedDict[tuple, Any] = OrderedDict()
+SPECS_KEPT = 32
+
+
 def optimize_spec(study: twin.Study, ranges: list[Range], objective: str, evaluations: int,
                   indifference: float, total: int | None = None) -> Any:
     """The optimisation as `twin optimize`'s file model, validated and bounded before anything runs
-    (twin's own checks: a bad value or an over-budget plan is one ConfigError naming the field)."""
+    (twin's own checks: a bad value or an over-budget plan is one ConfigError naming the field).
+
+    Remembered per setting and choices: the page builds it on every pass to show the plan's
+    error before anything runs, and its validation would otherwise be a share of every pass."""
+    key = (twin.config_hash(study), tuple((r.choice.path, r.low, r.high) for r in ranges), objective,
+           evaluations, indifference, total)
+    if key in _SPECS:
+        _SPECS.move_to_end(key)
+        return _SPECS[key]
+    spec = _optimize_spec(study, ranges, objective, evaluations, indifference, total)
+    _SPECS[key] = spec
+    while len(_SPECS) > SPECS_KEPT:
+        _SPECS.popitem(last=False)
+    return spec
+
+
+def _optimize_spec(study: twin.Study, ranges: list[Range], objective: str, evaluations: int,
+                   indifference: float, total: int | None) -> Any:
     from twin.experiments.optimize import check_plan
     from twin.experiments.optimize_file import OptimizeFile
     from twin.io import validate_as

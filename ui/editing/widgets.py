@@ -21,6 +21,7 @@ import streamlit as st
 from ui.presenting.units import duration_input
 
 _HIDDEN: ContextVar[bool] = ContextVar("hidden_inputs", default=False)
+_MISSING = object()
 
 
 @contextmanager
@@ -40,10 +41,11 @@ def is_hidden() -> bool:
 def held(key: str, default: Any) -> Any:
     """The value of the widget `key` without drawing it, kept for the next pass."""
     ss = st.session_state
-    if key not in ss:
+    value = ss.get(key, _MISSING)  # not `key in ss`: Streamlit answers that by copying all the state
+    if value is _MISSING:
         return default
-    ss[key] = ss[key]  # from widget state to the session's own: it survives this undrawn pass
-    return ss[key]
+    ss[key] = value  # from widget state to the session's own: it survives this undrawn pass
+    return value
 
 
 def columns(spec: int | Sequence[float], **kwargs: Any) -> list[Any]:

@@ -185,7 +185,7 @@ def _page() -> None:
                        f"{bundle.runs[next(iter(bundle.runs))].replications} "
                        f"replications, computed in {bundle.seconds:.1f} s (cached)")
     with download_box:
-        st.download_button("Download YAML", icon=":material/download:", data=state.yaml_text(current),
+        st.download_button("Download YAML", icon=":material/download:", data=lambda: state.yaml_text(current),
                            on_click="ignore",
                            file_name=escape.file_stem(current.line.name) + ".yaml",
                            mime="application/x-yaml", disabled=study is None, width="stretch",
