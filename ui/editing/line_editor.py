@@ -200,7 +200,7 @@ def edit_stations(stations: list[dict[str, Any]], key: str) -> StationsEdit:
     """Show the station table and return the stations it now describes."""
     base = table(stations)
     edited = st.data_editor(base, key=key, num_rows="dynamic", hide_index=True, width="stretch",
-                            column_config=COLUMN_CONFIG, column_order=COLUMNS)
+                            column_config=COLUMN_CONFIG, column_order=COLUMNS, placeholder="")
     originals = base.to_dict("index")
     out, origin, renames = [], [], {}
     error = None

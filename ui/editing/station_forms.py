@@ -199,11 +199,11 @@ def line_settings(line: dict[str, Any], key: str) -> dict[str, Any]:
 def products(line: dict[str, Any], key: str) -> list[dict[str, Any]]:
     rows = line.get("products") or []
     frame = pd.DataFrame(rows, columns=["name", "share", "lot_size"])
-    edited = st.data_editor(frame, key=key, num_rows="dynamic", hide_index=True, column_config={
-        "name": st.column_config.TextColumn("Product"),
-        "share": st.column_config.NumberColumn("Share of lots", format="%g", default=1.0),
-        "lot_size": st.column_config.NumberColumn("Lot size", step=1, default=1),
-    })
+    config = {"name": st.column_config.TextColumn("Product"),
+              "share": st.column_config.NumberColumn("Share of lots", format="%g", default=1.0),
+              "lot_size": st.column_config.NumberColumn("Lot size", step=1, default=1)}
+    edited = st.data_editor(frame, key=key, num_rows="dynamic", hide_index=True, placeholder="",
+                            column_config=config)
     if edited.equals(frame):
         return rows
     return [{k: cell(v) for k, v in row.items()} for row in edited.to_dict("records")]

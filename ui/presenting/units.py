@@ -9,6 +9,10 @@ import math
 TIME_UNITS: dict[str, float] = {"s": 1 / 60, "min": 1.0, "h": 60.0, "d": 24 * 60.0, "w": 7 * 24 * 60.0}
 """Minutes per unit, for the units a table offers."""
 
+MISSING_CELL = "—"
+"""What a results table shows for a value that does not apply (Streamlit would print "None"); an
+editable grid shows an empty cell instead, since empty is what the user types there."""
+
 
 def round_sig(value: float, digits: int = 6) -> float:
     """`value` to `digits` significant figures (0.7499999999 → 0.75), so shown numbers stay clean."""

@@ -11,6 +11,7 @@ from ui.computing import results
 from ui.computing.jobs import Store
 from ui.computing.progress import Status
 from ui.presenting import escape, kpis
+from ui.presenting.units import MISSING_CELL
 from ui.shell import progress
 from ui.views import line_results
 from ui.views.context import Context
@@ -176,7 +177,7 @@ def render(bundle: results.Bundle | None, status: Status, *, study: twin.Study |
         attribution_section(study, store, attribution_key)
     with st.expander("All KPIs, conventional vs Industry 4.0"):
         st.dataframe(kpis.comparison_table(bundle.difference, bundle.currency, line_results.period(bundle)),
-                     hide_index=True, width="stretch")
+                     hide_index=True, width="stretch", placeholder=MISSING_CELL)
 
 
 def show(ctx: Context) -> None:

@@ -12,6 +12,7 @@ from twin.eventlog.schema import TIME_UNITS
 from twin.limits import MAX_LOG_BYTES
 from ui.computing.calibration import Calibrated, Upload, calibrate_uploads
 from ui.presenting import escape
+from ui.presenting.units import MISSING_CELL
 from ui.shell import state
 from ui.shell.sidebar import UPLOAD_MB
 from ui.views.context import Context
@@ -83,7 +84,7 @@ def _present(result: Calibrated, label: str) -> None:
     st.markdown("#### Fitted distributions")
     st.caption("Family chosen by AIC among the line schema's; the mean's 95% CI; the KS p-value of "
                "the fit (a low one is a real misfit).")
-    st.dataframe(result.fits, hide_index=True, width="stretch", column_config={
+    st.dataframe(result.fits, hide_index=True, width="stretch", placeholder=MISSING_CELL, column_config={
         "mean": st.column_config.NumberColumn(format="%.4g"),
         "ci_low": st.column_config.NumberColumn("95% CI low", format="%.4g"),
         "ci_high": st.column_config.NumberColumn("95% CI high", format="%.4g"),

@@ -15,6 +15,7 @@ from ui.computing import explore
 from ui.computing.jobs import Store
 from ui.presenting import escape, kpis
 from ui.presenting import explore as figures
+from ui.presenting.units import MISSING_CELL
 from ui.shell import progress
 from ui.views.context import Context
 from ui.views.line_results import chart
@@ -97,7 +98,7 @@ def scenarios_section(store: Store, study: twin.Study) -> explore.ScenariosBundl
     where = last if re.fullmatch(r"[^\[\]\"'.]+", last) else str(len(study.line.stations) - 1)
     rows = st.data_editor(
         [{"name": "bigger buffer", "path": f"stations[{where}].buffer", "value": "8"}],
-        num_rows="dynamic", key="explore-what-ifs", width="stretch",
+        num_rows="dynamic", key="explore-what-ifs", width="stretch", placeholder="",
         column_config={"name": st.column_config.TextColumn("name", max_chars=60),
                        "path": st.column_config.TextColumn("path", max_chars=200),
                        "value": st.column_config.TextColumn("value", max_chars=200)})
@@ -119,7 +120,7 @@ def scenarios_section(store: Store, study: twin.Study) -> explore.ScenariosBundl
         st.warning(escape.markdown(f"{point.scenario} did not run: {point.reason}"),
                    icon=":material/warning:")
     table = bundle.table()
-    st.dataframe(figures.scenarios_table(table), width="stretch")
+    st.dataframe(figures.scenarios_table(table), width="stretch", placeholder=MISSING_CELL)
     st.caption("Mean [95% CI]; Δ: the paired difference to the setting as it is, with its 95% CI.")
     st.download_button("Download the scenarios (CSV)", data=spreadsheet_safe(table).to_csv(index=False),
                        file_name=f"{escape.file_stem(study.line.name)}_scenarios.csv", mime="text/csv",
@@ -261,7 +262,8 @@ def optimisation_section(store: Store, study: twin.Study) -> explore.OptimizeBun
     st.success(escape.markdown(figures.best_sentence(frame, bundle.objective, shown,
                                                      result.probability_correct_selection)),
                icon=":material/emoji_events:")
-    st.dataframe(figures.finalists_table(frame, result.reported, shown), width="stretch", hide_index=True)
+    st.dataframe(figures.finalists_table(frame, result.reported, shown), width="stretch", hide_index=True,
+                 placeholder=MISSING_CELL)
     how = "every design (exhaustive)" if result.search.exhaustive else "optuna's TPE sampler"
     st.caption(f"{result.evaluations} designs evaluated by {how}, {result.replications} replications "
                f"each; the finalists ran again on fresh replications (common random numbers), mean "

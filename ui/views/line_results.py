@@ -13,7 +13,7 @@ import twin
 from twin.energy import period_name
 from ui.computing import results
 from ui.presenting import escape, kpis
-from ui.presenting.units import duration_text
+from ui.presenting.units import MISSING_CELL, duration_text
 
 PLOTLY_CONFIG = {"displaylogo": False, "toImageButtonOptions": {"format": "png", "scale": 2}}
 CARD_WIDTH = 200
@@ -133,17 +133,17 @@ def render(bundle: results.LineBundle, tour=None) -> None:
     st.markdown("#### Stations")
     names = [s.name for s in bundle.study.line.stations]
     st.dataframe(kpis.station_table(bundle.results.stations, names, bundle.bottlenecks["line"]),
-                 hide_index=True, width="stretch")
+                 hide_index=True, width="stretch", placeholder=MISSING_CELL)
     st.caption("Shares of on-shift machine time and OEE, means over replications; 'bottleneck in' is "
                "the share of replications in which the station had the highest active share.")
     products = kpis.product_table(bundle.results.product_summary())
     if not products.empty:
         st.markdown("#### Products")
-        st.dataframe(products, hide_index=True, width="stretch")
+        st.dataframe(products, hide_index=True, width="stretch", placeholder=MISSING_CELL)
     flow_section(bundle)
     precision_section(bundle)
     st.markdown("#### Six big losses at the constraint")
     chart(bundle.figure("losses"), "chart-losses")
     with st.expander("All KPIs of the line"):
         st.dataframe(kpis.line_table(bundle.summary, bundle.currency, period(bundle)),
-                     hide_index=True, width="stretch")
+                     hide_index=True, width="stretch", placeholder=MISSING_CELL)

@@ -8,6 +8,7 @@ import streamlit as st
 from ui.computing import theory
 from ui.presenting import escape
 from ui.presenting.theory import case_tables
+from ui.presenting.units import MISSING_CELL
 from ui.shell import progress
 from ui.views.context import Context
 
@@ -44,7 +45,7 @@ def show(ctx: Context) -> None:
         return
     for subject, model, table in case_tables(check):
         st.markdown(f"**{escape.markdown(subject)}** · exact: {escape.markdown(model)}")
-        st.dataframe(table, hide_index=True)
+        st.dataframe(table, hide_index=True, placeholder=MISSING_CELL)
     if check.not_applicable:
         st.caption("Not covered by an exact model: " + "; ".join(escape.markdown(r) for r in
                                                                   check.not_applicable))

@@ -10,6 +10,7 @@ from ui.computing import results
 from ui.computing.jobs import Store
 from ui.presenting import escape
 from ui.presenting.narrative import explain, label, step_table
+from ui.presenting.units import MISSING_CELL
 from ui.shell import progress
 from ui.views.context import Context
 
@@ -62,7 +63,7 @@ def render(study: twin.Study | None, store: Store, key: str, bundle) -> None:
         for paragraph in explain(lever, tour.results[step - 1], tour.results[step], study):
             st.markdown(paragraph)
         st.dataframe(step_table(tour.results[step - 1], tour.results[step], currency), hide_index=True,
-                     width="stretch")
+                     width="stretch", placeholder=MISSING_CELL)
     with right:
         from ui.presenting import charts  # Plotly: imported once a tour is there to draw
 
