@@ -51,7 +51,16 @@ def warm_up() -> None:
         if not Runtime.exists():
             return
         study = twin.load_study(state.operator_file())
-        results.submit_comparison(state.store(), study, results.comparison_key(study))
+        # the store is a st.cache_resource: reached from this thread, outside any session's run,
+        # Streamlit warns of a missing ScriptRunContext, which is expected here
+        quiet = logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context")
+        level = quiet.level
+        quiet.setLevel(logging.ERROR)
+        try:
+            store = state.store()
+        finally:
+            quiet.setLevel(level)
+        results.submit_comparison(store, study, results.comparison_key(study))
     except Exception:  # the warm-up is an optimisation; the page works without it
         log.exception("the warm-up failed (the first page computes as usual)")
 
