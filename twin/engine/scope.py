@@ -46,19 +46,33 @@ def fast_scope_problem(line: Line) -> str | None:
     return None
 
 
-FAST_START_STATES = ("starved", "busy", "blocked", "down")
-"""Machine states the fast engine starts from (a state with others needs the SimPy engine)."""
+FAST_START_STATES = ("starved", "busy", "blocked", "down", "maintenance", "tool_change", "setup",
+                     "off", "waiting_operator")
+"""Machine states the fast engine starts from: every state a machine of a line in its scope can be
+in (a line with an operator pool, or a predicted failure under way, is out of its scope anyway)."""
 
 
 def state_scope_problem(line: Line, state: LineState | None) -> str | None:
     """Why the fast engine cannot start `line` from `state`, as `field: why`, or None.
 
-    The fast engine runs from the default state only (an empty line at clock 0): its recursion
-    starts every part at the first station, so parts placed downstream, work under way and a
-    calendar seen from another clock need the SimPy engine, which `auto` then picks."""
+    The fast engine starts from the same placement as the SimPy engine (`twin.engine.start`): the
+    state's parts are the first parts of its recursion, downstream first, each at its own station
+    (in the buffer, on the machine with the rest of its work, or finished and blocked), each
+    machine's stop under way, clocks and counters as the state gives them, the lot under way, and
+    the calendar seen from the state's clock. What it cannot start from, each refused by its field:
+    a machine state outside `FAST_START_STATES`, and a part reworked before the run (the first-pass
+    yield needs each part's rework history, which the fast engine does not keep)."""
     if state is None or state.is_empty():
         return None
-    return "initial_state: a run from a non-empty line state (or a clock other than 0) needs the SimPy engine"
+    for s, station in enumerate(state.stations):
+        for m, machine in enumerate(station.machines):
+            if machine.state not in FAST_START_STATES:
+                return (f"stations[{s}].machines[{m}].state: a machine {machine.state} at the start "
+                        f"needs the SimPy engine")
+    for where, part in state.parts():
+        if part.reworks:
+            return f"{where}.reworks: a part reworked before the run needs the SimPy engine"
+    return None
 
 
 def choose_engine(line: Line, engine: str = "auto", initial_state: LineState | None = None, *,
