@@ -125,7 +125,8 @@ def test_both_engines_agree_with_a_lot_under_way_and_a_setup_in_progress() -> No
         "clock": 30.0, "next_part_id": 20, "lot": {"product": "y", "remaining": 2},
         "stations": [
             {"name": "a", "buffer": [{"id": 18, "product": "y"}],
-             "machines": [{"state": "setup", "since": 28.0, "product": "x", "part": {"id": 17, "product": "y"}}]},
+             "machines": [{"state": "setup", "since": 28.0, "product": "x",
+                           "part": {"id": 17, "product": "y"}}]},
             {"name": "b", "buffer": [{"id": 15}, {"id": 16, "product": "y"}],
              "machines": [{"state": "busy", "part": {"id": 14}, "elapsed": 0.3, "product": "x"}]}]})
     assert choose_engine(line, "auto", initial) == "fast"
@@ -133,8 +134,9 @@ def test_both_engines_agree_with_a_lot_under_way_and_a_setup_in_progress() -> No
         assert_engines_agree(line, replication, initial)
 
 
-@pytest.mark.parametrize("source", [{"kind": "arrivals", "interarrival": {"dist": "exponential", "mean": 1.3}},
-                                    {"kind": "conwip", "wip_cap": 3}, {"kind": "conwip", "wip_cap": 8}])
+@pytest.mark.parametrize("source", [
+    {"kind": "arrivals", "interarrival": {"dist": "exponential", "mean": 1.3}},
+    {"kind": "conwip", "wip_cap": 3}, {"kind": "conwip", "wip_cap": 8}])
 def test_both_engines_agree_from_a_state_under_every_source(source: dict) -> None:
     """CONWIP with more parts in the line than its cap (5 placed, cap 3: one leaves, one comes) and
     with fewer."""
@@ -184,7 +186,8 @@ def test_what_the_fast_engine_cannot_start_from_is_refused_by_name_and_runs_on_s
     assert twin.run(line, replications=1, workers=1, initial_state=reworked).engine == "simpy"
     parallel = make_line([{"name": "a", "machines": 2, "process": 1.0}], horizon=60.0)
     busy = LineState.model_validate({"clock": 5.0, "next_part_id": 3, "stations": [
-        {"name": "a", "machines": [{"state": "busy", "part": {"id": 1}}, {"state": "busy", "part": {"id": 2}}]}]})
+        {"name": "a", "machines": [{"state": "busy", "part": {"id": 1}},
+                                   {"state": "busy", "part": {"id": 2}}]}]})
     with pytest.raises(ConfigError, match=r"^stations\[0\]\.machines: parallel machines need the SimPy"):
         choose_engine(parallel, "fast", busy)
     assert choose_engine(parallel, "auto", busy) == "simpy"

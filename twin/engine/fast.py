@@ -13,6 +13,7 @@ import math
 import numpy as np
 
 from twin.config import ArrivalSource, ConwipSource, Line, PreventiveMaintenance
+from twin.config.dists import dist_mean
 from twin.config.quality import ClosedLoopControl, SpcControl
 from twin.engine import fast_layout as L
 from twin.engine.fast_kernel import run_parts, start_machines
@@ -157,6 +158,24 @@ class _Plan:
             row[L.S_INSPECT_SAMPLE_S] = self._add(uniform_block(streams, number, Purpose.ROUTING))
 
 
+WIDTH = 4096
+"""Draws per stream the table holds (fewer for a short run: see `table_width`)."""
+
+
+def table_width(line: Line) -> int:
+    """Draws per stream a run is likely to need, within [512, WIDTH]: a quarter more than the parts
+    the fastest station could make in the horizon. Only the cost changes with it (a run that needs
+    more has its table refilled), but a short run, such as a forecast of the rest of a shift, would
+    spend much of its time filling a table it does not use."""
+    means = [dist_mean(spec.process) for spec in line.stations]
+    means += [dist_mean(d) for spec in line.stations for d in spec.process_by_product.values()]
+    fastest = min(means)
+    if not fastest > 0:
+        return WIDTH
+    needed = 1.25 * line.horizon / fastest + 2 * MARGIN
+    return int(min(WIDTH, max(512, 2 ** math.ceil(math.log2(max(needed, 1.0))))))
+
+
 def series_times(line: Line) -> np.ndarray:
     """The instants the SimPy engine samples the series at: from the warm-up, step by step (the
     same float additions), while before the horizon."""
@@ -190,7 +209,7 @@ def _run(line: Line, replication: int, seed: int, log: list[PartRecord] | None,
     plan = _Plan(line, streams, placement)
     m = len(line.stations)
     n_products = max(1, len(line.products))
-    table = DrawTable(plan.blocks, width=max(4096, 4 * margin))
+    table = DrawTable(plan.blocks, width=max(table_width(line), 4 * margin))
     ms_f = np.zeros((m, L.N_MS_F))
     ms_i = np.zeros((m, L.N_MS_I), dtype=np.int64)
     ms_i[:, L.M_PRODUCT] = -1
@@ -208,7 +227,7 @@ def _run(line: Line, replication: int, seed: int, log: list[PartRecord] | None,
     plan.cfg_i[L.C_PLACED] = len(placed)
     if placement is not None:
         plan.cfg_i[L.C_ID_OFFSET] = placement.next_id - 1 - len(placed)
-        if isinstance(line.source, ConwipSource):  # more parts in the line than the cap: one leaves, one comes
+        if isinstance(line.source, ConwipSource):  # more parts than the cap: one leaves, one comes
             plan.cfg_i[L.C_CAP] = max(int(plan.cfg_i[L.C_CAP]), len(placed))
         start_i, start_f = _prime(placement, ms_f, ms_i)
         start_machines(plan.cfg_i, plan.cfg_f, plan.st_i, table.values, table.pos, ms_f, ms_i, out_f,

@@ -34,8 +34,8 @@ from twin.engine.fast_layout import (
     C_ARRIVAL_S,
     C_CAP,
     C_ID_OFFSET,
-    C_PLACED,
     C_LOGGING,
+    C_PLACED,
     C_PRODUCT_S,
     C_SHIFTS,
     C_SOURCE,
@@ -46,10 +46,10 @@ from twin.engine.fast_layout import (
     DONE,
     END_OF_LINE,
     EWMA,
-    FINISHED,
     F_HORIZON,
     F_STEP,
     F_WARMUP,
+    FINISHED,
     G_DEPARTURE,
     G_END,
     G_PART,
@@ -636,7 +636,7 @@ def start_machines(cfg_i, cfg_f, st_i, values, pos, ms_f, ms_i, out_f, out_i, st
         kind = start_i[j, A_STOP]
         left = start_f[j, A_STOP_LEFT]
         t = 0.0
-        if kind == DOWN or kind == MAINTENANCE:
+        if kind in (DOWN, MAINTENANCE):
             out_f[j, kind] += _overlap(0.0, left, W, H)  # repairs run through off-shift time
             t = left
             if start_i[j, A_RENEWS] == 1:
