@@ -14,7 +14,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import twin
-from twin.engine import choose_engine
+from twin.engine import choose_engine, fast_scope_problem
+from twin.engine.scope import FAST_START_STATES
 from twin.engine.start import RunningLine
 from twin.errors import ConfigError
 from twin.state import LineState
@@ -105,14 +106,26 @@ def test_both_engines_agree_with_a_warm_up(warmup: float) -> None:
 
 
 @pytest.mark.parametrize("clock", [7 * 60.0, 13.5 * 60.0, 22.5 * 60.0, 5 * 24 * 60.0 - 30])
-def test_both_engines_agree_from_a_clock_inside_or_outside_a_shift(clock: float) -> None:
+@pytest.mark.parametrize("idle", ["busy", "off"])
+def test_both_engines_agree_from_a_clock_inside_or_outside_a_shift(clock: float, idle: str) -> None:
     """Inside the early shift, across the shift change, at night, and before the weekend: the
-    calendar is seen from the state's clock."""
+    calendar is seen from the state's clock (a machine with its part paused is `off` at night)."""
     line = three_stations(calendar=SHIFTS).model_copy(update={"horizon": 3000.0})
-    initial = state(clock=clock, a={"state": "busy", "part": {"id": 9}, "elapsed": 0.5},
+    initial = state(clock=clock, a={"state": idle, "part": {"id": 9}, "elapsed": 0.5},
                     b={"state": "down", "part": {"id": 8}, "repair_elapsed": 1.0},
+                    c={"state": "off"} if idle == "off" else None,
                     buffers=(parts(10), [], parts(5, 6)))
     assert_engines_agree(line, 0, initial)
+
+
+def test_the_fixed_states_cover_every_state_the_fast_engine_starts_from() -> None:
+    seen = {m.state for s in STATES.values() for station in s.stations for m in station.machines}
+    # "off" and "setup": the calendar and the lot cases need lines of their own
+    assert seen | {"off", "setup"} == set(FAST_START_STATES)
+    assert set(twin.engine.STATES) - set(FAST_START_STATES) == {"waiting_operator"}
+    pool = make_line([{"name": "a", "process": 1.0, "operator": {"process": True}}],
+                     operators={"count": 1}, horizon=60.0)
+    assert fast_scope_problem(pool) is not None  # the one state left needs a line out of scope
 
 
 def test_both_engines_agree_with_a_lot_under_way_and_a_setup_in_progress() -> None:

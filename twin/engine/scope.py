@@ -46,10 +46,9 @@ def fast_scope_problem(line: Line) -> str | None:
     return None
 
 
-FAST_START_STATES = ("starved", "busy", "blocked", "down", "maintenance", "tool_change", "setup",
-                     "off", "waiting_operator")
+FAST_START_STATES = ("starved", "busy", "blocked", "down", "maintenance", "tool_change", "setup", "off")
 """Machine states the fast engine starts from: every state a machine of a line in its scope can be
-in (a line with an operator pool, or a predicted failure under way, is out of its scope anyway)."""
+in (`waiting_operator` needs an operator pool, which puts the line out of its scope)."""
 
 
 def state_scope_problem(line: Line, state: LineState | None) -> str | None:
@@ -57,18 +56,15 @@ def state_scope_problem(line: Line, state: LineState | None) -> str | None:
 
     The fast engine starts from the same placement as the SimPy engine (`twin.engine.start`): the
     state's parts are the first parts of its recursion, downstream first, each at its own station
-    (in the buffer, on the machine with the rest of its work, or finished and blocked), each
-    machine's stop under way, clocks and counters as the state gives them, the lot under way, and
-    the calendar seen from the state's clock. What it cannot start from, each refused by its field:
-    a machine state outside `FAST_START_STATES`, and a part reworked before the run (the first-pass
-    yield needs each part's rework history, which the fast engine does not keep)."""
+    (in the buffer, on the machine with the rest of its work, or finished and blocked); each
+    machine first finishes the stop it has under way, with its clocks and counters from the state;
+    the lot under way is released first; the calendar is seen from the state's clock. So it starts
+    from every machine state of `FAST_START_STATES`, which are all a machine of a line in its
+    scope can be in. What it cannot start from: a part reworked before the run (the first-pass
+    yield needs each part's rework history, which the fast engine does not keep), refused by its
+    field."""
     if state is None or state.is_empty():
         return None
-    for s, station in enumerate(state.stations):
-        for m, machine in enumerate(station.machines):
-            if machine.state not in FAST_START_STATES:
-                return (f"stations[{s}].machines[{m}].state: a machine {machine.state} at the start "
-                        f"needs the SimPy engine")
     for where, part in state.parts():
         if part.reworks:
             return f"{where}.reworks: a part reworked before the run needs the SimPy engine"
