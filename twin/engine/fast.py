@@ -223,7 +223,7 @@ def _run(line: Line, replication: int, seed: int, log: list[PartRecord] | None,
     out_i = np.zeros((m, L.N_OUT_I), dtype=np.int64)
     overrun = np.zeros(1, dtype=np.int64)
     placed = placement.in_line_order() if placement is not None else []
-    placed_i, placed_f, placed_dev = _placed_parts(placed, m)
+    placed_i, placed_f, placed_dev_j, placed_dev = _placed_parts(placed)
     plan.cfg_i[L.C_PLACED] = len(placed)
     if placement is not None:
         plan.cfg_i[L.C_ID_OFFSET] = placement.next_id - 1 - len(placed)
@@ -256,7 +256,8 @@ def _run(line: Line, replication: int, seed: int, log: list[PartRecord] | None,
         run_parts(plan.cfg_i, plan.cfg_f, plan.st_i, plan.st_f, plan.proc_s, plan.setup_s, table.values,
                   table.pos, margin, ring, ms_f, ms_i, ls_f, ls_i, conwip, out_f, out_i, line_f, line_i,
                   lead_p, good_p, times, wip_diff, good_diff, log_f, log_i, deviation, done_p,
-                  plan.shift_starts, plan.shift_ends, placed_i, placed_f, placed_dev, overrun)
+                  plan.shift_starts, plan.shift_ends, placed_i, placed_f, placed_dev_j, placed_dev,
+                  overrun)
         status = ls_i[L.L_STATUS]
         if status == L.DONE:
             break
@@ -273,24 +274,29 @@ def _run(line: Line, replication: int, seed: int, log: list[PartRecord] | None,
                   wip_diff, good_diff, done_p)
 
 
-def _placed_parts(placed: list[Placed], m: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _placed_parts(placed: list[Placed]) -> tuple[np.ndarray, ...]:
     """The start state's parts as the kernel's rows, in the order they leave the line: where each
-    starts, how far it is, its id, product, release and known deviations (NaN: not known)."""
+    starts, how far it is, its id, product and release, and the deviations the state gives (one
+    row each: station, value)."""
     rows = max(1, len(placed))
     placed_i = np.zeros((rows, L.N_PLACED_I), dtype=np.int64)
     placed_f = np.zeros((rows, L.N_PLACED_F))
-    placed_dev = np.full((rows, m), np.nan)
+    dev_j: list[int] = []
+    dev: list[float] = []
     for k, entry in enumerate(placed):
         part, start = entry.part, entry.start
         held = L.IN_BUFFER if start is None else L.FINISHED if start.finished else L.IN_PROCESS
-        placed_i[k] = (entry.station, held, part.id, part.product)
+        first = len(dev)
+        for number, deviation in (part.q or {}).items():
+            dev_j.append(number - 1)
+            dev.append(deviation)
+        placed_i[k] = (entry.station, held, part.id, part.product, first, len(dev))
         placed_f[k, L.P_RELEASE] = part.release
         if start is not None:
             placed_f[k, L.P_START], placed_f[k, L.P_END] = start.started_at, start.ended_at
             placed_f[k, L.P_WORK], placed_f[k, L.P_ELAPSED] = start.work, start.elapsed
-        for number, deviation in (part.q or {}).items():
-            placed_dev[k, number - 1] = deviation
-    return placed_i, placed_f, placed_dev
+    return (placed_i, placed_f, np.asarray(dev_j or [0], dtype=np.int64),
+            np.asarray(dev or [0.0], dtype=float))
 
 
 def _prime(placement: Placement, ms_f: np.ndarray, ms_i: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

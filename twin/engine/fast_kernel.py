@@ -93,6 +93,8 @@ from twin.engine.fast_layout import (
     O_STARTED,
     O_TOOL_CHANGES,
     OVERRUN,
+    P_DEV_END,
+    P_DEV_FIRST,
     P_ELAPSED,
     P_END,
     P_HELD,
@@ -359,7 +361,8 @@ def _leave(release, leave, scrapped, product, good, W, H, step, wz, line_i, line
 @kernel()
 def run_parts(cfg_i, cfg_f, st_i, st_f, proc_s, setup_s, values, pos, margin, ring, ms_f, ms_i, ls_f,
               ls_i, conwip, out_f, out_i, line_f, line_i, lead_p, good_p, series_t, wip_diff, good_diff,
-              log_f, log_i, deviation, done_p, shift_s, shift_e, placed_i, placed_f, placed_dev, status):
+              log_f, log_i, deviation, done_p, shift_s, shift_e, placed_i, placed_f, placed_dev_j, placed_dev,
+              status):
     """Advance the line part by part until the horizon, a refill or a full log (see L_STATUS); the
     first `C_PLACED` parts are the start state's (`placed_*`, in the order they leave the line)."""
     m = cfg_i[C_STATIONS]
@@ -411,7 +414,9 @@ def run_parts(cfg_i, cfg_f, st_i, st_f, proc_s, setup_s, values, pos, margin, ri
             arrival = release
             ls_i[L_NEXT_ID] = part + 1
             for j in range(m):
-                deviation[j] = placed_dev[part, j]
+                deviation[j] = np.nan  # not known, unless the state gives it
+            for row in range(placed_i[part, P_DEV_FIRST], placed_i[part, P_DEV_END]):
+                deviation[placed_dev_j[row]] = placed_dev[row]
             # a saturated first station takes the state's parts in its buffer before fresh ones
             entry = _entry(0, 0.0, True, st_i, ring, ms_f, ms_i) if first == 0 and source == SATURATED \
                 else 0.0

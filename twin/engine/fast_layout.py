@@ -36,8 +36,10 @@ M_ENTRIES, M_PRODUCT, M_SINCE_CHANGE, M_SLOT = range(4)
 N_MS_I = 4
 
 # the start state's parts (placed_i, placed_f: one row each, in the order they leave the line)
-P_STATION, P_HELD, P_ID, P_PRODUCT = range(4)
-N_PLACED_I = 4
+P_STATION, P_HELD, P_ID, P_PRODUCT, P_DEV_FIRST, P_DEV_END = range(6)
+N_PLACED_I = 6
+"""P_DEV_FIRST, P_DEV_END: the part's known deviations, rows [first, end) of placed_dev_j (station
+from 0) and placed_dev (value): as many rows as the state gives values, whatever the line's size."""
 IN_BUFFER, IN_PROCESS, FINISHED = range(3)
 """P_HELD: in the station's buffer, on its machine with work to go, or finished on it (blocked)."""
 P_RELEASE, P_START, P_END, P_WORK, P_ELAPSED = range(5)
