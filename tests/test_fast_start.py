@@ -5,21 +5,26 @@ What it cannot start from is refused by name under `--engine fast` and runs on S
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
 import pytest
 from conftest import make_line
-from fast_lines import assert_engines_agree, fast_lines
+from fast_lines import assert_close, assert_engines_agree, fast_lines
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from typer.testing import CliRunner
 
 import twin
+from twin.cli import app
 from twin.engine import choose_engine, fast_scope_problem
 from twin.engine.scope import FAST_START_STATES
 from twin.engine.start import RunningLine
 from twin.errors import ConfigError
 from twin.state import LineState
 
+REFERENCE = str(Path(__file__).resolve().parents[1] / "configs" / "reference_line.yaml")
 LOGNORMAL = {"dist": "lognormal", "mean": 1.0, "cv": 0.8}
 """Not memoryless: the rest of a part under way depends on the time it has already had."""
 QUALITY = {"characteristic": {"name": "d", "nominal": 10, "lsl": 9.9, "usl": 10.1}, "sigma": 0.03,
@@ -209,3 +214,26 @@ def test_what_the_fast_engine_cannot_start_from_is_refused_by_name_and_runs_on_s
 def test_a_run_from_a_state_picks_the_fast_engine() -> None:
     results = twin.run(three_stations(), replications=2, workers=1, initial_state=STATES["blocked"])
     assert results.engine == "fast"
+
+
+def test_twin_run_from_a_state_picks_the_fast_engine_with_simpy_s_kpis(tmp_path: Path) -> None:
+    """`twin run --from-state` on the reference line: `auto` runs the fast engine, and every KPI of
+    the JSON is the SimPy engine's."""
+    from twin.state import state_to_json
+
+    running = RunningLine(twin.load(REFERENCE), replication=3)
+    running.advance(37.5)
+    path = tmp_path / "state.json"
+    path.write_text(state_to_json(running.state()))
+
+    def run_json(*args: str) -> dict:
+        result = CliRunner().invoke(app, ["run", REFERENCE, "--from-state", str(path), "--horizon", "8h",
+                                          "--warmup", "0", "--replications", "3", "--workers", "1",
+                                          "--format", "json", *args])
+        assert result.exit_code == 0, result.output
+        return json.loads(result.stdout)
+
+    auto, simpy = run_json(), run_json("--engine", "simpy")
+    assert auto["engine"] == "fast" and simpy["engine"] == "simpy"
+    assert_close({k: v for k, v in auto.items() if k != "engine"},
+                 {k: v for k, v in simpy.items() if k != "engine"})
