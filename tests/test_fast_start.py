@@ -237,3 +237,54 @@ def test_twin_run_from_a_state_picks_the_fast_engine_with_simpy_s_kpis(tmp_path:
     assert auto["engine"] == "fast" and simpy["engine"] == "simpy"
     assert_close({k: v for k, v in auto.items() if k != "engine"},
                  {k: v for k, v in simpy.items() if k != "engine"})
+
+
+@st.composite
+def written_states(draw: st.DrawFn) -> tuple[twin.Line, LineState, int]:
+    """A line in the fast engine's scope and a state as a client may write it, not only as a run
+    leaves it: any state each machine may be in, parts on it or not where it may hold one, any
+    buffer level, elapsed times, ages and counters, any clock (so at time 0 a starved machine may
+    face a full buffer, a blocked one free room downstream)."""
+    line = draw(fast_lines())
+    products = [p.name for p in line.products]
+    ids = iter(range(1, 10_000))
+    clock = draw(st.sampled_from([0.0, 5.0, 333.3, 1000.0]))
+    minutes = st.sampled_from([0.0, 0.4, 2.0, 30.0])
+
+    def part() -> dict:
+        given: dict[str, Any] = {"id": next(ids), "age": draw(minutes)}
+        if products and draw(st.booleans()):
+            given["product"] = draw(st.sampled_from(products))
+        return given
+
+    stations = []
+    for spec in line.stations:
+        allowed = ["starved", "busy", "blocked", "maintenance"]
+        allowed += ["down"] * (spec.failures is not None) + ["tool_change"] * (spec.quality is not None)
+        allowed += ["setup"] * (spec.setup is not None or bool(spec.setup_pairs))
+        allowed += ["off"] * (line.calendar is not None)
+        name = draw(st.sampled_from(allowed))
+        machine: dict[str, Any] = {"state": name, "since": clock - min(clock, draw(minutes)),
+                                   "repair_elapsed": draw(minutes), "failure_age": draw(minutes),
+                                   "operating_age": draw(minutes), "elapsed": draw(minutes),
+                                   "parts_since_tool_change": draw(st.integers(0, 60))}
+        if products and draw(st.booleans()):
+            machine["product"] = draw(st.sampled_from(products))
+        if name in ("busy", "blocked") or (name in ("down", "maintenance", "setup", "off")
+                                            and draw(st.booleans())):
+            machine["part"] = part()
+        room = 3 if spec.buffer is None else min(spec.buffer, 3)
+        buffer = [part() for _ in range(draw(st.integers(0, room)))]
+        stations.append({"name": spec.name, "buffer": buffer, "machines": [machine]})
+    data: dict[str, Any] = {"clock": clock, "next_part_id": next(ids), "stations": stations}
+    if products and draw(st.booleans()):
+        data["lot"] = {"product": draw(st.sampled_from(products)), "remaining": draw(st.integers(0, 4))}
+    return line, LineState.model_validate(data), draw(st.integers(0, 3))
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(written_states())
+def test_both_engines_agree_from_written_states(case: tuple[twin.Line, LineState, int]) -> None:
+    line, initial, replication = case
+    assert choose_engine(line, "auto", initial) == "fast"
+    assert_engines_agree(line, replication, initial)
