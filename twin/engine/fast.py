@@ -1,9 +1,9 @@
 """The fast engine: one replication of a line in its scope, by the max-plus recursion, into `RunStats`.
 
 Same contract as `twin.engine.line.simulate` (a line, a replication and a seed in; the same
-`RunStats` and per-part log out), same streams drawn in the same order, so the numbers agree with
-the SimPy engine to rounding. `twin.engine.scope` says which lines it runs; the kernel is in
-`fast_kernel`, the streams in `fast_streams`.
+`RunStats` and per-part log out, from a `LineState` too), same streams drawn in the same order, so
+the numbers agree with the SimPy engine to rounding. `twin.engine.scope` says which lines it runs;
+the kernel is in `fast_kernel`, the streams in `fast_streams`.
 """
 
 from __future__ import annotations

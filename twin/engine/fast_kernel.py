@@ -19,6 +19,12 @@ State minutes are the overlaps of these intervals with the window; counters coun
 inside it. Ties follow the rule both engines share (docs/model.md): an instant t is in the window
 when warm-up < t < horizon; samples of the series see the line after every event at their instant.
 All state lives in arrays, so the kernel can stop to have its draw table refilled and resume.
+
+From a start state (`twin.engine.start.Placement`), the state's parts are the recursion's first
+parts, in the order they leave the line (downstream first): each enters at its own station, in the
+buffer (entered at time 0), or on the machine (taken before the run: its take counts as 0 in the
+ring), with the rest of its work to do or finished and handed on from time 0. `start_machines`
+first books each machine's stop under way and sets its free time.
 """
 
 from __future__ import annotations
