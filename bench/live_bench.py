@@ -8,7 +8,10 @@ the live loop calls it: the run from the state, the totals, the bottleneck), in 
 the first call separately, since it includes loading the engine (numba's cached machine code).
 Prints the timings; no assertion (a benchmark, not a test).
 
-    .venv/bin/python bench/live_bench.py [--repeat 5]
+    .venv/bin/python bench/live_bench.py [--repeat 5] [--engine auto|simpy|fast]
+
+`--engine simpy` times the same forecast on the SimPy engine (the same numbers, the engine the
+forecast ran on before the fast engine started from a state).
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=5, help="timed forecasts after the first")
     parser.add_argument("--replications", type=int, default=200)
+    parser.add_argument("--engine", default="auto", choices=("auto", "simpy", "fast"))
     args = parser.parse_args()
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})  # one core
@@ -46,7 +50,8 @@ def main() -> None:
 
     def once() -> tuple[float, float, object]:
         wall, cpu = time.perf_counter(), time.process_time()
-        result = forecast(line, state, emulation.good_parts, SHIFT, replications=args.replications)
+        result = forecast(line, state, emulation.good_parts, SHIFT, replications=args.replications,
+                          engine=args.engine)
         return time.perf_counter() - wall, time.process_time() - cpu, result
 
     first_wall, first_cpu, result = once()

@@ -136,13 +136,15 @@ def assert_close(a: Any, b: Any, where: str = "run") -> None:
         assert a == b, f"{where}: {a!r} != {b!r}"
 
 
-def assert_engines_agree(line: twin.Line, replication: int = 0) -> tuple[twin.RunStats, list]:
-    """Both engines on the same line and replication: every RunStats field, and every part's start,
-    end and departure at every station (the per-part log), to REL."""
+def assert_engines_agree(line: twin.Line, replication: int = 0, initial_state: Any = None
+                         ) -> tuple[twin.RunStats, list]:
+    """Both engines on the same line and replication (from the same `initial_state`, when given):
+    every RunStats field, and every part's start, end and departure at every station (the per-part
+    log), to REL."""
     log_simpy: list = []
     log_fast: list = []
-    simpy_stats = simulate(line, replication, log=log_simpy)
-    fast_stats = simulate_fast(line, replication, log=log_fast)
+    simpy_stats = simulate(line, replication, log=log_simpy, initial_state=initial_state)
+    fast_stats = simulate_fast(line, replication, log=log_fast, initial_state=initial_state)
     assert_close(simpy_stats, fast_stats)
     by_key = {(r[0], r[1]): r for r in log_simpy}
     assert len(by_key) == len(log_simpy) == len(log_fast)

@@ -116,7 +116,7 @@ def test_a_part_needing_more_draws_than_the_margin_is_run_again_and_still_agrees
 
     def spy(*args):
         stats = run(*args)
-        margins.append((args[-1], stats is None))
+        margins.append((args[4], stats is None))  # (line, replication, seed, log, margin, state)
         return stats
 
     monkeypatch.setattr(fast, "_run", spy)

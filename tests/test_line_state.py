@@ -290,11 +290,15 @@ def test_the_engine_choice_sees_the_state() -> None:
 
     line = two_stations()
     assert choose_engine(line, "auto", LineState.empty(line)) == "fast"
-    assert choose_engine(line, "auto", full_state()) == "simpy"
-    with pytest.raises(ConfigError, match=r"^initial_state: a run from a non-empty line state"):
-        choose_engine(line, "fast", full_state())
-    results = twin.run(line, replications=2, workers=1, initial_state=full_state())
-    assert results.engine == "simpy"
+    assert choose_engine(line, "auto", full_state()) == "fast"
+    assert choose_engine(line, "simpy", full_state()) == "simpy"
+    data = full_state().model_dump()
+    data["stations"][1]["buffer"][0]["reworks"] = 1
+    reworked = LineState.model_validate(data)
+    with pytest.raises(ConfigError, match=r"^stations\[1\]\.buffer\[0\]\.reworks: a part reworked"):
+        choose_engine(line, "fast", reworked)
+    assert twin.run(line, replications=2, workers=1, initial_state=full_state()).engine == "fast"
+    assert twin.run(line, replications=2, workers=1, initial_state=reworked).engine == "simpy"
 
 
 def test_the_documented_example_state_fits_its_line() -> None:

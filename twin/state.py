@@ -119,6 +119,10 @@ class MachineState(StrictModel):
         return self
 
 
+_IDLE = MachineState()
+"""A machine of an empty line: starved, nothing on it, every clock and counter at 0."""
+
+
 class StationState(StrictModel):
     """One station: the parts in its buffer (head first) and its machines, in order."""
 
@@ -183,8 +187,12 @@ class LineState(StrictModel):
         return len(self.parts())
 
     def is_empty(self) -> bool:
-        """Whether the state is the start of an empty line: nothing a run would place or draw."""
-        return self == LineState.empty_like(self)
+        """Whether the state is the start of an empty line: nothing a run would place or draw (the
+        same as `self == LineState.empty_like(self)`, without building that state: every run from a
+        state asks, and a forecast makes hundreds of runs)."""
+        return (self.clock == 0 and self.next_part_id == 1 and self.lot is None
+                and all(not station.buffer and all(machine == _IDLE for machine in station.machines)
+                        for station in self.stations))
 
     @classmethod
     def empty_like(cls, state: LineState) -> LineState:

@@ -1,9 +1,9 @@
 """The fast engine: one replication of a line in its scope, by the max-plus recursion, into `RunStats`.
 
 Same contract as `twin.engine.line.simulate` (a line, a replication and a seed in; the same
-`RunStats` and per-part log out), same streams drawn in the same order, so the numbers agree with
-the SimPy engine to rounding. `twin.engine.scope` says which lines it runs; the kernel is in
-`fast_kernel`, the streams in `fast_streams`.
+`RunStats` and per-part log out, from a `LineState` too), same streams drawn in the same order, so
+the numbers agree with the SimPy engine to rounding. `twin.engine.scope` says which lines it runs;
+the kernel is in `fast_kernel`, the streams in `fast_streams`.
 """
 
 from __future__ import annotations
@@ -13,21 +13,24 @@ import math
 import numpy as np
 
 from twin.config import ArrivalSource, ConwipSource, Line, PreventiveMaintenance
+from twin.config.dists import dist_mean
 from twin.config.quality import ClosedLoopControl, SpcControl
 from twin.engine import fast_layout as L
-from twin.engine.fast_kernel import run_parts
+from twin.engine.fast_kernel import run_parts, start_machines
 from twin.engine.fast_streams import (
     Block,
     DrawTable,
     dist_block,
+    lot_first,
     normal_block,
     product_block,
     uniform_block,
 )
-from twin.engine.line import SERIES_POINTS, PartRecord
+from twin.engine.line import SERIES_POINTS, PartRecord, shifted_windows
 from twin.engine.quality import CharacteristicStats, InspectionCounts
 from twin.engine.sampling import Purpose, Streams
 from twin.engine.scope import choose_engine
+from twin.engine.start import Placed, Placement
 from twin.engine.states import STATES
 from twin.engine.stats import RunStats, StationStats
 from twin.state import LineState
@@ -40,7 +43,7 @@ during one part) overruns, and the replication is run again with a wider margin.
 class _Plan:
     """The line turned into the kernel's arrays, and the streams behind the draw table."""
 
-    def __init__(self, line: Line, streams: Streams) -> None:
+    def __init__(self, line: Line, streams: Streams, placement: Placement | None = None) -> None:
         m = len(line.stations)
         names = [p.name for p in line.products]
         n_products = max(1, len(names))
@@ -55,12 +58,18 @@ class _Plan:
         cfg = self.cfg_i
         cfg[L.C_STATIONS] = m
         cfg[L.C_WARMUP_ZERO] = 1 if line.warmup == 0 else 0
-        windows = np.asarray(line.calendar.working_windows(line.horizon) if line.calendar else [],
+        clock = placement.clock if placement is not None else 0.0
+        windows = np.asarray(shifted_windows(line, clock) if line.calendar else [],
                              dtype=float).reshape(-1, 2)
         cfg[L.C_SHIFTS] = 1 if line.calendar is not None else 0
         self.shift_starts = np.ascontiguousarray(windows[:, 0])
         self.shift_ends = np.ascontiguousarray(windows[:, 1])
-        cfg[L.C_PRODUCT_S] = self._add(product_block(line, streams)) if line.products else -1
+        cfg[L.C_PRODUCT_S] = -1
+        if line.products:
+            products = product_block(line, streams)
+            if placement is not None and placement.lot is not None:
+                products = lot_first(products, *placement.lot)
+            cfg[L.C_PRODUCT_S] = self._add(products)
         source = line.source
         cfg[L.C_SOURCE] = L.SATURATED
         if isinstance(source, ArrivalSource):
@@ -149,6 +158,24 @@ class _Plan:
             row[L.S_INSPECT_SAMPLE_S] = self._add(uniform_block(streams, number, Purpose.ROUTING))
 
 
+WIDTH = 4096
+"""Draws per stream the table holds (fewer for a short run: see `table_width`)."""
+
+
+def table_width(line: Line) -> int:
+    """Draws per stream a run is likely to need, within [512, WIDTH]: a quarter more than the parts
+    the fastest station could make in the horizon. Only the cost changes with it (a run that needs
+    more has its table refilled), but a short run, such as a forecast of the rest of a shift, would
+    spend much of its time filling a table it does not use."""
+    means = [dist_mean(spec.process) for spec in line.stations]
+    means += [dist_mean(d) for spec in line.stations for d in spec.process_by_product.values()]
+    fastest = min(means)
+    if not fastest > 0:
+        return WIDTH
+    needed = 1.25 * line.horizon / fastest + 2 * MARGIN
+    return int(min(WIDTH, max(512, 2 ** math.ceil(math.log2(max(needed, 1.0))))))
+
+
 def series_times(line: Line) -> np.ndarray:
     """The instants the SimPy engine samples the series at: from the warm-up, step by step (the
     same float additions), while before the horizon."""
@@ -167,19 +194,22 @@ def simulate_fast(line: Line, replication: int = 0, *, seed: int | None = None,
     choose_engine(line, "fast", initial_state)
     margin = MARGIN
     while True:
-        stats = _run(line, replication, line.seed if seed is None else seed, log, margin)
+        stats = _run(line, replication, line.seed if seed is None else seed, log, margin,
+                     initial_state)
         if stats is not None:
             return stats
         margin *= 16  # a part needed more draws than the margin: again, with room for them
 
 
 def _run(line: Line, replication: int, seed: int, log: list[PartRecord] | None,
-         margin: int) -> RunStats | None:
+         margin: int, initial_state: LineState | None = None) -> RunStats | None:
     streams = Streams(seed, replication)
-    plan = _Plan(line, streams)
+    placement = (Placement(line, initial_state, streams)
+                 if initial_state is not None and not initial_state.is_empty() else None)
+    plan = _Plan(line, streams, placement)
     m = len(line.stations)
     n_products = max(1, len(line.products))
-    table = DrawTable(plan.blocks, width=max(4096, 4 * margin))
+    table = DrawTable(plan.blocks, width=max(table_width(line), 4 * margin))
     ms_f = np.zeros((m, L.N_MS_F))
     ms_i = np.zeros((m, L.N_MS_I), dtype=np.int64)
     ms_i[:, L.M_PRODUCT] = -1
@@ -189,15 +219,28 @@ def _run(line: Line, replication: int, seed: int, log: list[PartRecord] | None,
             row = plan.st_i[j, L.S_TTF_S]  # the machine draws its first time to failure when built
             ms_f[j, L.M_TTF] = table.values[row, 0]
             table.pos[row] = 1
+    out_f = np.zeros((m, L.N_OUT_F))
+    out_i = np.zeros((m, L.N_OUT_I), dtype=np.int64)
+    overrun = np.zeros(1, dtype=np.int64)
+    placed = placement.in_line_order() if placement is not None else []
+    placed_i, placed_f, placed_dev_j, placed_dev = _placed_parts(placed)
+    plan.cfg_i[L.C_PLACED] = len(placed)
+    if placement is not None:
+        plan.cfg_i[L.C_ID_OFFSET] = placement.next_id - 1 - len(placed)
+        if isinstance(line.source, ConwipSource):  # more parts than the cap: one leaves, one comes
+            plan.cfg_i[L.C_CAP] = max(int(plan.cfg_i[L.C_CAP]), len(placed))
+        start_i, start_f = _prime(placement, ms_f, ms_i)
+        start_machines(plan.cfg_i, plan.cfg_f, plan.st_i, table.values, table.pos, ms_f, ms_i, out_f,
+                       out_i, start_i, start_f, plan.shift_starts, plan.shift_ends, overrun)
     cap = int(plan.cfg_i[L.C_CAP])
     plan.cfg_i[L.C_LOGGING] = 1 if log is not None else 0
     ls_f = np.zeros(L.N_LS_F)
     ls_i = np.zeros(L.N_LS_I, dtype=np.int64)
     conwip = np.zeros(max(1, cap))
-    out_f = np.zeros((m, L.N_OUT_F))
-    out_i = np.zeros((m, L.N_OUT_I), dtype=np.int64)
     line_f = np.zeros(L.N_LINE_F)
     line_i = np.zeros(L.N_LINE_I, dtype=np.int64)
+    if plan.cfg_i[L.C_WARMUP_ZERO]:
+        line_i[L.R_WIP_START] = len(placed)  # no warm-up: the state's parts are the WIP at the start
     lead_p = np.zeros(n_products)
     good_p = np.zeros(n_products, dtype=np.int64)
     done_p = np.zeros((m, n_products), dtype=np.int64)
@@ -209,12 +252,12 @@ def _run(line: Line, replication: int, seed: int, log: list[PartRecord] | None,
     log_i = np.zeros((log_rows, L.N_LOG_I), dtype=np.int64)
     ring = np.zeros(plan.ring_size)
     deviation = np.zeros(m)
-    overrun = np.zeros(1, dtype=np.int64)
     while True:
         run_parts(plan.cfg_i, plan.cfg_f, plan.st_i, plan.st_f, plan.proc_s, plan.setup_s, table.values,
                   table.pos, margin, ring, ms_f, ms_i, ls_f, ls_i, conwip, out_f, out_i, line_f, line_i,
                   lead_p, good_p, times, wip_diff, good_diff, log_f, log_i, deviation, done_p,
-                  plan.shift_starts, plan.shift_ends, overrun)
+                  plan.shift_starts, plan.shift_ends, placed_i, placed_f, placed_dev_j, placed_dev,
+                  overrun)
         status = ls_i[L.L_STATUS]
         if status == L.DONE:
             break
@@ -229,6 +272,52 @@ def _run(line: Line, replication: int, seed: int, log: list[PartRecord] | None,
         log.extend(_records(log_f[:ls_i[L.L_LOG_N]], log_i[:ls_i[L.L_LOG_N]]))
     return _stats(line, replication, plan, out_f, out_i, line_f, line_i, lead_p, good_p, times,
                   wip_diff, good_diff, done_p)
+
+
+def _placed_parts(placed: list[Placed]) -> tuple[np.ndarray, ...]:
+    """The start state's parts as the kernel's rows, in the order they leave the line: where each
+    starts, how far it is, its id, product and release, and the deviations the state gives (one
+    row each: station, value)."""
+    rows = max(1, len(placed))
+    placed_i = np.zeros((rows, L.N_PLACED_I), dtype=np.int64)
+    placed_f = np.zeros((rows, L.N_PLACED_F))
+    dev_j: list[int] = []
+    dev: list[float] = []
+    for k, entry in enumerate(placed):
+        part, start = entry.part, entry.start
+        held = L.IN_BUFFER if start is None else L.FINISHED if start.finished else L.IN_PROCESS
+        first = len(dev)
+        for number, deviation in (part.q or {}).items():
+            dev_j.append(number - 1)
+            dev.append(deviation)
+        placed_i[k] = (entry.station, held, part.id, part.product, first, len(dev))
+        placed_f[k, L.P_RELEASE] = part.release
+        if start is not None:
+            placed_f[k, L.P_START], placed_f[k, L.P_END] = start.started_at, start.ended_at
+            placed_f[k, L.P_WORK], placed_f[k, L.P_ELAPSED] = start.work, start.elapsed
+    return (placed_i, placed_f, np.asarray(dev_j or [0], dtype=np.int64),
+            np.asarray(dev or [0.0], dtype=float))
+
+
+def _prime(placement: Placement, ms_f: np.ndarray, ms_i: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each machine's clocks and counters from the state (as `Placement.prime` sets a SimPy
+    machine's), and the stop it has under way at time 0, as the kernel's rows."""
+    m = len(placement.machines)
+    start_i = np.full((m, L.N_START_I), L.NO_STOP, dtype=np.int64)
+    start_f = np.zeros((m, L.N_START_F))
+    for j, (machines, station) in enumerate(zip(placement.machines, placement.state.stations, strict=True)):
+        start, given = machines[0], station.machines[0]
+        ms_f[j, L.M_AGE] = given.operating_age
+        ms_i[j, L.M_SINCE_CHANGE] = given.parts_since_tool_change
+        if given.product is not None:
+            ms_i[j, L.M_PRODUCT] = placement.products.get(given.product, 0)
+        if start.ttf is not None:
+            ms_f[j, L.M_TTF] = start.ttf
+        if start.stop is not None:
+            start_i[j, L.A_STOP] = start.stop
+            start_i[j, L.A_RENEWS] = 1 if start.renews else 0
+            start_f[j, L.A_STOP_LEFT] = start.stop_left
+    return start_i, start_f
 
 
 def _records(log_f: np.ndarray, log_i: np.ndarray) -> list[PartRecord]:

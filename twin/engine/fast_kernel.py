@@ -19,6 +19,12 @@ State minutes are the overlaps of these intervals with the window; counters coun
 inside it. Ties follow the rule both engines share (docs/model.md): an instant t is in the window
 when warm-up < t < horizon; samples of the series see the line after every event at their instant.
 All state lives in arrays, so the kernel can stop to have its draw table refilled and resume.
+
+From a start state (`twin.engine.start.Placement`), the state's parts are the recursion's first
+parts, in the order they leave the line (downstream first): each enters at its own station, in the
+buffer (entered at time 0), or on the machine (taken before the run: its take counts as 0 in the
+ring), with the rest of its work to do or finished and handed on from time 0. `start_machines`
+first books each machine's stop under way and sets its free time.
 """
 
 from __future__ import annotations
@@ -27,10 +33,15 @@ import numpy as np
 from numba import njit
 
 from twin.engine.fast_layout import (
+    A_RENEWS,
+    A_STOP,
+    A_STOP_LEFT,
     ARRIVALS,
     C_ARRIVAL_S,
     C_CAP,
+    C_ID_OFFSET,
     C_LOGGING,
+    C_PLACED,
     C_PRODUCT_S,
     C_SHIFTS,
     C_SOURCE,
@@ -44,6 +55,7 @@ from twin.engine.fast_layout import (
     F_HORIZON,
     F_STEP,
     F_WARMUP,
+    FINISHED,
     G_DEPARTURE,
     G_END,
     G_PART,
@@ -53,6 +65,7 @@ from twin.engine.fast_layout import (
     G_START,
     G_STATION,
     G_VALUE,
+    IN_BUFFER,
     L_ARRIVAL_CLOCK,
     L_LOG_N,
     L_NEXT_ID,
@@ -86,6 +99,17 @@ from twin.engine.fast_layout import (
     O_STARTED,
     O_TOOL_CHANGES,
     OVERRUN,
+    P_DEV_END,
+    P_DEV_FIRST,
+    P_ELAPSED,
+    P_END,
+    P_HELD,
+    P_ID,
+    P_PRODUCT,
+    P_RELEASE,
+    P_START,
+    P_STATION,
+    P_WORK,
     PHASE_BACKLOG,
     PHASE_DONE,
     R_ARRIVED,
@@ -244,13 +268,22 @@ def _setup_on_shift(j, t, row, values, pos, out_f, out_i, W, H, wz, status, star
     if _inside(t, W, H, wz):
         out_i[j, O_SETUPS] += 1
         out_f[j, O_SETUP_MINUTES] += duration
+    return _on_shift(j, t, duration, SETUP, out_f, W, H, True, starts, ends)
+
+
+@kernel()
+def _on_shift(j, t, duration, state, out_f, W, H, shifts, starts, ends):
+    """Machine.on_shift: `duration` of working time in `state` from t, paused outside shifts."""
+    if not shifts:
+        out_f[j, state] += _overlap(t, t + duration, W, H)
+        return t + duration
     remaining = duration
     while True:
         t = _wait_for_shift(j, t, starts, ends, out_f, W, H)
         if t == np.inf:
             return t
         chunk = min(remaining, _shift_end(t, ends) - t)
-        out_f[j, SETUP] += _overlap(t, t + chunk, W, H)
+        out_f[j, state] += _overlap(t, t + chunk, W, H)
         t = t + chunk
         remaining -= chunk
         if remaining <= EPSILON:
@@ -334,14 +367,18 @@ def _leave(release, leave, scrapped, product, good, W, H, step, wz, line_i, line
 @kernel()
 def run_parts(cfg_i, cfg_f, st_i, st_f, proc_s, setup_s, values, pos, margin, ring, ms_f, ms_i, ls_f,
               ls_i, conwip, out_f, out_i, line_f, line_i, lead_p, good_p, series_t, wip_diff, good_diff,
-              log_f, log_i, deviation, done_p, shift_s, shift_e, status):
-    """Advance the line part by part until the horizon, a refill or a full log (see L_STATUS)."""
+              log_f, log_i, deviation, done_p, shift_s, shift_e, placed_i, placed_f, placed_dev_j, placed_dev,
+              status):
+    """Advance the line part by part until the horizon, a refill or a full log (see L_STATUS); the
+    first `C_PLACED` parts are the start state's (`placed_*`, in the order they leave the line)."""
     m = cfg_i[C_STATIONS]
     W, H, step = cfg_f[F_WARMUP], cfg_f[F_HORIZON], cfg_f[F_STEP]
     wz = cfg_i[C_WARMUP_ZERO] == 1
     source = cfg_i[C_SOURCE]
     cap = cfg_i[C_CAP]
     product_s = cfg_i[C_PRODUCT_S]
+    placed = cfg_i[C_PLACED]
+    id_offset = cfg_i[C_ID_OFFSET]
     logging = cfg_i[C_LOGGING] == 1
     shifts = cfg_i[C_SHIFTS] == 1
     n_rows = pos.shape[0]
@@ -371,127 +408,155 @@ def run_parts(cfg_i, cfg_f, st_i, st_f, proc_s, setup_s, values, pos, margin, ri
             ls_i[L_STATUS] = LOG_FULL
             return
 
-        part = ls_i[L_NEXT_ID]  # 0-based here, 1-based in the log and in SimPy
-        product = int(_draw(values, pos, product_s, status)) if product_s >= 0 else 0
-        # --- the source: when the part is offered to station 1 ---------------------------------
-        if source == ARRIVALS:
-            offered = ls_f[L_ARRIVAL_CLOCK] + _draw(values, pos, cfg_i[C_ARRIVAL_S], status)
-            if offered >= H:
-                ls_i[L_PHASE] = PHASE_DONE
-                continue
-        elif source == CONWIP:
-            offered = 0.0 if part < cap else conwip[part % cap]
+        part = ls_i[L_NEXT_ID]  # sequence number from 0: the start state's parts first
+        if part < placed:
+            # a part of the start state: it starts at its own station, in the buffer or on the
+            # machine (twin.engine.start.Placement.in_line_order); it was released before the run
+            first = placed_i[part, P_STATION]
+            held = placed_i[part, P_HELD]
+            product = placed_i[part, P_PRODUCT]
+            pid = placed_i[part, P_ID]
+            release = placed_f[part, P_RELEASE]
+            arrival = release
+            ls_i[L_NEXT_ID] = part + 1
+            for j in range(m):
+                deviation[j] = np.nan  # not known, unless the state gives it
+            for row in range(placed_i[part, P_DEV_FIRST], placed_i[part, P_DEV_END]):
+                deviation[placed_dev_j[row]] = placed_dev[row]
+            # a saturated first station takes the state's parts in its buffer before fresh ones
+            entry = _entry(0, 0.0, True, st_i, ring, ms_f, ms_i) if first == 0 and source == SATURATED \
+                else 0.0
         else:
-            offered = 0.0
-        entry = _entry(0, offered, source == SATURATED, st_i, ring, ms_f, ms_i)
-        if entry >= H:
+            first = 0
+            held = IN_BUFFER
+            pid = part + 1 + id_offset
+            product = int(_draw(values, pos, product_s, status)) if product_s >= 0 else 0
+            # --- the source: when the part is offered to station 1 -----------------------------
+            if source == ARRIVALS:
+                offered = ls_f[L_ARRIVAL_CLOCK] + _draw(values, pos, cfg_i[C_ARRIVAL_S], status)
+                if offered >= H:
+                    ls_i[L_PHASE] = PHASE_DONE
+                    continue
+            elif source == CONWIP:
+                offered = 0.0 if part < cap else conwip[part % cap]
+            else:
+                offered = 0.0
+            entry = _entry(0, offered, source == SATURATED, st_i, ring, ms_f, ms_i)
+            if entry >= H:
+                if source == ARRIVALS:
+                    ls_f[L_ARRIVAL_CLOCK] = offered
+                    ls_i[L_PHASE] = PHASE_BACKLOG
+                else:
+                    if source == CONWIP:  # this part and the next ones whose slot freed before the horizon
+                        for later in range(part, part + cap):
+                            waiting = 0.0 if later < cap else conwip[later % cap]
+                            _wait_at_source(waiting, np.inf, W, H, wz, line_i, line_f)
+                    ls_i[L_PHASE] = PHASE_DONE
+                continue
             if source == ARRIVALS:
                 ls_f[L_ARRIVAL_CLOCK] = offered
-                ls_i[L_PHASE] = PHASE_BACKLOG
-            else:
-                if source == CONWIP:  # this part and the next ones whose slot freed before the horizon
-                    for later in range(part, part + cap):
-                        waiting = 0.0 if later < cap else conwip[later % cap]
-                        _wait_at_source(waiting, np.inf, W, H, wz, line_i, line_f)
-                ls_i[L_PHASE] = PHASE_DONE
-            continue
-        if source == ARRIVALS:
-            ls_f[L_ARRIVAL_CLOCK] = offered
-        ls_i[L_NEXT_ID] = part + 1
-        release = entry
-        arrival = release if source == SATURATED else offered
-        if source != SATURATED:
-            _wait_at_source(arrival, release, W, H, wz, line_i, line_f)
-        if _inside(release, W, H, wz):
-            line_i[R_RELEASED] += 1
-        line_i[R_RELEASED_TOTAL] += 1
+            ls_i[L_NEXT_ID] = part + 1
+            release = entry
+            arrival = release if source == SATURATED else offered
+            if source != SATURATED:
+                _wait_at_source(arrival, release, W, H, wz, line_i, line_f)
+            if _inside(release, W, H, wz):
+                line_i[R_RELEASED] += 1
+            line_i[R_RELEASED_TOTAL] += 1
+            for j in range(m):
+                deviation[j] = np.nan
         leave = np.inf
         scrapped = False
-        for j in range(m):
-            deviation[j] = np.nan
-        for j in range(m):
-            take = entry if j == 0 and source == SATURATED else max(entry, ms_f[j, M_FREE])
-            _idle(out_f, j, STARVED, ms_f[j, M_FREE], take, shifts, shift_s, shift_e, W, H)
-            if not (j == 0 and source == SATURATED):
-                out_f[j, O_BUFFER_AREA] += _overlap(entry, take, W, H)
+        for j in range(first, m):
+            on_machine = held != IN_BUFFER and j == first  # a start state's part, taken before the run
+            if on_machine:
+                take = 0.0
+                t = ms_f[j, M_FREE]  # after the stop under way at time 0 (start_machines)
+            else:
+                take = entry if j == 0 and source == SATURATED else max(entry, ms_f[j, M_FREE])
+                _idle(out_f, j, STARVED, ms_f[j, M_FREE], take, shifts, shift_s, shift_e, W, H)
+                if not (j == 0 and source == SATURATED):
+                    out_f[j, O_BUFFER_AREA] += _overlap(entry, take, W, H)
+                t = take
             b = st_i[j, S_BUFFER]
             if b > 0:  # ring of the last b + 1 takes; the slot after the write slot is b entries back
                 slot = ms_i[j, M_SLOT]
                 ring[st_i[j, S_RING] + slot] = take
                 ms_i[j, M_SLOT] = slot + 1 if slot < b else 0
             ms_i[j, M_ENTRIES] += 1
-            t = take
-            if shifts:
-                t = _wait_for_shift(j, t, shift_s, shift_e, out_f, W, H)
-            if st_i[j, S_SETUP] == 1:
-                previous = ms_i[j, M_PRODUCT]
-                if previous >= 0 and previous != product:
-                    if shifts:
-                        t = _setup_on_shift(j, t, setup_s[j, previous, product], values, pos, out_f,
-                                            out_i, W, H, wz, status, shift_s, shift_e)
-                    else:
-                        t = _stop(j, t, setup_s[j, previous, product], SETUP, O_SETUPS,
-                                  O_SETUP_MINUTES, values, pos, out_f, out_i, W, H, wz, status)
-                ms_i[j, M_PRODUCT] = product
-            start = t
-            if _inside(start, W, H, wz):
-                out_i[j, O_STARTED] += 1
-            work = _draw(values, pos, proc_s[j, product], status)
-            if st_i[j, S_FAIL] == 1 or shifts:
-                t = _work(j, t, work, st_i, values, pos, ms_f, out_f, out_i, W, H, wz, status, shifts,
-                          shift_s, shift_e)
-            else:
-                out_f[j, BUSY] += _overlap(t, t + work, W, H)
-                t = t + work
-            end = t
-            ms_f[j, M_AGE] += work
-            if _inside(end, W, H, wz):
-                out_i[j, O_COMPLETED] += 1
-                done_p[j, product] += 1
             stop = False
             rejected = False
-            if st_i[j, S_TOOL] == 1:
-                counted = _inside(end, W, H, wz)
-                dev, stop, measured, has_measured = _produce(j, st_i, st_f, values, pos, ms_f, ms_i,
-                                                             out_f, out_i, counted, status)
-                deviation[j] = dev
-                kind = st_i[j, S_INSPECT]
-                if kind != NO_INSPECTION and kind != END_OF_LINE:
-                    rejected = _inspect(j, dev, measured, has_measured, st_i, st_f, values, pos, line_i,
-                                        counted, status)
+            if on_machine and held == FINISHED:  # processed before the run; handed on from time 0
+                start, end = placed_f[part, P_START], placed_f[part, P_END]
+                offered = 0.0
+            else:
+                if shifts:
+                    t = _wait_for_shift(j, t, shift_s, shift_e, out_f, W, H)
+                if on_machine:  # the rest of its processing, drawn given the time spent
+                    start = placed_f[part, P_START]
+                    work = placed_f[part, P_WORK]
+                    elapsed = placed_f[part, P_ELAPSED]
+                else:
+                    if st_i[j, S_SETUP] == 1:
+                        previous = ms_i[j, M_PRODUCT]
+                        if previous >= 0 and previous != product:
+                            if shifts:
+                                t = _setup_on_shift(j, t, setup_s[j, previous, product], values, pos,
+                                                    out_f, out_i, W, H, wz, status, shift_s, shift_e)
+                            else:
+                                t = _stop(j, t, setup_s[j, previous, product], SETUP, O_SETUPS,
+                                          O_SETUP_MINUTES, values, pos, out_f, out_i, W, H, wz, status)
+                        ms_i[j, M_PRODUCT] = product
+                    start = t
+                    if _inside(start, W, H, wz):
+                        out_i[j, O_STARTED] += 1
+                    work = _draw(values, pos, proc_s[j, product], status)
+                    elapsed = 0.0
+                if st_i[j, S_FAIL] == 1 or shifts:
+                    t = _work(j, t, work, st_i, values, pos, ms_f, out_f, out_i, W, H, wz, status, shifts,
+                              shift_s, shift_e)
+                else:
+                    out_f[j, BUSY] += _overlap(t, t + work, W, H)
+                    t = t + work
+                end = t
+                ms_f[j, M_AGE] += elapsed + work  # (elapsed + 0.0 is work itself, to the bit)
+                if _inside(end, W, H, wz):
+                    out_i[j, O_COMPLETED] += 1
+                    done_p[j, product] += 1
+                if st_i[j, S_TOOL] == 1:
+                    counted = _inside(end, W, H, wz)
+                    dev, stop, measured, has_measured = _produce(j, st_i, st_f, values, pos, ms_f, ms_i,
+                                                                 out_f, out_i, counted, status)
+                    deviation[j] = dev
+                    kind = st_i[j, S_INSPECT]
+                    if kind != NO_INSPECTION and kind != END_OF_LINE:
+                        rejected = _inspect(j, dev, measured, has_measured, st_i, st_f, values, pos,
+                                            line_i, counted, status)
+                offered = end
             if rejected:
                 departure = end
                 scrapped = True
                 leave = end
             elif j == m - 1:
-                departure = end
+                departure = offered
             else:
-                departure = _entry(j + 1, end, False, st_i, ring, ms_f, ms_i)
-                _idle(out_f, j, BLOCKED, end, departure, shifts, shift_s, shift_e, W, H)
+                departure = _entry(j + 1, offered, False, st_i, ring, ms_f, ms_i)
+                _idle(out_f, j, BLOCKED, offered, departure, shifts, shift_s, shift_e, W, H)
             if logging and departure < H:
                 n = ls_i[L_LOG_N]
                 log_f[n, G_START], log_f[n, G_END], log_f[n, G_DEPARTURE] = start, end, departure
                 log_f[n, G_VALUE], log_f[n, G_RELEASE] = deviation[j], release
-                log_i[n, G_PART], log_i[n, G_STATION] = part + 1, j + 1
+                log_i[n, G_PART], log_i[n, G_STATION] = pid, j + 1
                 log_i[n, G_PRODUCT] = product
                 log_i[n, G_REJECTED] = 1 if rejected else 0
                 ls_i[L_LOG_N] = n + 1
             t = departure
             if stop:
-                change = st_f[j, T_TOOL_CHANGE]
-                out_f[j, TOOL_CHANGE] += _overlap(t, t + change, W, H)
-                t = t + change
-                ms_i[j, M_SINCE_CHANGE] = 0
-                ms_f[j, M_EWMA] = 0.0
-                ms_f[j, M_CORRECTION] = 0.0
-                if _inside(t, W, H, wz):
-                    out_i[j, O_TOOL_CHANGES] += 1
+                t = _tool_change(j, t, st_f[j, T_TOOL_CHANGE], ms_f, ms_i, out_f, out_i, W, H, wz)
             if st_i[j, S_PM] == 1 and ms_f[j, M_AGE] >= st_f[j, T_PM_INTERVAL]:
                 t = _stop(j, t, st_i[j, S_PM_S], MAINTENANCE, O_PLANNED_STOPS, O_PLANNED,
                           values, pos, out_f, out_i, W, H, wz, status)
-                ms_f[j, M_AGE] = 0.0
-                if st_i[j, S_FAIL] == 1:
-                    ms_f[j, M_TTF] = _draw(values, pos, st_i[j, S_TTF_S], status)
+                _renew(j, st_i, values, pos, ms_f, status)
             ms_f[j, M_FREE] = t
             if scrapped:
                 break
@@ -500,13 +565,14 @@ def run_parts(cfg_i, cfg_f, st_i, st_f, proc_s, setup_s, values, pos, margin, ri
         if not scrapped:
             leave = entry
             for j in range(m):  # end-of-line inspections, in station order
-                if st_i[j, S_INSPECT] == END_OF_LINE and _inspect(
+                if st_i[j, S_INSPECT] == END_OF_LINE and deviation[j] == deviation[j] and _inspect(
                         j, deviation[j], 0.0, False, st_i, st_f, values, pos, line_i,
                         _inside(leave, W, H, wz), status):
                     scrapped = True
                     break
             for j in range(m):
-                if st_i[j, S_TOOL] == 1 and not (st_f[j, T_LOW] <= deviation[j] <= st_f[j, T_HIGH]):
+                dev = deviation[j]  # NaN: not shaped here (a start state's part that came in after)
+                if st_i[j, S_TOOL] == 1 and dev == dev and not (st_f[j, T_LOW] <= dev <= st_f[j, T_HIGH]):
                     good = False
         _leave(release, leave, scrapped, product, good, W, H, step, wz, line_i, line_f, lead_p, good_p,
                series_t, wip_diff, good_diff, conwip, cap, part, arrival)
@@ -544,6 +610,53 @@ def _stop(j, t, row, state, count, minutes, values, pos, out_f, out_i, W, H, wz,
         out_f[j, minutes] += duration
     out_f[j, state] += _overlap(t, t + duration, W, H)
     return t + duration
+
+
+@kernel(inline="always")
+def _tool_change(j, t, duration, ms_f, ms_i, out_f, out_i, W, H, wz):
+    """Machine.change_tool from t (Tool.changed at its end: wear and chart restart). Returns its end."""
+    out_f[j, TOOL_CHANGE] += _overlap(t, t + duration, W, H)
+    t = t + duration
+    ms_i[j, M_SINCE_CHANGE] = 0
+    ms_f[j, M_EWMA] = 0.0
+    ms_f[j, M_CORRECTION] = 0.0
+    if _inside(t, W, H, wz):
+        out_i[j, O_TOOL_CHANGES] += 1
+    return t
+
+
+@kernel(inline="always")
+def _renew(j, st_i, values, pos, ms_f, status):
+    """After preventive maintenance: the operating age restarts, and with it a new life
+    (Machine.renew)."""
+    ms_f[j, M_AGE] = 0.0
+    if st_i[j, S_FAIL] == 1:
+        ms_f[j, M_TTF] = _draw(values, pos, st_i[j, S_TTF_S], status)
+
+
+@kernel()
+def start_machines(cfg_i, cfg_f, st_i, values, pos, ms_f, ms_i, out_f, out_i, start_i, start_f,
+                   shift_s, shift_e, status):
+    """Time 0 of a run from a state: each machine finishes the stop it has under way
+    (Machine.start_from_state: not counted as a stop of the run, its minutes are), and is free
+    from then on for its part or the next one (`M_FREE`)."""
+    W, H = cfg_f[F_WARMUP], cfg_f[F_HORIZON]
+    wz = cfg_i[C_WARMUP_ZERO] == 1
+    shifts = cfg_i[C_SHIFTS] == 1
+    for j in range(cfg_i[C_STATIONS]):
+        kind = start_i[j, A_STOP]
+        left = start_f[j, A_STOP_LEFT]
+        t = 0.0
+        if kind in (DOWN, MAINTENANCE):
+            out_f[j, kind] += _overlap(0.0, left, W, H)  # repairs run through off-shift time
+            t = left
+            if start_i[j, A_RENEWS] == 1:
+                _renew(j, st_i, values, pos, ms_f, status)
+        elif kind == SETUP:
+            t = _on_shift(j, 0.0, left, SETUP, out_f, W, H, shifts, shift_s, shift_e)
+        elif kind == TOOL_CHANGE:
+            t = _tool_change(j, 0.0, left, ms_f, ms_i, out_f, out_i, W, H, wz)
+        ms_f[j, M_FREE] = t
 
 
 @kernel()

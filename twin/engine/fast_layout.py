@@ -7,8 +7,11 @@ what each column holds. `fast_kernel` reads them, `fast` fills and unpacks them.
 from __future__ import annotations
 
 # cfg_i: the line
-C_STATIONS, C_SOURCE, C_CAP, C_PRODUCT_S, C_ARRIVAL_S, C_LOGGING, C_WARMUP_ZERO, C_SHIFTS = range(8)
-N_CFG_I = 8
+(C_STATIONS, C_SOURCE, C_CAP, C_PRODUCT_S, C_ARRIVAL_S, C_LOGGING, C_WARMUP_ZERO, C_SHIFTS,
+ C_PLACED, C_ID_OFFSET) = range(10)
+N_CFG_I = 10
+"""C_PLACED: parts of the start state (the first parts of the recursion); C_ID_OFFSET: added to a
+released part's 1-based sequence number to give its id (ids continue from the state's next_part_id)."""
 SATURATED, ARRIVALS, CONWIP = 0, 1, 2
 # cfg_f
 F_WARMUP, F_HORIZON, F_STEP = range(3)
@@ -31,6 +34,22 @@ M_FREE, M_AGE, M_TTF, M_CORRECTION, M_EWMA = range(5)
 N_MS_F = 5
 M_ENTRIES, M_PRODUCT, M_SINCE_CHANGE, M_SLOT = range(4)
 N_MS_I = 4
+
+# the start state's parts (placed_i, placed_f: one row each, in the order they leave the line)
+P_STATION, P_HELD, P_ID, P_PRODUCT, P_DEV_FIRST, P_DEV_END = range(6)
+N_PLACED_I = 6
+"""P_DEV_FIRST, P_DEV_END: the part's known deviations, rows [first, end) of placed_dev_j (station
+from 0) and placed_dev (value): as many rows as the state gives values, whatever the line's size."""
+IN_BUFFER, IN_PROCESS, FINISHED = range(3)
+"""P_HELD: in the station's buffer, on its machine with work to go, or finished on it (blocked)."""
+P_RELEASE, P_START, P_END, P_WORK, P_ELAPSED = range(5)
+N_PLACED_F = 5
+# the start state's machines (start_i, start_f: one row per station): the stop under way at time 0
+A_STOP, A_RENEWS = range(2)
+N_START_I = 2
+NO_STOP = -1
+A_STOP_LEFT = 0
+N_START_F = 1
 
 # line state
 L_ARRIVAL_CLOCK = 0

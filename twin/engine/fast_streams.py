@@ -115,6 +115,21 @@ def product_block(line: Line, streams: Streams) -> Block:
     return lots
 
 
+def lot_first(block: Block, product: int, remaining: int) -> Block:
+    """`block` behind the `remaining` parts of a lot under way (a start state's `lot`), as the SimPy
+    engine chains them before the product sequence."""
+    left = [remaining]
+
+    def lot(out: np.ndarray) -> None:
+        head = min(left[0], len(out))
+        out[:head] = product
+        left[0] -= head
+        if head < len(out):
+            block(out[head:])
+
+    return lot
+
+
 class DrawTable:
     """One row of upcoming draws per stream, refilled in place when the kernel runs low."""
 

@@ -262,6 +262,11 @@ def build(env: simpy.Environment, line: Line, streams: Streams, log: list[PartRe
 
     first = stations[0]
     source = line.source
+    if not isinstance(source, ArrivalSource | ConwipSource):
+        # Raw material is always there: nothing is ever offered to the first station, so its
+        # machines take a freshly released part instead of looking at the buffer (a start state's
+        # parts in that buffer first: `Placement.fill` wraps this `take`).
+        first.take = sim.new_released_part
     if placement is not None:
         sim.next_id = placement.next_id - 1
         sim.wip = sim.initial_wip = placement.wip
@@ -275,10 +280,6 @@ def build(env: simpy.Environment, line: Line, streams: Streams, log: list[PartRe
         sim.conwip_first = first
         for _ in range(source.wip_cap - (placement.wip if placement is not None else 0)):
             first.admit(sim.new_part())
-    else:
-        # Raw material is always there: nothing is ever offered to the first station, so its
-        # machines take a freshly released part instead of looking at the buffer.
-        first.take = sim.new_released_part
     for name in sorted({s.inspection.to for s in line.stations
                         if s.inspection is not None and s.inspection.action == "rework"}):
         stations[sim.number[name] - 1].enable_rework()

@@ -392,8 +392,8 @@ class Machine:
         value = part.q.get(self.station.index) if part.q is not None else None
         record = (part.id, self.station.index, start, end)
         rest = (self.index, part.product, part.release)
-        if blocked is None:
-            log.append((*record, end, value, "passed", *rest))
+        if blocked is None:  # handed on now: at its end, or at time 0 for a start state's finished part
+            log.append((*record, self.env._now, value, "passed", *rest))
         else:
             blocked.callbacks.append(
                 lambda event: log.append((*record, event.value, value, "passed", *rest)))

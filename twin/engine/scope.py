@@ -46,19 +46,29 @@ def fast_scope_problem(line: Line) -> str | None:
     return None
 
 
-FAST_START_STATES = ("starved", "busy", "blocked", "down")
-"""Machine states the fast engine starts from (a state with others needs the SimPy engine)."""
+FAST_START_STATES = ("starved", "busy", "blocked", "down", "maintenance", "tool_change", "setup", "off")
+"""Machine states the fast engine starts from: every state a machine of a line in its scope can be
+in (`waiting_operator` needs an operator pool, which puts the line out of its scope)."""
 
 
 def state_scope_problem(line: Line, state: LineState | None) -> str | None:
     """Why the fast engine cannot start `line` from `state`, as `field: why`, or None.
 
-    The fast engine runs from the default state only (an empty line at clock 0): its recursion
-    starts every part at the first station, so parts placed downstream, work under way and a
-    calendar seen from another clock need the SimPy engine, which `auto` then picks."""
+    The fast engine starts from the same placement as the SimPy engine (`twin.engine.start`): the
+    state's parts are the first parts of its recursion, downstream first, each at its own station
+    (in the buffer, on the machine with the rest of its work, or finished and blocked); each
+    machine first finishes the stop it has under way, with its clocks and counters from the state;
+    the lot under way is released first; the calendar is seen from the state's clock. So it starts
+    from every machine state of `FAST_START_STATES`, which are all a machine of a line in its
+    scope can be in. What it cannot start from: a part reworked before the run (the first-pass
+    yield needs each part's rework history, which the fast engine does not keep), refused by its
+    field."""
     if state is None or state.is_empty():
         return None
-    return "initial_state: a run from a non-empty line state (or a clock other than 0) needs the SimPy engine"
+    for where, part in state.parts():
+        if part.reworks:
+            return f"{where}.reworks: a part reworked before the run needs the SimPy engine"
+    return None
 
 
 def choose_engine(line: Line, engine: str = "auto", initial_state: LineState | None = None, *,

@@ -5,8 +5,13 @@ machines, and for each machine what it has under way with the *remaining* times 
 the conditional distributions given the time spent (`twin.engine.sampling.residual_inverse`). The
 draws come from one stream per machine, `Purpose.RESIDUAL`, three uniforms in a fixed order
 (processing, stop, failure clock), so every other stream is drawn exactly as in a plain run and a
-run from an empty state *is* a plain run, draw for draw. (The fast engine starts from the empty
-state only: `twin.engine.scope.state_scope_problem`.)
+run from an empty state *is* a plain run, draw for draw.
+
+Both engines place a state through `Placement`: the SimPy engine puts its `Part`s and
+`MachineStart`s into the model (`fill`, `under_way`, `prime`); the fast engine reads the same
+objects, with the same residual draws, in the order the parts will leave the line
+(`in_line_order`), and starts its recursion from them. `twin.engine.scope.state_scope_problem`
+names what only the SimPy engine can start from.
 
 `state_at(sim)` is the other direction: the `LineState` of a SimPy run at its current instant
 (what the emulator publishes). It needs a model built with `observed=True` (`RunningLine` does it),
@@ -52,6 +57,16 @@ class MachineStart:
     """Operating clock: time to failure drawn given the failure age (None: a fresh life)."""
     first_life: float | None = None
     """Calendar clock: time to the first failure, drawn given the failure age."""
+
+
+@dataclass(frozen=True)
+class Placed:
+    """A part of a start state where a run picks it up: at `station` (from 0), in its buffer
+    (`start` None) or on its machine (`start`: what the machine has under way)."""
+
+    station: int
+    part: Part
+    start: MachineStart | None
 
 
 class Placement:
@@ -143,6 +158,18 @@ class Placement:
                 station.take = take
             else:
                 station.queue.extend(parts)
+
+    def in_line_order(self) -> list[Placed]:
+        """The state's parts in the order they will leave a serial line of single machines (FIFO
+        keeps the order): downstream first, and at each station the part on the machine, then the
+        buffer from its head."""
+        placed: list[Placed] = []
+        for station in reversed(range(len(self.buffers))):
+            start = self.machines[station][0]
+            if start.part is not None:
+                placed.append(Placed(station, start.part, start))
+            placed.extend(Placed(station, part, None) for part in self.buffers[station])
+        return placed
 
     def under_way(self, number: int, index: int) -> MachineStart | None:
         """What machine `index` of station `number` has under way at time 0 (None: nothing)."""
