@@ -486,6 +486,8 @@ def run_parts(cfg_i, cfg_f, st_i, st_f, proc_s, setup_s, values, pos, margin, ri
             ms_i[j, M_ENTRIES] += 1
             stop = False
             rejected = False
+            if on_machine:  # set up for the part on it (a changeover under way is done by now)
+                ms_i[j, M_PRODUCT] = product
             if on_machine and held == FINISHED:  # processed before the run; handed on from time 0
                 start, end = placed_f[part, P_START], placed_f[part, P_END]
                 offered = 0.0

@@ -342,6 +342,7 @@ class Machine:
         part = self.part = start.part
         if part is None:
             return None
+        self.product = part.product  # set up for the part on it (a changeover under way is now done)
         if start.finished:
             return part, start.started_at, start.ended_at, False
         operator = None

@@ -294,6 +294,8 @@ def state_at(sim: LineSim, clock0: float = 0.0) -> LineState:
         machines = []
         for machine in station.machines:
             name = STATES[machine.state]
+            if name == "off" and machine.off_saved == BLOCKED and machine.part is not None:
+                name = "blocked"  # off shift with a finished part: it waits to hand it on
             busy = machine.times[BUSY] + (now - machine.since if machine.state == BUSY else 0.0)
             part = machine.part if name != "starved" else None
             in_stop = machine.state in (DOWN, MAINTENANCE) and machine.stop_start >= machine.since
