@@ -6,8 +6,10 @@ It measures, as a person sees them:
 - server up: from starting the server to the health check answering;
 - first page: from opening the URL to the first KPI cards of the demo: its first look (the first
   replications of both lines, marked "First look:") and its full result;
-- edit → cards: a lever switched off (and a seed changed), from the click to the first look and to
-  the full cards of the new setting; back to an earlier setting (served from the cache).
+- edit → cards: a lever switched off on the Levers tab, then the Compare tab opened (the results
+  are drawn only while their tab is open), from the click on the lever to the first look and to
+  the full cards of the new setting; the same back to an earlier setting (served from the cache);
+  a seed changed in the sidebar while on the Compare tab.
 
 and prints the server's own breakdown of each run and page pass (the app logs `twin-ui-timing`
 lines on stderr when TWIN_UI_TIMINGS=1: the job's phases with their wall and thread-CPU seconds,
@@ -18,6 +20,7 @@ machine wall time is longer. Usage: `.venv/bin/python bench/app_latency.py [--ed
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import re
 import socket
@@ -73,17 +76,21 @@ def serve(lines: list[str], warm: bool = True,
 HASHES = r"/\b[0-9a-f]{12}\b/g"
 
 
+HASHES_JS = f"""((document.querySelector('[data-testid=stSidebar]')?.innerText || '')
+        .match({HASHES}) || [])"""
+
+
 def hashes(page: Page) -> list[str]:
     """The config hashes the sidebar shows (they change the moment an edit reaches the server)."""
-    return page.evaluate(f"""() => (document.querySelector('[data-testid=stSidebar]')?.innerText || '')
-        .match({HASHES}) || []""")
+    return page.evaluate(f"() => {HASHES_JS}")
 
 
-def settled(page: Page, before: list[str] | None, timeout: float = 600) -> tuple[float | None, float]:
+def settled(page: Page, before: list[str] | None, timeout: float = 600,
+            start: float | None = None) -> tuple[float | None, float]:
     """Seconds until the page shows KPI cards for the current setting: its first look (cards marked
     "First look:", None when the run had none) and its full result (the sidebar says "Results for
     this setting"), its config hashes no longer being `before` (the setting before the edit)."""
-    start = time.perf_counter()
+    start = time.perf_counter() if start is None else start
     script = """() => {
         // only what the current script run drew: Streamlit keeps the last run's elements, marked
         // data-stale, until the new run replaces them
@@ -144,8 +151,9 @@ class CpuMeter:
 Row = tuple[str, "float | None", "tuple[float, float] | None"]
 
 
-def timed(rows: list[Row], name: str, page: Page, before: list[str] | None, meter: CpuMeter) -> None:
-    first, full = settled(page, before)
+def timed(rows: list[Row], name: str, page: Page, before: list[str] | None, meter: CpuMeter,
+          start: float | None = None) -> None:
+    first, full = settled(page, before, start=start)
     rows.append((f"{name}: first look", first, None))
     rows.append((f"{name}: full result", full, meter.step()))
 
@@ -184,14 +192,24 @@ def main() -> None:
             time.sleep(1.0)
             toggle = page.get_by_test_id("stCheckbox").filter(has_text="Energy management").first
             before = hashes(page)
+            compare = page.get_by_role("tab", name="Compare")
             meter.step()
-            toggle.locator("label").first.click()
-            timed(rows, "edit → cards (energy management off)", page, before, meter)
+            clicked = time.perf_counter()
+            toggle.locator("label").first.click()  # then to the results, as a person does
+            page.wait_for_function(f"() => JSON.stringify({HASHES_JS}) !== {json.dumps(json.dumps(before))}")
+            compare.click()
+            timed(rows, "edit → Compare → cards (energy management off)", page, before, meter, clicked)
+            time.sleep(1.0)
+            page.get_by_role("tab", name="Levers").click()
             time.sleep(1.0)
             before = hashes(page)
             meter.step()
+            clicked = time.perf_counter()
             toggle.locator("label").first.click()
-            rows.append(("back → cards (cached setting)", settled(page, before)[1], meter.step()))
+            page.wait_for_function(f"() => JSON.stringify({HASHES_JS}) !== {json.dumps(json.dumps(before))}")
+            compare.click()
+            rows.append(("back → Compare → cards (cached setting)", settled(page, before, start=clicked)[1],
+                         meter.step()))
             time.sleep(1.0)
             seed = page.get_by_test_id("stSidebar").get_by_label("Seed", exact=True)
             seed.fill("43")

@@ -140,7 +140,8 @@ def _page() -> None:
     header = st.container()
     progress_box = st.container()
     banner = st.empty()
-    tab_line, tab_levers, *page_tabs = st.tabs(registry.tabs())
+    tab_line, tab_levers, *page_tabs = st.tabs(registry.tabs(), key="tab", on_change="rerun",
+                                               default=registry.OPENING_TAB)
     with tab_line:
         line_data, edit, diagram_box = line_view.render(base_data, version, slots)
     with tab_levers:
@@ -213,6 +214,8 @@ def _page() -> None:
     context = Context(study=study, current=current, version=version, store=store, key=key, bundle=bundle,
                       shown=shown, status=now, attribution_key=attribution_key, tour_key=tour_key)
     for page, tab in zip(registry.PAGES, page_tabs, strict=True):
+        if page.lazy and tab.open is False:
+            continue  # drawn when its tab is opened (a tab switch reruns the page)
         with tab:
             page.show(context)
 

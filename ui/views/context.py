@@ -47,3 +47,7 @@ class Page:
     tab: str
     """The tab's label: a `:material/…:` icon and one or two words."""
     show: Callable[[Context], None]
+    lazy: bool = False
+    """Drawn only while its tab is open (a page without inputs that must outlive a tab switch:
+    Streamlit forgets the state of a widget a pass does not draw). A lazy page costs nothing,
+    on the server or in the browser, while someone edits on another tab."""

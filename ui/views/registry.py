@@ -8,9 +8,12 @@ from ui.views import compare, data, explore, levers, line, live, theory, timelin
 from ui.views.context import Page
 
 EDITING_TABS = (line.TAB, levers.TAB)
+OPENING_TAB = compare.TAB
+"""The tab a session opens on: the results of the study it loads (computed at server start by
+the warm-up, ui/serve.py)."""
 
 PAGES: tuple[Page, ...] = (
-    Page(compare.TAB, compare.show),
+    Page(compare.TAB, compare.show, lazy=True),
     Page(trainer.TAB, trainer.show),
     Page(explore.TAB, explore.show),
     Page(data.TAB, data.show),
