@@ -165,6 +165,10 @@ def simulate_fast(line: Line, replication: int = 0, *, seed: int | None = None,
     """Run one replication of `line` (which must be in the fast engine's scope) on the fast engine,
     from `initial_state` when given (which must be in scope too)."""
     choose_engine(line, "fast", initial_state)
+    if any(spec.machines > 1 for spec in line.stations):  # parts overtake: the event kernel
+        from twin.engine.fast_events import simulate_parallel
+
+        return simulate_parallel(line, replication, line.seed if seed is None else seed, log)
     margin = MARGIN
     while True:
         stats = _run(line, replication, line.seed if seed is None else seed, log, margin)
