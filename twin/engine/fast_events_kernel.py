@@ -73,11 +73,9 @@ from twin.engine.fast_layout import (
     O_SETUPS,
     O_STARTED,
     O_TOOL_CHANGES,
-    OVERRUN,
     R_RELEASED,
     R_RELEASED_TOTAL,
     REFILL,
-    S_BUFFER,
     S_FAIL,
     S_INSPECT,
     S_PM,
@@ -464,7 +462,7 @@ def _machine_step(k, now, cfg_i, cfg_f, st_i, st_f, proc_s, setup_s, values, pos
                 part_dev[slot, j] = value
                 ms_i[k, K_STOP] = 1 if stop else 0
                 kind = st_i[j, S_INSPECT]
-                if kind == INLINE or kind == SAMPLING:
+                if kind in (INLINE, SAMPLING):
                     rejected = _inspect(j, value, measured, has_measured, st_i, st_f, values, pos,
                                         line_i, counted, status)
             start = ms_f[k, K_START]
