@@ -118,6 +118,10 @@ N_GF = 1
 G_EID, G_HEAP, G_NEXT_ID, G_FREE, G_LOG_N, G_STATUS, G_STARTED = range(7)
 N_GI = 7
 GROW = 4
+CHECK_EVERY = 8
+"""Events between two checks that every stream has `margin` draws left: one step draws at most a
+handful from any stream (a process time, a changeover, a repair, a time to failure, a product,
+measurements), so 8 steps stay well inside the engine's margin of 64."""
 """Status: a ring or the part pool is full; the replication is run again with larger ones."""
 # the log's own integer columns: fast_layout's, then the machine
 G_MACHINE = 4
@@ -191,7 +195,7 @@ def _ring_pop(rings, sq, j, off, cap, head, length):
     return value
 
 
-@kernel()
+@kernel(inline="always")
 def _new_part(now, cfg_i, values, pos, part_f, part_i, free, g_i, status):
     """A part reaching the source (`LineSim.new_part`): the next id, its product drawn; -1 (and the
     GROW status) when the pool is full."""
@@ -212,7 +216,7 @@ def _new_part(now, cfg_i, values, pos, part_f, part_i, free, g_i, status):
     return slot
 
 
-@kernel()
+@kernel(inline="always")
 def _release(slot, now, W, H, wz, part_f, part_i, line_i, line_f, saturated):
     """`LineSim.release`: the part enters the line now (its wait at the source is over)."""
     part_f[slot, P_RELEASE] = now
@@ -237,7 +241,7 @@ def _free_part(slot, part_i, free, g_i):
     g_i[G_FREE] += 1
 
 
-@kernel()
+@kernel(inline="always")
 def _offer(j, slot, upstream, now, sq, sq_f, rings, area, ms_i, h_t, h_i, g_i, status, W, H, wz,
            part_f, part_i, line_i, line_f):
     """`StationSim.offer` at station j from machine `upstream` (-1: the source): to the machine idle
@@ -265,7 +269,7 @@ def _offer(j, slot, upstream, now, sq, sq_f, rings, area, ms_i, h_t, h_i, g_i, s
     return True
 
 
-@kernel()
+@kernel(inline="always")
 def _admit(slot, now, sq, sq_f, rings, area, ms_i, h_t, h_i, g_i, status, W, H, wz, part_f, part_i,
            line_i, line_f):
     """`StationSim.admit`: a part from the source waits behind earlier ones, or is offered."""
@@ -277,7 +281,7 @@ def _admit(slot, now, sq, sq_f, rings, area, ms_i, h_t, h_i, g_i, status, W, H, 
            part_i, line_i, line_f)
 
 
-@kernel()
+@kernel(inline="always")
 def _take(j, now, saturated, cfg_i, values, pos, sq, sq_f, rings, area, ms_i, h_t, h_i, g_i, status,
           W, H, wz, part_f, part_i, free, line_i, line_f):
     """`StationSim.take`: the head of the buffer (letting the longest-blocked offer in behind it),
@@ -554,11 +558,15 @@ def run_events(cfg_i, cfg_f, st_i, st_f, proc_s, setup_s, values, pos, margin, m
                           ms_f, ms_i, mout_f, mout_i, sq, sq_f, rings, area, part_f, part_i, part_dev,
                           free, h_t, h_i, g_i, line_i, line_f, lead_p, good_p, series_t, wip_diff,
                           good_diff, done_p, log_f, log_i, conwip, status)
+    countdown = 0
     while status[0] == 0:
-        for row in range(n_rows):
-            if width - pos[row] < margin:
-                g_i[G_STATUS] = REFILL
-                return
+        if countdown == 0:  # every CHECK_EVERY events: a step draws at most a few from a stream
+            countdown = CHECK_EVERY
+            for row in range(n_rows):
+                if width - pos[row] < margin:
+                    g_i[G_STATUS] = REFILL
+                    return
+        countdown -= 1
         if logging and g_i[G_LOG_N] + 1 > log_f.shape[0]:
             g_i[G_STATUS] = LOG_FULL
             return
