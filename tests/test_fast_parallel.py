@@ -15,7 +15,7 @@ import re
 
 import pytest
 from conftest import assert_covers, make_line, per_minute
-from fast_lines import assert_case_agrees, assert_engines_agree, fast_lines
+from fast_lines import assert_case_agrees, assert_close, assert_engines_agree, fast_lines
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
@@ -23,6 +23,8 @@ from typer.testing import CliRunner
 import twin
 from twin.cli import app
 from twin.engine import choose_engine, fast_scope_problem
+from twin.engine.fast import simulate_fast
+from twin.engine.fast_events import simulate_parallel
 from twin.errors import ConfigError
 from twin.theory import erlang_c
 
@@ -109,10 +111,15 @@ def parallel_lines(draw: st.DrawFn) -> twin.Line:
     counts = draw(st.lists(st.integers(1, 3), min_size=len(line.stations), max_size=len(line.stations)))
     if max(counts) == 1:
         counts[draw(st.integers(0, len(counts) - 1))] = 2
-    stations = [spec.model_copy(update={"machines": c})
+    return with_machines(line, counts)
+
+
+def with_machines(line: twin.Line, counts: list[int]) -> twin.Line:
+    """`line` without its shifts, with `counts[j]` machines at station j."""
+    stations = [{**spec.model_dump(by_alias=True), "machines": c}
                 for spec, c in zip(line.stations, counts, strict=True)]
     return twin.Line.model_validate({**line.model_dump(by_alias=True, exclude={"calendar", "stations"}),
-                                     "stations": [s.model_dump(by_alias=True) for s in stations]})
+                                     "stations": stations})
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -122,6 +129,19 @@ def test_parallel_machines_agree_with_simpy_on_generated_lines(line):
     assert fast_scope_problem(line) is None and choose_engine(line) == "fast"
     stats, _ = assert_engines_agree(line)
     assert [s.state_minutes.shape[0] for s in stats.stations] == [s.machines for s in line.stations]
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(line=fast_lines())
+def test_the_event_kernel_gives_the_recursions_numbers_on_single_machines(line):
+    """On a line of single machines both fast kernels run: the recursion (`fast_kernel`) and the
+    replayed events (`fast_events_kernel`) agree on every field and every record of the log."""
+    line = with_machines(line, [1] * len(line.stations))
+    log_recursion: list = []
+    log_events: list = []
+    recursion = simulate_fast(line, 0, log=log_recursion)
+    assert_close(recursion, simulate_parallel(line, 0, line.seed, log_events))
+    assert_close(log_recursion, log_events, "log")
 
 
 # --- what stays on SimPy with parallel machines ----------------------------------------------------
@@ -175,8 +195,6 @@ def test_engine_fast_on_a_parallel_line_says_fast_and_gives_simpys_kpis(tmp_path
         assert result.exit_code == 0, result.output
         documents[engine] = json.loads(result.stdout)
     assert documents["fast"]["engine"] == "fast" and documents["simpy"]["engine"] == "simpy"
-    from fast_lines import assert_close
-
     assert_close({k: v for k, v in documents["fast"].items() if k != "engine"},
                  {k: v for k, v in documents["simpy"].items() if k != "engine"})
 
