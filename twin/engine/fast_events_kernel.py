@@ -551,13 +551,12 @@ def run_events(cfg_i, cfg_f, st_i, st_f, proc_s, setup_s, values, pos, margin, m
                 if slot >= 0:
                     _admit(slot, 0.0, sq, sq_f, rings, area, ms_i, h_t, h_i, g_i, status, W, H, wz,
                            part_f, part_i, line_i, line_f)
-        if source == ARRIVALS:
-            _push(h_t, h_i, g_i, 0.0 + _draw(values, pos, cfg_i[C_ARRIVAL_S], status), n_machines)
+        # the processes' first steps (SimPy's Initialize events, urgent: before any other event
+        # at time 0, in the order the processes were made) take the first scheduling numbers
         for k in range(n_machines):
-            _machine_step(k, 0.0, cfg_i, cfg_f, st_i, st_f, proc_s, setup_s, values, pos, mst_i, mst_f,
-                          ms_f, ms_i, mout_f, mout_i, sq, sq_f, rings, area, part_f, part_i, part_dev,
-                          free, h_t, h_i, g_i, line_i, line_f, lead_p, good_p, series_t, wip_diff,
-                          good_diff, done_p, log_f, log_i, conwip, status)
+            _push(h_t, h_i, g_i, 0.0, k)
+        if source == ARRIVALS:  # its first step schedules the first arrival, before any machine's
+            _push(h_t, h_i, g_i, 0.0 + _draw(values, pos, cfg_i[C_ARRIVAL_S], status), n_machines)
     countdown = 0
     while status[0] == 0:
         if countdown == 0:  # every CHECK_EVERY events: a step draws at most a few from a stream
