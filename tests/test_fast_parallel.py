@@ -102,6 +102,37 @@ def test_parallel_machines_agree_with_simpy_part_by_part(case):
         assert len(machines) == sum(spec.machines for spec in line.stations), "every machine works"
 
 
+def test_full_rings_run_the_replication_again_and_many_failures_need_no_second_run(monkeypatch):
+    """A backlog that outgrows the first rings (an unbounded buffer behind an overloaded station)
+    makes the kernel stop; the replication is run again with larger rings, and the result is still
+    the SimPy engine's. A part with more failures than the serial kernel's margin of draws (about
+    150 in 30 minutes) needs no second run here: each failure and repair is an event of its own, and
+    the draw table is refilled between events."""
+    import twin.engine.fast_events as events
+
+    attempts: list[tuple[int, int, int]] = []
+    run = events._run
+
+    def spy(*args):
+        status, stats = run(*args)
+        attempts.append((args[-2], args[-1], status))
+        return status, stats
+
+    monkeypatch.setattr(events, "_run", spy)
+    growing = make_line([{"name": "a", "machines": 2, "process": exponential(2.4)}],
+                        source={"kind": "arrivals", "interarrival": exponential(1.0)}, horizon=3000.0)
+    stats, _ = assert_engines_agree(growing)
+    assert [a[1] for a in attempts] == [events.RING, 4 * events.RING, 16 * events.RING]
+    assert stats.stations[0].buffer_area / 3000.0 > 4 * events.RING
+    attempts.clear()
+    failing = make_line([{"name": "a", "machines": 2, "process": 30.0,
+                          "failures": {"mtbf": exponential(0.2), "mttr": 0.01}},
+                         {"name": "b", "buffer": 0, "process": exponential(1.0)}], horizon=1500.0)
+    stats, _ = assert_engines_agree(failing)
+    assert attempts == [(events.MARGIN, events.RING, 0)]
+    assert stats.stations[0].failures > 10_000
+
+
 @st.composite
 def parallel_lines(draw: st.DrawFn) -> twin.Line:
     """A line of `fast_lines` (every source, buffer, distribution, failures, maintenance, setups,
