@@ -49,7 +49,6 @@ class _Machines:
         n = sum(counts)
         self.station = np.repeat(np.arange(len(counts)), counts)
         self.index = np.concatenate([np.arange(c) for c in counts])
-        self.first = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64)
         self.st_i = plan.st_i[self.station].copy()
         self.st_f = plan.st_f[self.station].copy()
         for k in range(n):
@@ -110,7 +109,6 @@ def _run(line: Line, replication: int, seed: int, log: list[PartRecord] | None, 
             ms_f[k, L.M_TTF] = table.values[row, 0]
             table.pos[row] = 1
     sq, ring_total = _rings(line, ring, machines.counts)
-    sq[:, K.FIRST] = machines.first
     pool = ring_total + n + 2
     part_f = np.zeros((pool, 2))
     part_i = np.zeros((pool, 4), dtype=np.int64)

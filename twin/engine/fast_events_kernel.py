@@ -105,24 +105,21 @@ N_K_F = 10
 PC_TAKE, PC_WOKEN, PC_SETUP, PC_CHUNK, PC_REPAIR, PC_DONE, PC_BLOCKED, PC_TOOL, PC_PM = range(9)
 # per station, the rings: buffer (part slots), idle machines, blocked (upstream machines, or parts
 # waiting at the source for the first station); offset, capacity, head, length of each
-(Q_OFF, Q_CAP, Q_HEAD, Q_LEN, I_OFF, I_CAP, I_HEAD, I_LEN, B_OFF, B_CAP, B_HEAD, B_LEN, Q_LIMIT,
- FIRST) = range(14)
-N_SQ = 14
-"""Q_LIMIT: the buffer's capacity as configured (UNBOUNDED for none); FIRST: its first machine."""
+Q_OFF, Q_CAP, Q_HEAD, Q_LEN, I_OFF, I_CAP, I_HEAD, I_LEN, B_OFF, B_CAP, B_HEAD, B_LEN, Q_LIMIT = range(13)
+N_SQ = 13
+"""Q_LIMIT: the buffer's capacity as configured (UNBOUNDED for none); Q_CAP is its ring's."""
 # parts: floats, integers (a pool of slots with a free list)
 P_RELEASE, P_ARRIVAL = range(2)
 P_ID, P_PRODUCT, P_USED, P_RELEASED = range(4)
 # global state
-G_NOW = 0
-N_GF = 1
 G_EID, G_HEAP, G_NEXT_ID, G_FREE, G_LOG_N, G_STATUS, G_STARTED = range(7)
 N_GI = 7
 GROW = 4
+"""Status: a ring or the part pool is full; the replication is run again with larger ones."""
 CHECK_EVERY = 8
 """Events between two checks that every stream has `margin` draws left: one step draws at most a
 handful from any stream (a process time, a changeover, a repair, a time to failure, a product,
 measurements), so 8 steps stay well inside the engine's margin of 64."""
-"""Status: a ring or the part pool is full; the replication is run again with larger ones."""
 # the log's own integer columns: fast_layout's, then the machine
 G_MACHINE = 4
 N_LOG_I = 5
