@@ -102,6 +102,7 @@ def _run(line: Line, replication: int, seed: int, log: list[PartRecord] | None, 
     ms_i[:, L.M_PRODUCT] = -1
     ms_i[:, K.K_STATION] = machines.station
     ms_i[:, K.K_INDEX] = machines.index
+    ms_i[:, K.K_OPEN] = ms_i[:, K.K_OFF_SAVED] = -1
     ms_f[:, L.M_TTF] = math.inf
     for k in range(n):
         if machines.st_i[k, L.S_FAIL]:
@@ -132,8 +133,12 @@ def _run(line: Line, replication: int, seed: int, log: list[PartRecord] | None, 
     log_i = np.zeros((log_rows, K.N_LOG_I), dtype=np.int64)
     area = np.zeros(m)
     sq_f = np.zeros(m)
-    h_t = np.zeros(n + 1)
-    h_i = np.zeros((n + 1, 2), dtype=np.int64)
+    h_t = np.zeros(n + 3)  # one pending event per machine, the arrivals, the shift clock, a start
+    h_i = np.zeros((n + 3, 2), dtype=np.int64)
+    clk_f = np.zeros(2)
+    clk_i = np.zeros(4, dtype=np.int64)
+    waiters = np.zeros(n, dtype=np.int64)
+    firing = np.zeros(n, dtype=np.int64)
     cap = line.source.wip_cap if isinstance(line.source, ConwipSource) else 0
     conwip = np.zeros(cap)
     status = np.zeros(1, dtype=np.int64)
@@ -143,7 +148,7 @@ def _run(line: Line, replication: int, seed: int, log: list[PartRecord] | None, 
                      table.values, table.pos, margin, machines.st_i, machines.st_f, ms_f, ms_i, mout_f,
                      mout_i, sq, sq_f, rings, area, part_f, part_i, part_dev, free, h_t, h_i, g_i, line_i,
                      line_f, lead_p, good_p, times, wip_diff, good_diff, done_p, log_f, log_i, conwip,
-                     status)
+                     plan.shift_starts, plan.shift_ends, clk_f, clk_i, waiters, firing, status)
         code = int(g_i[K.G_STATUS])
         if code == L.REFILL:
             table.refill()

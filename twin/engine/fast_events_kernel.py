@@ -38,6 +38,7 @@ from twin.engine.fast_layout import (
     C_ARRIVAL_S,
     C_LOGGING,
     C_PRODUCT_S,
+    C_SHIFTS,
     C_SOURCE,
     C_STATIONS,
     C_WARMUP_ZERO,
@@ -92,15 +93,18 @@ from twin.engine.fast_layout import (
     T_TOOL_CHANGE,
     UNBOUNDED,
 )
-from twin.engine.states import BLOCKED, BUSY, DOWN, MAINTENANCE, SETUP, STARVED, TOOL_CHANGE
+from twin.engine.states import BLOCKED, BUSY, DOWN, MAINTENANCE, OFF, SETUP, STARVED, TOOL_CHANGE
 
 # --- the kernel's own columns (beside fast_layout's) --------------------------------------------
 # per machine, integers (after fast_layout's M_* columns 0-3)
-K_STATION, K_PC, K_PART, K_CAUSE, K_STOP, K_LOGROW, K_INDEX = range(4, 11)
-N_K_I = 11
+K_STATION, K_PC, K_PART, K_CAUSE, K_STOP, K_LOGROW, K_INDEX, K_OPEN, K_OFF_SAVED, K_AFTER = range(4, 14)
+N_K_I = 14
+"""K_OPEN: the open-ended state the machine is in (starved, blocked, off) since K_SINCE, or -1
+(the other states' minutes are booked when they are scheduled); K_OFF_SAVED: the idle state an
+`off` stands for outside shifts; K_AFTER: where a machine waiting for a shift goes on."""
 # per machine, floats (after fast_layout's M_* columns 0-4)
-K_SINCE, K_REMAINING, K_CHUNK, K_WORK, K_START = range(5, 10)
-N_K_F = 10
+K_SINCE, K_REMAINING, K_CHUNK, K_WORK, K_START, K_SETUP_LEFT = range(5, 11)
+N_K_F = 11
 # resumption points of a machine (where `Machine.run` waits)
 PC_TAKE, PC_WOKEN, PC_SETUP, PC_CHUNK, PC_REPAIR, PC_DONE, PC_BLOCKED, PC_TOOL, PC_PM = range(9)
 # per station, the rings: buffer (part slots), idle machines, blocked (upstream machines, or parts
@@ -120,6 +124,10 @@ CHECK_EVERY = 8
 """Events between two checks that every stream has `margin` draws left: one step draws at most a
 handful from any stream (a process time, a changeover, a repair, a time to failure, a product,
 measurements), so 8 steps stay well inside the engine's margin of 64."""
+# the shift clock (`ShiftClock`): floats, integers
+CK_WORKING, CK_END = range(2)
+CK_WINDOW, CK_PHASE, CK_WAITING, CK_FIRING = range(4)
+CLOCK_BEFORE, CLOCK_START, CLOCK_END = range(3)
 # the log's own integer columns: fast_layout's, then the machine
 G_MACHINE = 4
 N_LOG_I = 5
@@ -356,21 +364,60 @@ def _log(k, slot, j, start, end, departure, value, rejected, part_f, part_i, ms_
 
 
 PC_GOT, PC_START, PC_WORK, PC_AFTER, PC_PM_DONE = range(9, 14)
-"""Points a machine passes without waiting (`_machine_step`'s jumps)."""
+PC_SHIFT_WAIT, PC_PREPARED, PC_SETUP_LOOP, PC_SETUP_GO, PC_WORK_CHUNK = range(14, 19)
+"""Points a machine passes without waiting (`_machine_step`'s jumps), and waiting for a shift."""
+
+
+@kernel(inline="always")
+def _close(k, now, ms_i, ms_f, mout_f, W, H):
+    """`Machine.to` out of an open-ended state: its minutes since it began."""
+    state = ms_i[k, K_OPEN]
+    if state >= 0:
+        mout_f[k, state] += _overlap(ms_f[k, K_SINCE], now, W, H)
+        ms_i[k, K_OPEN] = -1
+        ms_i[k, K_OFF_SAVED] = -1
+
+
+@kernel(inline="always")
+def _open(k, state, now, ms_i, ms_f, clk_f, shifts):
+    """`Machine.to` into an open-ended state; outside shifts an idle one is `off`, the idle state
+    kept for the next start (`Machine._to_on_calendar`)."""
+    if shifts and clk_f[CK_WORKING] == 0.0 and state in (STARVED, BLOCKED):
+        ms_i[k, K_OPEN] = OFF
+        ms_i[k, K_OFF_SAVED] = state
+    else:
+        ms_i[k, K_OPEN] = state
+        ms_i[k, K_OFF_SAVED] = -1
+    ms_f[k, K_SINCE] = now
+
+
+@kernel(inline="always")
+def _wait_for_shift(k, now, after, ms_i, ms_f, mout_f, clk_i, waiters, W, H):
+    """`Machine.wait_for_shift`: `off`, waiting on the next start (behind the machines already
+    waiting on it); then on at `after`."""
+    _close(k, now, ms_i, ms_f, mout_f, W, H)
+    ms_i[k, K_OPEN] = OFF
+    ms_f[k, K_SINCE] = now
+    waiters[clk_i[CK_WAITING]] = k
+    clk_i[CK_WAITING] += 1
+    ms_i[k, K_AFTER] = after
+    ms_i[k, K_PC] = PC_SHIFT_WAIT
 
 
 @kernel()
 def _machine_step(k, now, cfg_i, cfg_f, st_i, st_f, proc_s, setup_s, values, pos, mst_i, mst_f, ms_f,
                   ms_i, mout_f, mout_i, sq, sq_f, rings, area, part_f, part_i, part_dev, free, h_t,
                   h_i, g_i, line_i, line_f, lead_p, good_p, series_t, wip_diff, good_diff, done_p,
-                  log_f, log_i, conwip, status):
+                  log_f, log_i, conwip, clk_f, clk_i, waiters, status):
     """Run machine k from where it waits until it waits again, as `Machine.run` does: take (or
-    starve), change over, work in chunks cut by failures (repairs), complete (measure, inspect,
-    scrap), hand on (or be blocked), tool change, preventive maintenance, and round again."""
+    starve), wait for the shift, change over (paused outside shifts), work in chunks cut by
+    failures (repairs) and shift ends, complete (measure, inspect, scrap), hand on (or be
+    blocked), tool change, preventive maintenance, and round again."""
     W, H, step = cfg_f[F_WARMUP], cfg_f[F_HORIZON], cfg_f[F_STEP]
     wz = cfg_i[C_WARMUP_ZERO] == 1
     saturated = cfg_i[C_SOURCE] == SATURATED
     logging = cfg_i[C_LOGGING] == 1
+    shifts = cfg_i[C_SHIFTS] == 1
     m = cfg_i[C_STATIONS]
     j = ms_i[k, K_STATION]
     pc = ms_i[k, K_PC]
@@ -379,36 +426,63 @@ def _machine_step(k, now, cfg_i, cfg_f, st_i, st_f, proc_s, setup_s, values, pos
             slot = _take(j, now, saturated, cfg_i, values, pos, sq, sq_f, rings, area, ms_i, h_t, h_i,
                          g_i, status, W, H, wz, part_f, part_i, free, line_i, line_f)
             if slot < 0:  # starved: wait, longest-idle first, for a part handed over
-                ms_f[k, K_SINCE] = now
+                _open(k, STARVED, now, ms_i, ms_f, clk_f, shifts)
                 _ring_push(rings, sq, j, I_OFF, I_CAP, I_HEAD, I_LEN, k)
                 ms_i[k, K_PC] = PC_WOKEN
                 return
             ms_i[k, K_PART] = slot
             pc = PC_GOT
         elif pc == PC_WOKEN:
-            mout_f[k, STARVED] += _overlap(ms_f[k, K_SINCE], now, W, H)
+            _close(k, now, ms_i, ms_f, mout_f, W, H)
             pc = PC_GOT
-        elif pc == PC_GOT:
+        elif pc == PC_SHIFT_WAIT:  # the shift has started
+            pc = ms_i[k, K_AFTER]
+        elif pc == PC_GOT:  # `Machine.prepare`
+            if shifts and clk_f[CK_WORKING] == 0.0:
+                _wait_for_shift(k, now, PC_PREPARED, ms_i, ms_f, mout_f, clk_i, waiters, W, H)
+                return
+            pc = PC_PREPARED
+        elif pc == PC_PREPARED:
             pc = PC_START
             if st_i[j, S_SETUP] == 1:
                 product = part_i[ms_i[k, K_PART], P_PRODUCT]
                 previous = ms_i[k, M_PRODUCT]
                 ms_i[k, M_PRODUCT] = product
-                if previous >= 0 and previous != product:
-                    end = _stop(k, now, setup_s[j, previous, product], SETUP, O_SETUPS, O_SETUP_MINUTES,
-                                values, pos, mout_f, mout_i, W, H, wz, status)
-                    _push(h_t, h_i, g_i, end, k)
-                    ms_i[k, K_PC] = PC_SETUP
-                    return
+                if previous >= 0 and previous != product:  # `Machine.change_over`
+                    row = setup_s[j, previous, product]
+                    duration = _draw(values, pos, row, status) if row >= 0 else 0.0
+                    if _inside(now, W, H, wz):
+                        mout_i[k, O_SETUPS] += 1
+                        mout_f[k, O_SETUP_MINUTES] += duration
+                    ms_f[k, K_SETUP_LEFT] = duration
+                    pc = PC_SETUP_LOOP
+        elif pc == PC_SETUP_LOOP:  # `Machine.on_shift`: a timeout per working stretch, even of zero
+            if shifts and clk_f[CK_WORKING] == 0.0:
+                _wait_for_shift(k, now, PC_SETUP_GO, ms_i, ms_f, mout_f, clk_i, waiters, W, H)
+                return
+            pc = PC_SETUP_GO
+        elif pc == PC_SETUP_GO:
+            _close(k, now, ms_i, ms_f, mout_f, W, H)
+            chunk = ms_f[k, K_SETUP_LEFT]
+            if shifts:
+                chunk = min(chunk, clk_f[CK_END] - now)
+            end = now + chunk
+            mout_f[k, SETUP] += _overlap(now, end, W, H)
+            ms_f[k, K_CHUNK] = chunk
+            _push(h_t, h_i, g_i, end, k)
+            ms_i[k, K_PC] = PC_SETUP
+            return
         elif pc == PC_SETUP:
-            pc = PC_START
+            ms_f[k, K_SETUP_LEFT] -= ms_f[k, K_CHUNK]
+            pc = PC_START if ms_f[k, K_SETUP_LEFT] <= EPSILON else PC_SETUP_LOOP
         elif pc == PC_START:
+            _close(k, now, ms_i, ms_f, mout_f, W, H)
             if _inside(now, W, H, wz):
                 mout_i[k, O_STARTED] += 1
             work = _draw(values, pos, proc_s[j, part_i[ms_i[k, K_PART], P_PRODUCT]], status)
             ms_f[k, K_WORK] = work
             ms_f[k, K_START] = now
-            if st_i[j, S_FAIL] == 0:  # `Machine.run`'s plain work: one timeout, even of zero
+            if st_i[j, S_FAIL] == 0 and not shifts:  # `Machine.run`'s plain work: one timeout, even of zero
                 end = now + work
                 mout_f[k, BUSY] += _overlap(now, end, W, H)
                 _push(h_t, h_i, g_i, end, k)
@@ -416,22 +490,32 @@ def _machine_step(k, now, cfg_i, cfg_f, st_i, st_f, proc_s, setup_s, values, pos
                 return
             ms_f[k, K_REMAINING] = work
             pc = PC_WORK
-        elif pc == PC_WORK:  # `Machine.work`: chunks of busy time, cut where the time to failure ends
-            remaining = ms_f[k, K_REMAINING]
-            if remaining > EPSILON:
-                chunk = remaining
-                cause = 0
-                if ms_f[k, M_TTF] < chunk:
-                    chunk = ms_f[k, M_TTF]
-                    cause = 1
-                end = now + chunk
-                mout_f[k, BUSY] += _overlap(now, end, W, H)
-                ms_f[k, K_CHUNK] = chunk
-                ms_i[k, K_CAUSE] = cause
-                _push(h_t, h_i, g_i, end, k)
-                ms_i[k, K_PC] = PC_CHUNK
-                return
+        elif pc == PC_WORK:  # `Machine.work`: chunks of busy time, cut by failures and shift ends
             pc = PC_DONE
+            if ms_f[k, K_REMAINING] > EPSILON:
+                if shifts and clk_f[CK_WORKING] == 0.0:  # a repair ended off shift
+                    _wait_for_shift(k, now, PC_WORK_CHUNK, ms_i, ms_f, mout_f, clk_i, waiters, W, H)
+                    return
+                pc = PC_WORK_CHUNK
+        elif pc == PC_WORK_CHUNK:
+            _close(k, now, ms_i, ms_f, mout_f, W, H)
+            chunk = ms_f[k, K_REMAINING]
+            cause = 0
+            if ms_f[k, M_TTF] < chunk:
+                chunk = ms_f[k, M_TTF]
+                cause = 1
+            if shifts:
+                left = clk_f[CK_END] - now
+                if left < chunk:
+                    chunk = max(0.0, left)
+                    cause = 2
+            end = now + chunk
+            mout_f[k, BUSY] += _overlap(now, end, W, H)
+            ms_f[k, K_CHUNK] = chunk
+            ms_i[k, K_CAUSE] = cause
+            _push(h_t, h_i, g_i, end, k)
+            ms_i[k, K_PC] = PC_CHUNK
+            return
         elif pc == PC_CHUNK:
             chunk = ms_f[k, K_CHUNK]
             ms_f[k, K_REMAINING] -= chunk
@@ -442,6 +526,9 @@ def _machine_step(k, now, cfg_i, cfg_f, st_i, st_f, proc_s, setup_s, values, pos
                             mout_f, mout_i, W, H, wz, status)
                 _push(h_t, h_i, g_i, end, k)
                 ms_i[k, K_PC] = PC_REPAIR
+                return
+            if ms_i[k, K_CAUSE] == 2 and ms_f[k, K_REMAINING] > EPSILON:  # paused to the next shift
+                _wait_for_shift(k, now, PC_WORK, ms_i, ms_f, mout_f, clk_i, waiters, W, H)
                 return
         elif pc == PC_REPAIR:
             ms_f[k, M_TTF] = _draw(values, pos, mst_i[k, S_TTF_S], status)
@@ -487,11 +574,11 @@ def _machine_step(k, now, cfg_i, cfg_f, st_i, st_f, proc_s, setup_s, values, pos
                             H, wz, part_f, part_i, line_i, line_f):
                     if logging:  # the departure is when the part is taken in
                         log_f[ms_i[k, K_LOGROW], G_DEPARTURE] = np.nan
-                    ms_f[k, K_SINCE] = now
+                    _open(k, BLOCKED, now, ms_i, ms_f, clk_f, shifts)
                     ms_i[k, K_PC] = PC_BLOCKED
                     return
         elif pc == PC_BLOCKED:
-            mout_f[k, BLOCKED] += _overlap(ms_f[k, K_SINCE], now, W, H)
+            _close(k, now, ms_i, ms_f, mout_f, W, H)
             if logging:
                 log_f[ms_i[k, K_LOGROW], G_DEPARTURE] = now
             pc = PC_AFTER
@@ -527,17 +614,67 @@ def _machine_step(k, now, cfg_i, cfg_f, st_i, st_f, proc_s, setup_s, values, pos
 
 
 @kernel()
+def _clock_step(now, shift_s, shift_e, clk_f, clk_i, waiters, firing, ms_i, ms_f, mout_f, h_t, h_i, g_i,
+                fire, W, H):
+    """`ShiftClock._run` from where it waits: at a start, the line works, the machines waiting for
+    it are woken (one event: `fire`), idle machines leave `off`; at an end, idle machines go `off`."""
+    n_machines = ms_i.shape[0]
+    while clk_i[CK_WINDOW] < shift_s.shape[0]:
+        w = clk_i[CK_WINDOW]
+        phase = clk_i[CK_PHASE]
+        if phase == CLOCK_BEFORE:
+            clk_i[CK_PHASE] = CLOCK_START
+            if shift_s[w] > now:
+                _push(h_t, h_i, g_i, now + (shift_s[w] - now), fire - 1)
+                return
+        elif phase == CLOCK_START:
+            clk_f[CK_WORKING] = 1.0
+            clk_f[CK_END] = shift_e[w]
+            n = clk_i[CK_WAITING]
+            if n > 0:
+                for i in range(n):
+                    firing[i] = waiters[i]
+                clk_i[CK_FIRING] = n
+                clk_i[CK_WAITING] = 0
+                _push(h_t, h_i, g_i, now, fire)
+            for k in range(n_machines):
+                saved = ms_i[k, K_OFF_SAVED]
+                if saved >= 0:
+                    _close(k, now, ms_i, ms_f, mout_f, W, H)
+                    ms_i[k, K_OPEN] = saved
+                    ms_f[k, K_SINCE] = now
+            clk_i[CK_PHASE] = CLOCK_END
+            _push(h_t, h_i, g_i, now + (shift_e[w] - now), fire - 1)
+            return
+        else:
+            clk_f[CK_WORKING] = 0.0
+            clk_f[CK_END] = np.inf
+            for k in range(n_machines):
+                state = ms_i[k, K_OPEN]
+                if state in (STARVED, BLOCKED):
+                    _close(k, now, ms_i, ms_f, mout_f, W, H)
+                    ms_i[k, K_OPEN] = OFF
+                    ms_i[k, K_OFF_SAVED] = state
+                    ms_f[k, K_SINCE] = now
+            clk_i[CK_WINDOW] = w + 1
+            clk_i[CK_PHASE] = CLOCK_BEFORE
+
+
+@kernel()
 def run_events(cfg_i, cfg_f, st_i, st_f, proc_s, setup_s, values, pos, margin, mst_i, mst_f, ms_f, ms_i,
                mout_f, mout_i, sq, sq_f, rings, area, part_f, part_i, part_dev, free, h_t, h_i, g_i,
                line_i, line_f, lead_p, good_p, series_t, wip_diff, good_diff, done_p, log_f, log_i,
-               conwip, status):
+               conwip, shift_s, shift_e, clk_f, clk_i, waiters, firing, status):
     """Process events in SimPy's order until the horizon, a refill, a full log (g_i[G_STATUS]) or
-    a full ring or pool (GROW) or an overrun of the draw table (OVERRUN): those two in status[0]."""
+    a full ring or pool (GROW) or an overrun of the draw table (OVERRUN): those two in status[0].
+    Entities: the machines 0..n-1, then the arrival source, the shift clock and the start of a
+    shift waking the machines that wait for it."""
     W, H, step = cfg_f[F_WARMUP], cfg_f[F_HORIZON], cfg_f[F_STEP]
     wz = cfg_i[C_WARMUP_ZERO] == 1
     source = cfg_i[C_SOURCE]
     logging = cfg_i[C_LOGGING] == 1
     n_machines = ms_i.shape[0]
+    arrival, clock, fire = n_machines, n_machines + 1, n_machines + 2
     n_rows = pos.shape[0]
     width = values.shape[1]
     if g_i[G_STARTED] == 0:  # time 0: the CONWIP parts admitted, then each process's first step
@@ -548,12 +685,21 @@ def run_events(cfg_i, cfg_f, st_i, st_f, proc_s, setup_s, values, pos, margin, m
                 if slot >= 0:
                     _admit(slot, 0.0, sq, sq_f, rings, area, ms_i, h_t, h_i, g_i, status, W, H, wz,
                            part_f, part_i, line_i, line_f)
-        # the processes' first steps (SimPy's Initialize events, urgent: before any other event
-        # at time 0, in the order the processes were made) take the first scheduling numbers
+        # the processes' first steps (SimPy's Initialize events, urgent: before any other event at
+        # time 0) in the order they were made: the shift clock, the arrivals, then the machines,
+        # which take scheduling numbers below every other event's
+        if cfg_i[C_SHIFTS] == 1:
+            clk_f[CK_WORKING] = 1.0 if shift_s.shape[0] > 0 and shift_s[0] <= 0.0 else 0.0
+            clk_f[CK_END] = shift_e[0] if clk_f[CK_WORKING] == 1.0 else np.inf
+            _clock_step(0.0, shift_s, shift_e, clk_f, clk_i, waiters, firing, ms_i, ms_f, mout_f, h_t,
+                        h_i, g_i, fire, W, H)
+        if source == ARRIVALS:
+            _push(h_t, h_i, g_i, 0.0 + _draw(values, pos, cfg_i[C_ARRIVAL_S], status), arrival)
+        normal = g_i[G_EID]
+        g_i[G_EID] = -n_machines
         for k in range(n_machines):
             _push(h_t, h_i, g_i, 0.0, k)
-        if source == ARRIVALS:  # its first step schedules the first arrival, before any machine's
-            _push(h_t, h_i, g_i, 0.0 + _draw(values, pos, cfg_i[C_ARRIVAL_S], status), n_machines)
+        g_i[G_EID] = normal
     countdown = 0
     while status[0] == 0:
         if countdown == 0:  # every CHECK_EVERY events: a step draws at most a few from a stream
@@ -563,33 +709,42 @@ def run_events(cfg_i, cfg_f, st_i, st_f, proc_s, setup_s, values, pos, margin, m
                     g_i[G_STATUS] = REFILL
                     return
         countdown -= 1
-        if logging and g_i[G_LOG_N] + 1 > log_f.shape[0]:
+        if logging and g_i[G_LOG_N] + clk_i[CK_FIRING] + 1 > log_f.shape[0]:
             g_i[G_STATUS] = LOG_FULL
             return
         if g_i[G_HEAP] == 0 or h_t[0] >= H:  # the horizon comes before every event at its instant
             break
         now = h_t[0]
         entity = _pop(h_t, h_i, g_i)
-        if entity == n_machines:  # the arrival source (`line._arrivals`)
+        if entity < n_machines:
+            _machine_step(entity, now, cfg_i, cfg_f, st_i, st_f, proc_s, setup_s, values, pos, mst_i,
+                          mst_f, ms_f, ms_i, mout_f, mout_i, sq, sq_f, rings, area, part_f, part_i,
+                          part_dev, free, h_t, h_i, g_i, line_i, line_f, lead_p, good_p, series_t,
+                          wip_diff, good_diff, done_p, log_f, log_i, conwip, clk_f, clk_i, waiters,
+                          status)
+        elif entity == arrival:  # `line._arrivals`
             slot = _new_part(now, cfg_i, values, pos, part_f, part_i, free, g_i, status)
             if slot >= 0:
                 _admit(slot, now, sq, sq_f, rings, area, ms_i, h_t, h_i, g_i, status, W, H, wz, part_f,
                        part_i, line_i, line_f)
-            _push(h_t, h_i, g_i, now + _draw(values, pos, cfg_i[C_ARRIVAL_S], status), n_machines)
-        else:
-            _machine_step(entity, now, cfg_i, cfg_f, st_i, st_f, proc_s, setup_s, values, pos, mst_i,
-                          mst_f, ms_f, ms_i, mout_f, mout_i, sq, sq_f, rings, area, part_f, part_i,
-                          part_dev, free, h_t, h_i, g_i, line_i, line_f, lead_p, good_p, series_t,
-                          wip_diff, good_diff, done_p, log_f, log_i, conwip, status)
+            _push(h_t, h_i, g_i, now + _draw(values, pos, cfg_i[C_ARRIVAL_S], status), arrival)
+        elif entity == clock:
+            _clock_step(now, shift_s, shift_e, clk_f, clk_i, waiters, firing, ms_i, ms_f, mout_f, h_t,
+                        h_i, g_i, fire, W, H)
+        else:  # a shift starts: its event's callbacks, the machines waiting for it, in turn
+            for i in range(clk_i[CK_FIRING]):
+                _machine_step(firing[i], now, cfg_i, cfg_f, st_i, st_f, proc_s, setup_s, values, pos,
+                              mst_i, mst_f, ms_f, ms_i, mout_f, mout_i, sq, sq_f, rings, area, part_f,
+                              part_i, part_dev, free, h_t, h_i, g_i, line_i, line_f, lead_p, good_p,
+                              series_t, wip_diff, good_diff, done_p, log_f, log_i, conwip, clk_f, clk_i,
+                              waiters, status)
+            clk_i[CK_FIRING] = 0
     if status[0] != 0:
         g_i[G_STATUS] = status[0]
         return
-    # the horizon: open idle stretches end, buffers flush, parts still inside (or at the source)
+    # the horizon: open states end, buffers flush, parts still inside (or at the source)
     for k in range(n_machines):
-        if ms_i[k, K_PC] == PC_WOKEN:
-            mout_f[k, STARVED] += _overlap(ms_f[k, K_SINCE], H, W, H)
-        elif ms_i[k, K_PC] == PC_BLOCKED:
-            mout_f[k, BLOCKED] += _overlap(ms_f[k, K_SINCE], H, W, H)
+        _close(k, H, ms_i, ms_f, mout_f, W, H)
     for j in range(sq.shape[0]):
         _buffer_area(j, H, sq, sq_f, area, W, H)
     for slot in range(part_i.shape[0]):
