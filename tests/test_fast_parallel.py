@@ -3,8 +3,9 @@ SimPy engine, part by part and machine by machine, and the features it leaves to
 
 Parts overtake one another at a station of several machines, so these lines run on
 `twin.engine.fast_events`, which replays the SimPy engine's order of events (the longest-idle
-machine takes the next part, the longest-blocked one hands on first, events of one instant in the
-order they were scheduled). Every start, end, departure and machine index of the per-part log and
+machine takes the next part, the longest-blocked one hands on first, the machines waiting for a
+shift start in the order they began to wait, events of one instant in the order they were
+scheduled). Every start, end, departure and machine index of the per-part log and
 every field of `RunStats` (state minutes per machine) must agree to 1e-9.
 """
 
@@ -35,6 +36,9 @@ def exponential(mean: float) -> dict:
 
 QUALITY = {"characteristic": {"name": "d", "nominal": 10, "lsl": 9.9, "usl": 10.1}, "sigma": 0.03,
            "drift_per_part": 0.0005, "measurement_sigma": 0.01}
+TWO_SHIFTS = {"shifts": [{"start": "6h", "end": "14h"}, {"start": 870, "end": "22h"}],
+              "days_per_week": 5}
+"""Two shifts a day, weekends off: parts, setups and repairs cross shift ends and the weekend."""
 MIX = {"products": [{"name": "x", "share": 2, "lot_size": 5}, {"name": "y", "share": 1, "lot_size": 3}]}
 
 FIXED_CASES = {
@@ -91,6 +95,18 @@ FIXED_CASES = {
           "quality": {**QUALITY, "bias": 0.06, "control": {"policy": "spc", "chart": "shewhart", "k": 2.0},
                       "tool_change": 3},
           "inspection": {"where": "end_of_line"}}], {}),
+    "shifts-pause-and-resume": (
+        [{"name": "a", "machines": 2, "buffer": 2, "process": exponential(40.0),
+          "failures": {"mtbf": exponential(90.0), "mttr": exponential(30.0)},
+          "maintenance": {"policy": "preventive", "interval": 200, "duration": 45}},
+         {"name": "b", "machines": 3, "buffer": 0, "process": {"dist": "gamma", "mean": 50.0, "cv": 0.5}}],
+        {"calendar": TWO_SHIFTS, "horizon": 8_000.0,
+         "source": {"kind": "arrivals", "interarrival": exponential(20.0)}}),
+    "shifts-deterministic-ties-and-setups": (
+        [{"name": "a", "machines": 2, "buffer": 1, "process": 4.0, "setup": 7.0,
+          "quality": {**QUALITY, "tool_life": 40, "tool_change": 10}},
+         {"name": "b", "machines": 2, "buffer": 0, "process": 8.0, "setup": exponential(5.0)}],
+        {"calendar": TWO_SHIFTS, "horizon": 5_000.0, **MIX}),
 }
 
 
@@ -136,8 +152,8 @@ def test_full_rings_run_the_replication_again_and_many_failures_need_no_second_r
 @st.composite
 def parallel_lines(draw: st.DrawFn) -> twin.Line:
     """A line of `fast_lines` (every source, buffer, distribution, failures, maintenance, setups,
-    tool wear, control and scrap) without shifts, with 1 to 3 machines per station (2 or more at
-    one at least), the means scaled so that parallel stations are not idle."""
+    tool wear, control, scrap and shifts) with 1 to 3 machines per station (2 or more at one at
+    least)."""
     line = draw(fast_lines())
     counts = draw(st.lists(st.integers(1, 3), min_size=len(line.stations), max_size=len(line.stations)))
     if max(counts) == 1:
@@ -146,10 +162,10 @@ def parallel_lines(draw: st.DrawFn) -> twin.Line:
 
 
 def with_machines(line: twin.Line, counts: list[int]) -> twin.Line:
-    """`line` without its shifts, with `counts[j]` machines at station j."""
+    """`line` with `counts[j]` machines at station j."""
     stations = [{**spec.model_dump(by_alias=True), "machines": c}
                 for spec, c in zip(line.stations, counts, strict=True)]
-    return twin.Line.model_validate({**line.model_dump(by_alias=True, exclude={"calendar", "stations"}),
+    return twin.Line.model_validate({**line.model_dump(by_alias=True, exclude={"stations"}),
                                      "stations": stations})
 
 
@@ -177,21 +193,28 @@ def test_the_event_kernel_gives_the_recursions_numbers_on_single_machines(line):
 
 # --- what stays on SimPy with parallel machines ----------------------------------------------------
 
-def test_shifts_with_parallel_machines_are_refused_by_name_and_run_on_simpy():
-    line = make_line([{"name": "a", "process": 1.0}, {"name": "b", "machines": 2, "process": 2.0}],
-                     horizon=600.0, calendar={"shifts": [{"start": 0, "end": 480}], "days_per_week": 7})
-    message = "stations[1].machines: parallel machines on shifts need the SimPy engine"
+PARALLEL_OUT_OF_SCOPE = {
+    "crew": ({"failures": {"mtbf": 50.0, "mttr": 5.0}}, {"maintenance_crew": 1},
+             "stations[1]: a limited maintenance_crew needs the SimPy engine"),
+    "operators": ({"operator": {}}, {"operators": {"count": 1}},
+                  "stations[1].operator: the operator pool needs the SimPy engine"),
+    "calendar-failures": ({"failures": {"mtbf": 50.0, "mttr": 5.0, "mode": "calendar"}}, {},
+                          "stations[1].failures: failures on the calendar clock need the SimPy engine"),
+    "rework": ({"quality": QUALITY, "inspection": {"where": "inline", "action": "rework", "to": "a"}}, {},
+               "stations[1].inspection: rework sends parts back and needs the SimPy engine"),
+}
+
+
+@pytest.mark.parametrize("case", list(PARALLEL_OUT_OF_SCOPE))
+def test_what_couples_machines_or_sends_parts_back_stays_on_simpy_with_parallel_machines(case):
+    feature, settings_, message = PARALLEL_OUT_OF_SCOPE[case]
+    line = make_line([{"name": "a", "process": 1.0},
+                      {"name": "b", "machines": 2, "process": 2.0, **feature}], horizon=300.0, **settings_)
     assert fast_scope_problem(line) == message
     with pytest.raises(ConfigError, match="^" + re.escape(message) + "$"):
         choose_engine(line, "fast")
     assert choose_engine(line, "auto") == "simpy"
     assert twin.run(line, replications=1, workers=1).engine == "simpy"
-
-
-def test_shifts_on_single_machines_stay_on_the_fast_engine():
-    line = make_line([{"name": "a", "process": 1.0}], horizon=600.0,
-                     calendar={"shifts": [{"start": 0, "end": 480}], "days_per_week": 7})
-    assert fast_scope_problem(line) is None
 
 
 # --- the exact oracle: M/M/c on the fast engine ---------------------------------------------------

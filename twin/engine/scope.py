@@ -31,8 +31,6 @@ def fast_scope_problem(line: Line) -> str | None:
             return f"{where}: a limited maintenance_crew needs the SimPy engine"
         if spec.operator is not None and line.operators is not None:
             return f"{where}.operator: the operator pool needs the SimPy engine"
-        if spec.machines > 1 and line.calendar is not None:
-            return f"{where}.machines: parallel machines on shifts need the SimPy engine"
         if spec.failures is not None and spec.failures.mode == "calendar":
             return f"{where}.failures: failures on the calendar clock need the SimPy engine"
         if spec.failures is not None and isinstance(spec.maintenance, PredictiveMaintenance):
