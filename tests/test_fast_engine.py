@@ -161,9 +161,6 @@ OUT_OF_SCOPE = {
     "rework": ([{"name": "a", "process": 1.0, "quality": QUALITY,
                  "inspection": {"where": "inline", "action": "rework", "to": "a"}}], {},
                "stations[0].inspection: rework sends parts back and needs the SimPy engine"),
-    "conwip-scrap": ([{"name": "a", "process": 1.0, "quality": QUALITY, "inspection": {"where": "inline"}}],
-                     {"source": {"kind": "conwip", "wip_cap": 3}},
-                     "stations[0].inspection: scrap under a CONWIP source needs the SimPy engine"),
 }
 
 

@@ -95,6 +95,19 @@ FIXED_CASES = {
           "quality": {**QUALITY, "bias": 0.06, "control": {"policy": "spc", "chart": "shewhart", "k": 2.0},
                       "tool_change": 3},
           "inspection": {"where": "end_of_line"}}], {}),
+    "conwip-scrap": (
+        [{"name": "a", "machines": 2, "buffer": 1, "process": exponential(1.8),
+          "quality": {**QUALITY, "bias": 0.06, "tool_life": 40}, "inspection": {"where": "inline"}},
+         {"name": "b", "buffer": 0, "process": exponential(0.9),
+          "quality": {**QUALITY, "bias": -0.05, "tool_life": 40}, "inspection": {"where": "end_of_line"}}],
+        {"source": {"kind": "conwip", "wip_cap": 5}}),
+    "conwip-scrap-single-machines": (
+        [{"name": "a", "buffer": 1, "process": exponential(0.9),
+          "quality": {**QUALITY, "bias": 0.06, "tool_life": 40},
+          "inspection": {"where": "sampling", "fraction": 0.5}},
+         {"name": "b", "buffer": 0, "process": 1.0,
+          "quality": {**QUALITY, "bias": -0.05, "tool_life": 40}, "inspection": {"where": "end_of_line"}}],
+        {"source": {"kind": "conwip", "wip_cap": 3}}),
     "shifts-pause-and-resume": (
         [{"name": "a", "machines": 2, "buffer": 2, "process": exponential(40.0),
           "failures": {"mtbf": exponential(90.0), "mttr": exponential(30.0)},
@@ -153,12 +166,19 @@ def test_full_rings_run_the_replication_again_and_many_failures_need_no_second_r
 def parallel_lines(draw: st.DrawFn) -> twin.Line:
     """A line of `fast_lines` (every source, buffer, distribution, failures, maintenance, setups,
     tool wear, control, scrap and shifts) with 1 to 3 machines per station (2 or more at one at
-    least)."""
+    least), and under CONWIP scrap at a station that shapes a characteristic, now and then."""
     line = draw(fast_lines())
     counts = draw(st.lists(st.integers(1, 3), min_size=len(line.stations), max_size=len(line.stations)))
     if max(counts) == 1:
         counts[draw(st.integers(0, len(counts) - 1))] = 2
-    return with_machines(line, counts)
+    line = with_machines(line, counts)
+    if line.source.kind == "conwip" and draw(st.booleans()):
+        inspection = {"where": draw(st.sampled_from(["inline", "sampling", "end_of_line"])), "fraction": 0.5}
+        stations = [{**spec.model_dump(by_alias=True), "inspection": inspection}
+                    if spec.quality is not None else spec.model_dump(by_alias=True) for spec in line.stations]
+        line = twin.Line.model_validate({**line.model_dump(by_alias=True, exclude={"stations"}),
+                                         "stations": stations})
+    return line
 
 
 def with_machines(line: twin.Line, counts: list[int]) -> twin.Line:

@@ -165,9 +165,9 @@ def simulate_fast(line: Line, replication: int = 0, *, seed: int | None = None,
     """Run one replication of `line` (which must be in the fast engine's scope) on the fast engine,
     from `initial_state` when given (which must be in scope too)."""
     choose_engine(line, "fast", initial_state)
-    if any(spec.machines > 1 for spec in line.stations):  # parts overtake: the event kernel
-        from twin.engine.fast_events import simulate_parallel
+    from twin.engine.fast_events import needs_events, simulate_parallel
 
+    if needs_events(line):  # parts overtake, or a scrapped part lets a new one in: the event kernel
         return simulate_parallel(line, replication, line.seed if seed is None else seed, log)
     margin = MARGIN
     while True:

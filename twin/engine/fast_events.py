@@ -1,10 +1,11 @@
-"""The fast engine on lines with parallel machines: `fast_events_kernel` run into `RunStats`.
+"""The fast engine's event kernel (`fast_events_kernel`) run into `RunStats`.
 
-Same contract and same streams as `fast.simulate_fast` (which dispatches here when a station has
-more than one machine): the line is turned into arrays by the serial engine's `_Plan`, with the
-streams each machine has of its own (failures, repairs, preventive maintenance, its tool's noise
-and gauge) added per machine, and the outputs go through the same `RunStats` assembly, with one
-row of state minutes per machine as the SimPy engine keeps them.
+Same contract and same streams as `fast.simulate_fast`, which dispatches here when a station has
+more than one machine or a CONWIP line scraps parts (`needs_events`): the line is turned into
+arrays by the serial engine's `_Plan`, with the streams each machine has of its own (failures,
+repairs, preventive maintenance, its tool's noise and gauge) added per machine, and the outputs go
+through the same `RunStats` assembly, with one row of state minutes per machine as the SimPy
+engine keeps them.
 """
 
 from __future__ import annotations
@@ -22,6 +23,17 @@ from twin.engine.line import PartRecord
 from twin.engine.sampling import Purpose, Streams
 from twin.engine.states import STATES
 from twin.engine.stats import RunStats
+
+
+def needs_events(line: Line) -> bool:
+    """Whether `line` (in the fast engine's scope) needs the event kernel rather than the
+    recursion: parallel machines (parts overtake one another), or scrap under a CONWIP source (a
+    part scrapped mid-line releases the next one, out of the recursion's order)."""
+    if any(spec.machines > 1 for spec in line.stations):
+        return True
+    return isinstance(line.source, ConwipSource) and any(
+        spec.inspection is not None and spec.inspection.where != "none" for spec in line.stations)
+
 
 RING = 64
 """First capacity of the rings that have no bound (an unbounded buffer, the parts waiting at an

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Literal
 
-from twin.config import ConwipSource, Line, PredictiveMaintenance, PreventiveMaintenance
+from twin.config import Line, PredictiveMaintenance, PreventiveMaintenance
 from twin.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -36,11 +36,8 @@ def fast_scope_problem(line: Line) -> str | None:
         if spec.failures is not None and isinstance(spec.maintenance, PredictiveMaintenance):
             return f"{where}.maintenance: predictive maintenance needs the SimPy engine"
         inspection = spec.inspection
-        if inspection is not None and inspection.where != "none":
-            if inspection.action == "rework":
-                return f"{where}.inspection: rework sends parts back and needs the SimPy engine"
-            if isinstance(line.source, ConwipSource):
-                return f"{where}.inspection: scrap under a CONWIP source needs the SimPy engine"
+        if inspection is not None and inspection.where != "none" and inspection.action == "rework":
+            return f"{where}.inspection: rework sends parts back and needs the SimPy engine"
     return None
 
 
