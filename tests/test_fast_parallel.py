@@ -25,7 +25,7 @@ import twin
 from twin.cli import app
 from twin.engine import choose_engine, fast_scope_problem
 from twin.engine.fast import simulate_fast
-from twin.engine.fast_events import simulate_parallel
+from twin.engine.fast_events import events_state_problem, simulate_parallel
 from twin.errors import ConfigError
 from twin.theory import erlang_c
 
@@ -235,6 +235,23 @@ def test_what_couples_machines_or_sends_parts_back_stays_on_simpy_with_parallel_
         choose_engine(line, "fast")
     assert choose_engine(line, "auto") == "simpy"
     assert twin.run(line, replications=1, workers=1).engine == "simpy"
+
+
+def test_a_run_from_a_non_empty_state_is_refused_by_the_event_kernel_never_ignored():
+    from twin.engine.start import RunningLine
+
+    line = make_line([{"name": "a", "machines": 2, "buffer": 2, "process": exponential(2.0)},
+                      {"name": "b", "process": exponential(1.0)}], horizon=300.0)
+    running = RunningLine(line)
+    running.advance(50.0)
+    state = running.state()
+    assert not state.is_empty()
+    message = events_state_problem(line, state)
+    assert message is not None and message.startswith("initial_state: a run from a non-empty line state")
+    with pytest.raises(ConfigError, match="^" + re.escape(message) + "$"):
+        simulate_parallel(line, 0, line.seed, None, state)
+    assert choose_engine(line, "auto", state) == "simpy"
+    assert events_state_problem(line, None) is None
 
 
 # --- the exact oracle: M/M/c on the fast engine ---------------------------------------------------

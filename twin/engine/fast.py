@@ -168,7 +168,7 @@ def simulate_fast(line: Line, replication: int = 0, *, seed: int | None = None,
     from twin.engine.fast_events import needs_events, simulate_parallel
 
     if needs_events(line):  # parts overtake, or a scrapped part lets a new one in: the event kernel
-        return simulate_parallel(line, replication, line.seed if seed is None else seed, log)
+        return simulate_parallel(line, replication, line.seed if seed is None else seed, log, initial_state)
     margin = MARGIN
     while True:
         stats = _run(line, replication, line.seed if seed is None else seed, log, margin)

@@ -11,6 +11,7 @@ engine keeps them.
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -23,6 +24,10 @@ from twin.engine.line import PartRecord
 from twin.engine.sampling import Purpose, Streams
 from twin.engine.states import STATES
 from twin.engine.stats import RunStats
+from twin.errors import ConfigError
+
+if TYPE_CHECKING:
+    from twin.state import LineState
 
 
 def needs_events(line: Line) -> bool:
@@ -35,13 +40,28 @@ def needs_events(line: Line) -> bool:
         spec.inspection is not None and spec.inspection.where != "none" for spec in line.stations)
 
 
+def events_state_problem(line: Line, state: LineState | None) -> str | None:
+    """Why the event kernel cannot start `line` from `state`, as `field: why`, or None: it runs
+    from the empty line at clock 0 only (a scope check may combine this with
+    `scope.state_scope_problem`, so that `auto` picks SimPy for such a run)."""
+    if state is None or state.is_empty() or not needs_events(line):
+        return None
+    return ("initial_state: a run from a non-empty line state of a line with parallel machines (or "
+            "scrap under CONWIP) needs the SimPy engine")
+
+
 RING = 64
 """First capacity of the rings that have no bound (an unbounded buffer, the parts waiting at an
 arrival source); a run that fills one is run again with rings twice as large."""
 
 
-def simulate_parallel(line: Line, replication: int, seed: int, log: list[PartRecord] | None) -> RunStats:
-    """One replication of `line` (in the fast engine's scope) on the event kernel."""
+def simulate_parallel(line: Line, replication: int, seed: int, log: list[PartRecord] | None,
+                      initial_state: LineState | None = None) -> RunStats:
+    """One replication of `line` (in the fast engine's scope) on the event kernel, from the empty
+    line (a non-empty `initial_state` is refused, never ignored)."""
+    problem = events_state_problem(line, initial_state)
+    if problem is not None:
+        raise ConfigError(problem, field="initial_state")
     margin, ring = MARGIN, RING
     while True:
         status, stats = _run(line, replication, seed, log, margin, ring)
