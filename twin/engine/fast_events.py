@@ -16,9 +16,10 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from twin.config import ArrivalSource, ConwipSource, Line, PreventiveMaintenance
-from twin.engine import fast_events_kernel as K
+from twin.engine import fast_events_layout as K
 from twin.engine import fast_layout as L
 from twin.engine.fast import MARGIN, _Plan, _stats, series_times
+from twin.engine.fast_events_kernel import run_events
 from twin.engine.fast_streams import DrawTable, dist_block, normal_block
 from twin.engine.line import PartRecord
 from twin.engine.sampling import Purpose, Streams
@@ -176,7 +177,7 @@ def _run(line: Line, replication: int, seed: int, log: list[PartRecord] | None, 
     status = np.zeros(1, dtype=np.int64)
     rings = np.zeros(ring_total, dtype=np.int64)
     while True:
-        K.run_events(plan.cfg_i, plan.cfg_f, plan.st_i, plan.st_f, plan.proc_s, plan.setup_s,
+        run_events(plan.cfg_i, plan.cfg_f, plan.st_i, plan.st_f, plan.proc_s, plan.setup_s,
                      table.values, table.pos, margin, machines.st_i, machines.st_f, ms_f, ms_i, mout_f,
                      mout_i, sq, sq_f, rings, area, part_f, part_i, part_dev, free, h_t, h_i, g_i, line_i,
                      line_f, lead_p, good_p, times, wip_diff, good_diff, done_p, log_f, log_i, conwip,

@@ -1,15 +1,15 @@
-"""The fast engine's compiled event kernel, for lines with parallel machines.
+"""The fast engine's compiled event kernel, for lines with parallel machines (and CONWIP lines
+that scrap parts).
 
 With parallel machines parts overtake one another, so the part-major departure-time recursion of
 `fast_kernel` cannot express them. This kernel replays the SimPy engine's own schedule instead:
-every machine is a small state machine with the resumption points of `Machine.run` (take, set up,
-work chunk, repair, blocked hand-over, tool change, preventive maintenance), the arrival source is
-one more, and a binary heap orders their pending events by (time, scheduling number) exactly as
-SimPy's event queue does (time, priority, event id). Each machine waits on one event at a time, so
-the heap holds at most machines + 1 entries. Buffers, starved machines and blocked machines are
-FIFO rings, as `StationSim`'s deques: a part goes to the machine that has waited longest, a freed
-slot to the machine blocked longest. Zero-time cascades come out of the same rules: a hand-over to
-an idle machine schedules its wake-up at the current instant, behind every event already due then.
+every machine is a small state machine with the resumption points of `Machine.run` (take or
+starve, wait for the shift, set up, work chunk, repair, blocked hand-over, tool change, preventive
+maintenance); the arrival source, the shift clock and a shift's start (the one event that wakes
+the machines waiting for it) are entities too. The heap of `fast_events_flow` orders their
+pending events exactly as SimPy's event queue does, and zero-time cascades come out of the same
+rules: a hand-over to an idle machine schedules its wake-up at the current instant, behind every
+event already due then.
 
 State minutes, counters, the series and the per-part log are booked with `fast_kernel`'s helpers
 (`_stop`, `_produce`, `_inspect`, `_leave`, `_wait_at_source`), one row per machine where the
@@ -21,6 +21,70 @@ from __future__ import annotations
 
 import numpy as np
 
+from twin.engine.fast_events_flow import (
+    _admit,
+    _buffer_area,
+    _leave_line,
+    _log,
+    _new_part,
+    _offer,
+    _pop,
+    _push,
+    _ring_push,
+    _take,
+)
+from twin.engine.fast_events_layout import (
+    CHECK_EVERY,
+    CK_END,
+    CK_FIRING,
+    CK_WORKING,
+    G_EID,
+    G_HEAP,
+    G_LOG_N,
+    G_STARTED,
+    G_STATUS,
+    I_CAP,
+    I_HEAD,
+    I_LEN,
+    I_OFF,
+    K_AFTER,
+    K_CAUSE,
+    K_CHUNK,
+    K_LOGROW,
+    K_PART,
+    K_PC,
+    K_REMAINING,
+    K_SETUP_LEFT,
+    K_START,
+    K_STATION,
+    K_STOP,
+    K_WORK,
+    P_ARRIVAL,
+    P_PRODUCT,
+    P_RELEASE,
+    P_RELEASED,
+    P_USED,
+    PC_AFTER,
+    PC_BLOCKED,
+    PC_CHUNK,
+    PC_DONE,
+    PC_GOT,
+    PC_PM,
+    PC_PM_DONE,
+    PC_PREPARED,
+    PC_REPAIR,
+    PC_SETUP,
+    PC_SETUP_GO,
+    PC_SETUP_LOOP,
+    PC_SHIFT_WAIT,
+    PC_START,
+    PC_TAKE,
+    PC_TOOL,
+    PC_WOKEN,
+    PC_WORK,
+    PC_WORK_CHUNK,
+)
+from twin.engine.fast_events_states import _clock_step, _close, _open, _wait_for_shift
 from twin.engine.fast_kernel import (
     EPSILON,
     _draw,
@@ -37,26 +101,16 @@ from twin.engine.fast_layout import (
     ARRIVALS,
     C_ARRIVAL_S,
     C_LOGGING,
-    C_PRODUCT_S,
     C_SHIFTS,
     C_SOURCE,
     C_STATIONS,
     C_WARMUP_ZERO,
     CONWIP,
     DONE,
-    END_OF_LINE,
     F_HORIZON,
     F_STEP,
     F_WARMUP,
     G_DEPARTURE,
-    G_END,
-    G_PART,
-    G_PRODUCT,
-    G_REJECTED,
-    G_RELEASE,
-    G_START,
-    G_STATION,
-    G_VALUE,
     INLINE,
     LOG_FULL,
     M_AGE,
@@ -74,8 +128,6 @@ from twin.engine.fast_layout import (
     O_SETUPS,
     O_STARTED,
     O_TOOL_CHANGES,
-    R_RELEASED,
-    R_RELEASED_TOTAL,
     REFILL,
     S_FAIL,
     S_INSPECT,
@@ -87,321 +139,10 @@ from twin.engine.fast_layout import (
     S_TTF_S,
     SAMPLING,
     SATURATED,
-    T_HIGH,
-    T_LOW,
     T_PM_INTERVAL,
     T_TOOL_CHANGE,
-    UNBOUNDED,
 )
-from twin.engine.states import BLOCKED, BUSY, DOWN, MAINTENANCE, OFF, SETUP, STARVED, TOOL_CHANGE
-
-# --- the kernel's own columns (beside fast_layout's) --------------------------------------------
-# per machine, integers (after fast_layout's M_* columns 0-3)
-K_STATION, K_PC, K_PART, K_CAUSE, K_STOP, K_LOGROW, K_INDEX, K_OPEN, K_OFF_SAVED, K_AFTER = range(4, 14)
-N_K_I = 14
-"""K_OPEN: the open-ended state the machine is in (starved, blocked, off) since K_SINCE, or -1
-(the other states' minutes are booked when they are scheduled); K_OFF_SAVED: the idle state an
-`off` stands for outside shifts; K_AFTER: where a machine waiting for a shift goes on."""
-# per machine, floats (after fast_layout's M_* columns 0-4)
-K_SINCE, K_REMAINING, K_CHUNK, K_WORK, K_START, K_SETUP_LEFT = range(5, 11)
-N_K_F = 11
-# resumption points of a machine (where `Machine.run` waits)
-PC_TAKE, PC_WOKEN, PC_SETUP, PC_CHUNK, PC_REPAIR, PC_DONE, PC_BLOCKED, PC_TOOL, PC_PM = range(9)
-# per station, the rings: buffer (part slots), idle machines, blocked (upstream machines, or parts
-# waiting at the source for the first station); offset, capacity, head, length of each
-Q_OFF, Q_CAP, Q_HEAD, Q_LEN, I_OFF, I_CAP, I_HEAD, I_LEN, B_OFF, B_CAP, B_HEAD, B_LEN, Q_LIMIT = range(13)
-N_SQ = 13
-"""Q_LIMIT: the buffer's capacity as configured (UNBOUNDED for none); Q_CAP is its ring's."""
-# parts: floats, integers (a pool of slots with a free list)
-P_RELEASE, P_ARRIVAL = range(2)
-P_ID, P_PRODUCT, P_USED, P_RELEASED = range(4)
-# global state
-G_EID, G_HEAP, G_NEXT_ID, G_FREE, G_LOG_N, G_STATUS, G_STARTED = range(7)
-N_GI = 7
-GROW = 4
-"""Status: a ring or the part pool is full; the replication is run again with larger ones."""
-CHECK_EVERY = 8
-"""Events between two checks that every stream has `margin` draws left: one step draws at most a
-handful from any stream (a process time, a changeover, a repair, a time to failure, a product,
-measurements), so 8 steps stay well inside the engine's margin of 64."""
-# the shift clock (`ShiftClock`): floats, integers
-CK_WORKING, CK_END = range(2)
-CK_WINDOW, CK_PHASE, CK_WAITING, CK_FIRING = range(4)
-CLOCK_BEFORE, CLOCK_START, CLOCK_END = range(3)
-# the log's own integer columns: fast_layout's, then the machine
-G_MACHINE = 4
-N_LOG_I = 5
-
-
-@kernel(inline="always")
-def _push(h_t, h_i, g_i, t, entity):
-    """Schedule `entity` at t, behind every event already scheduled for t (SimPy's event id)."""
-    n = g_i[G_HEAP]
-    eid = g_i[G_EID]
-    g_i[G_EID] = eid + 1
-    g_i[G_HEAP] = n + 1
-    while n > 0:
-        parent = (n - 1) // 2
-        if h_t[parent] < t or (h_t[parent] == t and h_i[parent, 0] < eid):
-            break
-        h_t[n] = h_t[parent]
-        h_i[n, 0] = h_i[parent, 0]
-        h_i[n, 1] = h_i[parent, 1]
-        n = parent
-    h_t[n] = t
-    h_i[n, 0] = eid
-    h_i[n, 1] = entity
-
-
-@kernel(inline="always")
-def _pop(h_t, h_i, g_i):
-    """The entity of the earliest event (the heap's root), removed."""
-    entity = h_i[0, 1]
-    n = g_i[G_HEAP] - 1
-    g_i[G_HEAP] = n
-    t, eid, ent = h_t[n], h_i[n, 0], h_i[n, 1]
-    i = 0
-    while True:
-        child = 2 * i + 1
-        if child >= n:
-            break
-        if child + 1 < n and (h_t[child + 1] < h_t[child]
-                              or (h_t[child + 1] == h_t[child] and h_i[child + 1, 0] < h_i[child, 0])):
-            child += 1
-        if t < h_t[child] or (t == h_t[child] and eid < h_i[child, 0]):
-            break
-        h_t[i] = h_t[child]
-        h_i[i, 0] = h_i[child, 0]
-        h_i[i, 1] = h_i[child, 1]
-        i = child
-    h_t[i] = t
-    h_i[i, 0] = eid
-    h_i[i, 1] = ent
-    return entity
-
-
-@kernel(inline="always")
-def _ring_push(rings, sq, j, off, cap, head, length, value):
-    """Append to station j's ring (columns off, cap, head, length of sq); False when it is full."""
-    n = sq[j, length]
-    if n >= sq[j, cap]:
-        return False
-    rings[sq[j, off] + (sq[j, head] + n) % sq[j, cap]] = value
-    sq[j, length] = n + 1
-    return True
-
-
-@kernel(inline="always")
-def _ring_pop(rings, sq, j, off, cap, head, length):
-    h = sq[j, head]
-    value = rings[sq[j, off] + h]
-    sq[j, head] = h + 1 if h + 1 < sq[j, cap] else 0
-    sq[j, length] -= 1
-    return value
-
-
-@kernel(inline="always")
-def _new_part(now, cfg_i, values, pos, part_f, part_i, free, g_i, status):
-    """A part reaching the source (`LineSim.new_part`): the next id, its product drawn; -1 (and the
-    GROW status) when the pool is full."""
-    n = g_i[G_FREE]
-    if n == 0:
-        status[0] = GROW
-        return -1
-    slot = free[n - 1]
-    g_i[G_FREE] = n - 1
-    g_i[G_NEXT_ID] += 1
-    part_i[slot, P_ID] = g_i[G_NEXT_ID]
-    row = cfg_i[C_PRODUCT_S]
-    part_i[slot, P_PRODUCT] = int(_draw(values, pos, row, status)) if row >= 0 else 0
-    part_i[slot, P_USED] = 1
-    part_i[slot, P_RELEASED] = 0
-    part_f[slot, P_ARRIVAL] = now
-    part_f[slot, P_RELEASE] = now
-    return slot
-
-
-@kernel(inline="always")
-def _release(slot, now, W, H, wz, part_f, part_i, line_i, line_f, saturated):
-    """`LineSim.release`: the part enters the line now (its wait at the source is over)."""
-    part_f[slot, P_RELEASE] = now
-    part_i[slot, P_RELEASED] = 1
-    if not saturated:
-        _wait_at_source(part_f[slot, P_ARRIVAL], now, W, H, wz, line_i, line_f)
-    if _inside(now, W, H, wz):
-        line_i[R_RELEASED] += 1
-    line_i[R_RELEASED_TOTAL] += 1
-
-
-@kernel(inline="always")
-def _buffer_area(j, now, sq, sq_f, area, W, H):
-    area[j] += sq[j, Q_LEN] * _overlap(sq_f[j], now, W, H)
-    sq_f[j] = now
-
-
-@kernel(inline="always")
-def _free_part(slot, part_i, free, g_i):
-    part_i[slot, P_USED] = 0
-    free[g_i[G_FREE]] = slot
-    g_i[G_FREE] += 1
-
-
-@kernel(inline="always")
-def _offer(j, slot, upstream, now, sq, sq_f, rings, area, ms_i, h_t, h_i, g_i, status, W, H, wz,
-           part_f, part_i, line_i, line_f):
-    """`StationSim.offer` at station j from machine `upstream` (-1: the source): to the machine idle
-    longest, else into the buffer, else the offer waits (the upstream machine is blocked, a part
-    from the source waits there) and True is returned."""
-    first = j == 0
-    if sq[j, I_LEN] > 0:
-        if first:
-            _release(slot, now, W, H, wz, part_f, part_i, line_i, line_f, False)
-        machine = _ring_pop(rings, sq, j, I_OFF, I_CAP, I_HEAD, I_LEN)
-        ms_i[machine, K_PART] = slot
-        _push(h_t, h_i, g_i, now, machine)
-        return False
-    limit = sq[j, Q_LIMIT]
-    if limit == UNBOUNDED or sq[j, Q_LEN] < limit:
-        _buffer_area(j, now, sq, sq_f, area, W, H)
-        if not _ring_push(rings, sq, j, Q_OFF, Q_CAP, Q_HEAD, Q_LEN, slot):
-            status[0] = GROW
-            return False
-        if first:
-            _release(slot, now, W, H, wz, part_f, part_i, line_i, line_f, False)
-        return False
-    if not _ring_push(rings, sq, j, B_OFF, B_CAP, B_HEAD, B_LEN, slot if first else upstream):
-        status[0] = GROW
-    return True
-
-
-@kernel(inline="always")
-def _admit(slot, now, sq, sq_f, rings, area, ms_i, h_t, h_i, g_i, status, W, H, wz, part_f, part_i,
-           line_i, line_f):
-    """`StationSim.admit`: a part from the source waits behind earlier ones, or is offered."""
-    if sq[0, B_LEN] > 0:
-        if not _ring_push(rings, sq, 0, B_OFF, B_CAP, B_HEAD, B_LEN, slot):
-            status[0] = GROW
-        return
-    _offer(0, slot, -1, now, sq, sq_f, rings, area, ms_i, h_t, h_i, g_i, status, W, H, wz, part_f,
-           part_i, line_i, line_f)
-
-
-@kernel(inline="always")
-def _take(j, now, saturated, cfg_i, values, pos, sq, sq_f, rings, area, ms_i, h_t, h_i, g_i, status,
-          W, H, wz, part_f, part_i, free, line_i, line_f):
-    """`StationSim.take`: the head of the buffer (letting the longest-blocked offer in behind it),
-    or a blocked offer directly, or -1 (the machine starves). A saturated first station takes a
-    freshly released part."""
-    if j == 0 and saturated:
-        slot = _new_part(now, cfg_i, values, pos, part_f, part_i, free, g_i, status)
-        if slot >= 0:
-            _release(slot, now, W, H, wz, part_f, part_i, line_i, line_f, True)
-        return slot
-    if sq[j, Q_LEN] > 0:
-        _buffer_area(j, now, sq, sq_f, area, W, H)
-        slot = _ring_pop(rings, sq, j, Q_OFF, Q_CAP, Q_HEAD, Q_LEN)
-        if sq[j, B_LEN] > 0:
-            waiting = _ring_pop(rings, sq, j, B_OFF, B_CAP, B_HEAD, B_LEN)
-            if j == 0:
-                _ring_push(rings, sq, j, Q_OFF, Q_CAP, Q_HEAD, Q_LEN, waiting)
-                _release(waiting, now, W, H, wz, part_f, part_i, line_i, line_f, False)
-            else:
-                _ring_push(rings, sq, j, Q_OFF, Q_CAP, Q_HEAD, Q_LEN, ms_i[waiting, K_PART])
-                _push(h_t, h_i, g_i, now, waiting)
-        return slot
-    if sq[j, B_LEN] > 0:
-        waiting = _ring_pop(rings, sq, j, B_OFF, B_CAP, B_HEAD, B_LEN)
-        if j == 0:
-            _release(waiting, now, W, H, wz, part_f, part_i, line_i, line_f, False)
-            return waiting
-        _push(h_t, h_i, g_i, now, waiting)
-        return ms_i[waiting, K_PART]
-    return -1
-
-
-@kernel()
-def _leave_line(slot, now, scrapped, cfg_i, st_i, st_f, values, pos, sq, sq_f, rings, area, ms_i,
-                h_t, h_i, g_i, status, W, H, step, wz, part_f, part_i, part_dev, free, line_i, line_f,
-                lead_p, good_p, series_t, wip_diff, good_diff, conwip):
-    """A part leaves the line: scrapped inline, or at the sink (`Sink.offer`: the end-of-line
-    inspections in station order, then shipped, good if every characteristic is in spec); under
-    CONWIP a new part reaches the source (`LineSim._leave`)."""
-    m = cfg_i[C_STATIONS]
-    if not scrapped:
-        for j in range(m):
-            if st_i[j, S_INSPECT] == END_OF_LINE and _inspect(
-                    j, part_dev[slot, j], 0.0, False, st_i, st_f, values, pos, line_i,
-                    _inside(now, W, H, wz), status):
-                scrapped = True
-                break
-    good = True
-    for j in range(m):
-        if st_i[j, S_TOOL] == 1 and not (st_f[j, T_LOW] <= part_dev[slot, j] <= st_f[j, T_HIGH]):
-            good = False
-    _leave(part_f[slot, P_RELEASE], now, scrapped, part_i[slot, P_PRODUCT], good, W, H, step, wz,
-           line_i, line_f, lead_p, good_p, series_t, wip_diff, good_diff, conwip, 0, 0,
-           part_f[slot, P_ARRIVAL])
-    _free_part(slot, part_i, free, g_i)
-    if cfg_i[C_SOURCE] == CONWIP:
-        fresh = _new_part(now, cfg_i, values, pos, part_f, part_i, free, g_i, status)
-        if fresh >= 0:
-            _admit(fresh, now, sq, sq_f, rings, area, ms_i, h_t, h_i, g_i, status, W, H, wz, part_f,
-                   part_i, line_i, line_f)
-
-
-@kernel()
-def _log(k, slot, j, start, end, departure, value, rejected, part_f, part_i, ms_i, log_f, log_i, g_i):
-    """One record of the per-part log; its departure may be filled in later (a blocked hand-over)."""
-    n = g_i[G_LOG_N]
-    g_i[G_LOG_N] = n + 1
-    log_f[n, G_START], log_f[n, G_END], log_f[n, G_DEPARTURE] = start, end, departure
-    log_f[n, G_VALUE], log_f[n, G_RELEASE] = value, part_f[slot, P_RELEASE]
-    log_i[n, G_PART], log_i[n, G_STATION] = part_i[slot, P_ID], j + 1
-    log_i[n, G_PRODUCT] = part_i[slot, P_PRODUCT]
-    log_i[n, G_REJECTED] = 1 if rejected else 0
-    log_i[n, G_MACHINE] = ms_i[k, K_INDEX]
-    return n
-
-
-PC_GOT, PC_START, PC_WORK, PC_AFTER, PC_PM_DONE = range(9, 14)
-PC_SHIFT_WAIT, PC_PREPARED, PC_SETUP_LOOP, PC_SETUP_GO, PC_WORK_CHUNK = range(14, 19)
-"""Points a machine passes without waiting (`_machine_step`'s jumps), and waiting for a shift."""
-
-
-@kernel(inline="always")
-def _close(k, now, ms_i, ms_f, mout_f, W, H):
-    """`Machine.to` out of an open-ended state: its minutes since it began."""
-    state = ms_i[k, K_OPEN]
-    if state >= 0:
-        mout_f[k, state] += _overlap(ms_f[k, K_SINCE], now, W, H)
-        ms_i[k, K_OPEN] = -1
-        ms_i[k, K_OFF_SAVED] = -1
-
-
-@kernel(inline="always")
-def _open(k, state, now, ms_i, ms_f, clk_f, shifts):
-    """`Machine.to` into an open-ended state; outside shifts an idle one is `off`, the idle state
-    kept for the next start (`Machine._to_on_calendar`)."""
-    if shifts and clk_f[CK_WORKING] == 0.0 and state in (STARVED, BLOCKED):
-        ms_i[k, K_OPEN] = OFF
-        ms_i[k, K_OFF_SAVED] = state
-    else:
-        ms_i[k, K_OPEN] = state
-        ms_i[k, K_OFF_SAVED] = -1
-    ms_f[k, K_SINCE] = now
-
-
-@kernel(inline="always")
-def _wait_for_shift(k, now, after, ms_i, ms_f, mout_f, clk_i, waiters, W, H):
-    """`Machine.wait_for_shift`: `off`, waiting on the next start (behind the machines already
-    waiting on it); then on at `after`."""
-    _close(k, now, ms_i, ms_f, mout_f, W, H)
-    ms_i[k, K_OPEN] = OFF
-    ms_f[k, K_SINCE] = now
-    waiters[clk_i[CK_WAITING]] = k
-    clk_i[CK_WAITING] += 1
-    ms_i[k, K_AFTER] = after
-    ms_i[k, K_PC] = PC_SHIFT_WAIT
+from twin.engine.states import BLOCKED, BUSY, DOWN, MAINTENANCE, SETUP, STARVED, TOOL_CHANGE
 
 
 @kernel()
@@ -611,53 +352,6 @@ def _machine_step(k, now, cfg_i, cfg_f, st_i, st_f, proc_s, setup_s, values, pos
             if st_i[j, S_FAIL] == 1:
                 ms_f[k, M_TTF] = _draw(values, pos, mst_i[k, S_TTF_S], status)
             pc = PC_TAKE
-
-
-@kernel()
-def _clock_step(now, shift_s, shift_e, clk_f, clk_i, waiters, firing, ms_i, ms_f, mout_f, h_t, h_i, g_i,
-                fire, W, H):
-    """`ShiftClock._run` from where it waits: at a start, the line works, the machines waiting for
-    it are woken (one event: `fire`), idle machines leave `off`; at an end, idle machines go `off`."""
-    n_machines = ms_i.shape[0]
-    while clk_i[CK_WINDOW] < shift_s.shape[0]:
-        w = clk_i[CK_WINDOW]
-        phase = clk_i[CK_PHASE]
-        if phase == CLOCK_BEFORE:
-            clk_i[CK_PHASE] = CLOCK_START
-            if shift_s[w] > now:
-                _push(h_t, h_i, g_i, now + (shift_s[w] - now), fire - 1)
-                return
-        elif phase == CLOCK_START:
-            clk_f[CK_WORKING] = 1.0
-            clk_f[CK_END] = shift_e[w]
-            n = clk_i[CK_WAITING]
-            if n > 0:
-                for i in range(n):
-                    firing[i] = waiters[i]
-                clk_i[CK_FIRING] = n
-                clk_i[CK_WAITING] = 0
-                _push(h_t, h_i, g_i, now, fire)
-            for k in range(n_machines):
-                saved = ms_i[k, K_OFF_SAVED]
-                if saved >= 0:
-                    _close(k, now, ms_i, ms_f, mout_f, W, H)
-                    ms_i[k, K_OPEN] = saved
-                    ms_f[k, K_SINCE] = now
-            clk_i[CK_PHASE] = CLOCK_END
-            _push(h_t, h_i, g_i, now + (shift_e[w] - now), fire - 1)
-            return
-        else:
-            clk_f[CK_WORKING] = 0.0
-            clk_f[CK_END] = np.inf
-            for k in range(n_machines):
-                state = ms_i[k, K_OPEN]
-                if state in (STARVED, BLOCKED):
-                    _close(k, now, ms_i, ms_f, mout_f, W, H)
-                    ms_i[k, K_OPEN] = OFF
-                    ms_i[k, K_OFF_SAVED] = state
-                    ms_f[k, K_SINCE] = now
-            clk_i[CK_WINDOW] = w + 1
-            clk_i[CK_PHASE] = CLOCK_BEFORE
 
 
 @kernel()
