@@ -11,6 +11,10 @@ warm-up, on each engine in a fresh process (one core), so the comparison is:
 - per part inside the process: CPU time of the replications alone (`simulate_with` in a fresh
   worker process), divided by the parts they produced (target: >= 100).
 
+A second line has parallel machines (2 at station 2, 3 at station 4, each as much slower), which the
+fast engine runs on its event kernel (`fast_events`): 5 replications of the same parts on each
+engine, per part inside the process (reported, no target), and the same departures on both.
+
 Parts/s count parts leaving the last station; events/s count the instants each engine computes per
 part and station (start, end, departure: 3 × 5 per part). Checks (any failure exits non-zero): both
 engines give the same departures in every replication; the fast engine's mean throughput is within
@@ -52,12 +56,31 @@ def reference_line(parts: int):
                                      "warmup": 0.0, "seed": 42, "stations": stations})
 
 
-def worker(engine: str, parts: int, replications: int) -> dict:
+PARALLEL_MACHINES = (1, 2, 1, 3, 1)
+"""The parallel line: the reference line with 2 machines at station 2 and 3 at station 4, each
+machine that much slower (means 1.0 2.2 0.9 3.6 1.0 min), so the line's capacity is alike but parts
+overtake one another at those stations (the fast engine's event kernel runs it)."""
+
+
+def parallel_line(parts: int):
+    import twin
+
+    stations = [{"name": f"S{k}", "buffer": BUFFER, "machines": machines,
+                 "process": {"dist": "exponential", "mean": mean * machines}}
+                for k, (mean, machines) in enumerate(zip(MEANS, PARALLEL_MACHINES, strict=True), start=1)]
+    return twin.Line.model_validate({"name": "Parallel five-station line", "horizon": horizon_for(parts),
+                                     "warmup": 0.0, "seed": 42, "stations": stations})
+
+
+LINES = {"reference": reference_line, "parallel": parallel_line}
+
+
+def worker(engine: str, parts: int, replications: int, kind: str = "reference") -> dict:
     """In the subprocess: CPU time of each replication alone on `engine`."""
     from twin.engine import simulate_with
 
-    line = reference_line(parts)
-    simulate_with(reference_line(100), 0, engine=engine)  # imports and cached machine code: not per part
+    line = LINES[kind](parts)
+    simulate_with(LINES[kind](100), 0, engine=engine)  # imports and cached machine code: not per part
     cpu, departed = [], []
     for rep in range(replications):
         start = time.process_time()
@@ -68,9 +91,9 @@ def worker(engine: str, parts: int, replications: int) -> dict:
             "rss_peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
 
 
-def run_worker(engine: str, parts: int, replications: int) -> dict:
+def run_worker(engine: str, parts: int, replications: int, kind: str = "reference") -> dict:
     command = [sys.executable, str(Path(__file__).resolve()), "--worker", engine, str(parts),
-               str(replications)]
+               str(replications), "--line", kind]
     done = subprocess.run(command, capture_output=True, text=True, cwd=ROOT, check=False)
     if done.returncode != 0:
         raise RuntimeError(f"{engine} failed:\n{done.stderr}")
@@ -94,15 +117,30 @@ def time_cli(engine: str, parts: int, replications: int) -> tuple[float, float]:
     return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
+PARALLEL_REPLICATIONS = 5
+
+
+def parallel_rows(parts: int, replications: int) -> dict:
+    """Both engines on the parallel line, per part inside the process (as the reference line's)."""
+    runs = {engine: run_worker(engine, parts, replications, "parallel") for engine in ("fast", "simpy")}
+    rows: dict = {"replications": replications, "same": runs["fast"]["departed"] == runs["simpy"]["departed"]}
+    for engine, report in runs.items():
+        produced, cpu = sum(report["departed"]), sum(report["cpu_seconds"])
+        rows[engine] = {"cpu_seconds": cpu, "parts": produced, "us_per_part": cpu / produced * 1e6,
+                        "parts_per_second": produced / cpu, "rss_peak_mib": report["rss_peak_mib"]}
+    return rows
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="smoke run: 4 × 20,000 parts")
     parser.add_argument("--worker", nargs=3, metavar=("ENGINE", "PARTS", "REPLICATIONS"),
                         help=argparse.SUPPRESS)
+    parser.add_argument("--line", choices=sorted(LINES), default="reference", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.worker:
         engine, parts, replications = args.worker
-        print(json.dumps(worker(engine, int(parts), int(replications))))
+        print(json.dumps(worker(engine, int(parts), int(replications), args.line)))
         return 0
     parts, replications = (20_000, 4) if args.quick else (200_000, 20)
     subprocess.run([sys.executable, str(Path(__file__).resolve()), "--worker", "fast", "1000", "1"],
@@ -150,11 +188,20 @@ def main(argv: list[str] | None = None) -> int:
         (f"whole process >= {TARGET_PROCESS:g}×", ratio_process >= TARGET_PROCESS, f"{ratio_process:.1f}×"),
         (f"per part >= {TARGET_PER_PART:g}×", ratio_part >= TARGET_PER_PART, f"{ratio_part:.1f}×"),
     ]
+    parallel = parallel_rows(parts, PARALLEL_REPLICATIONS if not args.quick else 2)
+    ratio_parallel = parallel["simpy"]["us_per_part"] / parallel["fast"]["us_per_part"]
+    print(f"Parallel line (machines {' '.join(map(str, PARALLEL_MACHINES))}), {parallel['replications']} "
+          f"replications × {parts:,} parts: fast {parallel['fast']['us_per_part']:.3f} µs/part "
+          f"({parallel['fast']['parts_per_second']:,.0f} parts/s), "
+          f"SimPy {parallel['simpy']['us_per_part']:.3f} µs/part: {ratio_parallel:.1f}× per part "
+          "inside the process")
+    checks.append(("parallel line: same departures on both engines", parallel["same"], ""))
     for name, ok, detail in checks:
         print(f"  {'ok  ' if ok else 'FAIL'} {name} {detail}")
     RESULTS.write_text(json.dumps({"parts": parts, "replications": replications, "rows": rows,
                                    "ratio_process": ratio_process, "ratio_process_wall": ratio_wall,
-                                   "ratio_per_part": ratio_part,
+                                   "ratio_per_part": ratio_part, "parallel": parallel,
+                                   "ratio_parallel_per_part": ratio_parallel,
                                    "checks": {name: ok for name, ok, _ in checks}}, indent=2) + "\n")
     return 0 if all(ok for _, ok, _ in checks) else 1
 

@@ -11,7 +11,7 @@ import numpy as np
 from hypothesis import strategies as st
 
 import twin
-from twin.engine import simulate
+from twin.engine import choose_engine, simulate
 from twin.engine.fast import simulate_fast
 
 REL = 1e-9
@@ -151,3 +151,17 @@ def assert_engines_agree(line: twin.Line, replication: int = 0, initial_state: A
     for record in log_fast:
         assert_close(by_key[(record[0], record[1])], record, f"part {record[0]} at station {record[1]}")
     return fast_stats, log_fast
+
+
+def assert_case_agrees(stations: list[dict[str, Any]], settings: dict[str, Any]) -> tuple[twin.Line, list]:
+    """A fixed case (2,000 min, 200 of warm-up unless `settings` say otherwise) runs on the fast
+    engine under `auto` and agrees with the SimPy engine in replications 0 and 1, each of which
+    ships parts; returns the line and the per-part logs of both replications."""
+    line = twin.Line.model_validate({"stations": stations, "horizon": 2_000.0, "warmup": 200.0, **settings})
+    assert choose_engine(line) == "fast"
+    logs = []
+    for replication in (0, 1):
+        stats, log = assert_engines_agree(line, replication)
+        assert stats.departed > 50 and log, "the case must exercise the line"
+        logs.append(log)
+    return line, logs

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from conftest import make_line
-from fast_lines import assert_close, assert_engines_agree, fast_lines
+from fast_lines import assert_case_agrees, assert_close, assert_engines_agree, fast_lines
 from hypothesis import HealthCheck, given, settings
 from typer.testing import CliRunner
 
@@ -97,12 +97,7 @@ FIXED_CASES = {
 
 @pytest.mark.parametrize("case", list(FIXED_CASES))
 def test_fast_engine_agrees_with_simpy_part_by_part(case):
-    stations, settings_ = FIXED_CASES[case]
-    line = make_line(stations, **{"horizon": 2_000.0, "warmup": 200.0, **settings_})
-    assert choose_engine(line) == "fast"
-    for replication in (0, 1):
-        stats, log = assert_engines_agree(line, replication)
-        assert stats.departed > 50 and log, "the case must exercise the line"
+    assert_case_agrees(*FIXED_CASES[case])
 
 
 def test_a_part_needing_more_draws_than_the_margin_is_run_again_and_still_agrees(monkeypatch):
@@ -157,8 +152,6 @@ OUT_OF_SCOPE = {
              {"maintenance_crew": 1}, "stations[2]: a limited maintenance_crew needs the SimPy engine"),
     "operators": ([{"name": "a", "process": 1.0, "operator": {}}], {"operators": {"count": 1}},
                   "stations[0].operator: the operator pool needs the SimPy engine"),
-    "parallel": ([{"name": "a", "process": 1.0}, {"name": "b", "machines": 2, "process": 1.0}], {},
-                 "stations[1].machines: parallel machines need the SimPy engine"),
     "calendar-failures": ([{"name": "a", "process": 1.0,
                             "failures": {"mtbf": 50.0, "mttr": 5.0, "mode": "calendar"}}], {},
                           "stations[0].failures: failures on the calendar clock need the SimPy engine"),
@@ -168,9 +161,6 @@ OUT_OF_SCOPE = {
     "rework": ([{"name": "a", "process": 1.0, "quality": QUALITY,
                  "inspection": {"where": "inline", "action": "rework", "to": "a"}}], {},
                "stations[0].inspection: rework sends parts back and needs the SimPy engine"),
-    "conwip-scrap": ([{"name": "a", "process": 1.0, "quality": QUALITY, "inspection": {"where": "inline"}}],
-                     {"source": {"kind": "conwip", "wip_cap": 3}},
-                     "stations[0].inspection: scrap under a CONWIP source needs the SimPy engine"),
 }
 
 

@@ -243,9 +243,9 @@ def test_ocba_selection_and_responses(tmp_path):
 def test_engine_fast_on_a_base_out_of_its_scope_is_refused_before_any_run(tmp_path):
     path = allocation_file(tmp_path, 2, evaluations=4)
     spec = yaml.safe_load(path.read_text())
-    spec["base"]["stations"][0]["machines"] = 2
+    spec["base"]["stations"][0]["failures"] = {"mtbf": 50, "mttr": 5, "mode": "calendar"}
     path.write_text(yaml.safe_dump(spec))
-    assert_one_line_error(cli("optimize", path, "--engine", "fast"), "machines", "SimPy")
+    assert_one_line_error(cli("optimize", path, "--engine", "fast"), "calendar clock", "SimPy")
 
 
 @pytest.mark.slow

@@ -29,7 +29,7 @@ from twin.engine.fast_streams import (
 from twin.engine.line import SERIES_POINTS, PartRecord, shifted_windows
 from twin.engine.quality import CharacteristicStats, InspectionCounts
 from twin.engine.sampling import Purpose, Streams
-from twin.engine.scope import choose_engine
+from twin.engine.scope import choose_engine, needs_events
 from twin.engine.start import Placed, Placement
 from twin.engine.states import STATES
 from twin.engine.stats import RunStats, StationStats
@@ -192,6 +192,10 @@ def simulate_fast(line: Line, replication: int = 0, *, seed: int | None = None,
     """Run one replication of `line` (which must be in the fast engine's scope) on the fast engine,
     from `initial_state` when given (which must be in scope too)."""
     choose_engine(line, "fast", initial_state)
+    from twin.engine.fast_events import simulate_parallel
+
+    if needs_events(line):  # parts overtake, or a scrapped part lets a new one in: the event kernel
+        return simulate_parallel(line, replication, line.seed if seed is None else seed, log, initial_state)
     margin = MARGIN
     while True:
         stats = _run(line, replication, line.seed if seed is None else seed, log, margin,

@@ -31,24 +31,38 @@ def fast_scope_problem(line: Line) -> str | None:
             return f"{where}: a limited maintenance_crew needs the SimPy engine"
         if spec.operator is not None and line.operators is not None:
             return f"{where}.operator: the operator pool needs the SimPy engine"
-        if spec.machines > 1:
-            return f"{where}.machines: parallel machines need the SimPy engine"
         if spec.failures is not None and spec.failures.mode == "calendar":
             return f"{where}.failures: failures on the calendar clock need the SimPy engine"
         if spec.failures is not None and isinstance(spec.maintenance, PredictiveMaintenance):
             return f"{where}.maintenance: predictive maintenance needs the SimPy engine"
         inspection = spec.inspection
-        if inspection is not None and inspection.where != "none":
-            if inspection.action == "rework":
-                return f"{where}.inspection: rework sends parts back and needs the SimPy engine"
-            if isinstance(line.source, ConwipSource):
-                return f"{where}.inspection: scrap under a CONWIP source needs the SimPy engine"
+        if inspection is not None and inspection.where != "none" and inspection.action == "rework":
+            return f"{where}.inspection: rework sends parts back and needs the SimPy engine"
     return None
 
 
 FAST_START_STATES = ("starved", "busy", "blocked", "down", "maintenance", "tool_change", "setup", "off")
 """Machine states the fast engine starts from: every state a machine of a line in its scope can be
 in (`waiting_operator` needs an operator pool, which puts the line out of its scope)."""
+
+
+def needs_events(line: Line) -> bool:
+    """Whether `line` (in the fast engine's scope) needs the event kernel rather than the
+    recursion: parallel machines (parts overtake one another), or scrap under a CONWIP source (a
+    part scrapped mid-line releases the next one, out of the recursion's order)."""
+    if any(spec.machines > 1 for spec in line.stations):
+        return True
+    return isinstance(line.source, ConwipSource) and any(
+        spec.inspection is not None and spec.inspection.where != "none" for spec in line.stations)
+
+
+def events_state_problem(line: Line, state: LineState | None) -> str | None:
+    """Why the event kernel cannot start `line` from `state`, as `field: why`, or None: it runs
+    from the empty line at clock 0 only, so `auto` picks SimPy for such a run."""
+    if state is None or state.is_empty() or not needs_events(line):
+        return None
+    return ("initial_state: a run from a non-empty line state of a line with parallel machines (or "
+            "scrap under CONWIP) needs the SimPy engine")
 
 
 def state_scope_problem(line: Line, state: LineState | None) -> str | None:
@@ -62,9 +76,11 @@ def state_scope_problem(line: Line, state: LineState | None) -> str | None:
     from every machine state of `FAST_START_STATES`, which are all a machine of a line in its
     scope can be in. What it cannot start from: a part reworked before the run (the first-pass
     yield needs each part's rework history, which the fast engine does not keep), refused by its
-    field."""
+    field, and any non-empty state of a line the event kernel runs (`events_state_problem`)."""
     if state is None or state.is_empty():
         return None
+    if (problem := events_state_problem(line, state)) is not None:
+        return problem
     for where, part in state.parts():
         if part.reworks:
             return f"{where}.reworks: a part reworked before the run needs the SimPy engine"
