@@ -225,7 +225,9 @@ def test_what_the_fast_engine_cannot_start_from_is_refused_by_name_and_runs_on_s
     busy = LineState.model_validate({"clock": 5.0, "next_part_id": 3, "stations": [
         {"name": "a", "machines": [{"state": "busy", "part": {"id": 1}},
                                    {"state": "busy", "part": {"id": 2}}]}]})
-    with pytest.raises(ConfigError, match=r"^stations\[0\]\.machines: parallel machines need the SimPy"):
+    assert choose_engine(parallel, "auto") == "fast"  # from the empty line: the event kernel
+    with pytest.raises(ConfigError, match=r"^initial_state: a run from a non-empty line state of a line "
+                                          r"with parallel machines"):
         choose_engine(parallel, "fast", busy)
     assert choose_engine(parallel, "auto", busy) == "simpy"
 
