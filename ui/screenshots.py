@@ -1,8 +1,9 @@
 """Screenshots of every page of the app for docs/screenshots (`make screenshots`).
 
-Starts `streamlit run ui/app.py` on a free port (or uses `--url`), drives Debian's Chromium through
-Playwright over the demo: the comparison, the lever attribution, the guided tour and an invalid
-value, and saves one PNG per page. Needs /usr/bin/chromium and the dev extras (playwright)."""
+Starts `python -m ui.serve` (what `make run` starts) on a free port (or uses `--url`), drives
+Debian's Chromium through Playwright over the demo: the comparison, the lever attribution, the
+guided tour and an invalid value, and saves one PNG per page. Needs /usr/bin/chromium and the dev
+extras (playwright)."""
 
 from __future__ import annotations
 
@@ -29,7 +30,7 @@ def serve() -> tuple[str, subprocess.Popen]:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     server = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "ui/app.py", "--server.headless", "true", "--server.port",
+        [sys.executable, "-m", "ui.serve", "--server.headless", "true", "--server.port",
          str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
         cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env={**os.environ})
     url = f"http://127.0.0.1:{port}"
@@ -72,7 +73,7 @@ def main() -> None:
             page.get_by_role("button", name="Compute lever attribution").click()
             expect(page.get_by_text("Interactions").first).to_be_attached(timeout=600_000)
             shoot(page, "compare")
-            page.get_by_role("tab", name="Line").click()
+            page.get_by_role("tab", name="Line").first.click()  # not "Timeline"
             page.get_by_text("quality, inspection, energy, cost").first.click()
             shoot(page, "line")
             page.get_by_role("tab", name="Levers").click()
@@ -88,7 +89,7 @@ def main() -> None:
             page.get_by_role("button", name="Next").click()
             expect(page.get_by_text("Step 2 of")).to_be_visible(timeout=30_000)
             shoot(page, "trainer")
-            page.get_by_role("tab", name="Line").click()
+            page.get_by_role("tab", name="Line").first.click()  # not "Timeline"
             warmup = sidebar.get_by_label("Warm-up", exact=True)
             warmup.fill("2w")
             warmup.press("Enter")
