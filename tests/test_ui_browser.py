@@ -157,7 +157,7 @@ def test_at_800_px_cards_read_whole_and_progress_is_in_view(app_url, tmp_path):
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
             page = browser.new_page(viewport={"width": width, "height": height})
-            page.goto(f"{app_url}/?preset=machining_line.yaml")  # automatic runs on, as a trainer opens it
+            page.goto(app_url)  # the demo (the warm-up has run it), automatic runs on, as a trainer opens it
             sidebar = page.get_by_test_id("stSidebar")
             page.get_by_role("tab", name="Compare").click(timeout=60_000)
             expect(page.get_by_test_id("stMetric").first).to_be_visible(timeout=120_000)
