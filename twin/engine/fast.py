@@ -187,6 +187,21 @@ def series_times(line: Line) -> np.ndarray:
     return np.asarray(times, dtype=float)
 
 
+def line_outputs(line: Line, logging: bool, log_columns: int) -> tuple[np.ndarray, ...]:
+    """The arrays either kernel fills for the line as a whole and `_stats` reads: the line's
+    counters, lead time and good parts by product, parts done by station and product, the series
+    instants and their WIP and good-part steps, and the per-part log (one row when not kept;
+    `log_columns`: the kernel's integer columns)."""
+    n_products = max(1, len(line.products))
+    times = series_times(line)
+    log_rows = 4096 if logging else 1
+    return (np.zeros(L.N_LINE_F), np.zeros(L.N_LINE_I, dtype=np.int64), np.zeros(n_products),
+            np.zeros(n_products, dtype=np.int64),
+            np.zeros((len(line.stations), n_products), dtype=np.int64), times,
+            np.zeros(len(times) + 1, dtype=np.int64), np.zeros(len(times) + 1, dtype=np.int64),
+            np.zeros((log_rows, L.N_LOG_F)), np.zeros((log_rows, log_columns), dtype=np.int64))
+
+
 def simulate_fast(line: Line, replication: int = 0, *, seed: int | None = None,
                   log: list[PartRecord] | None = None, initial_state: LineState | None = None) -> RunStats:
     """Run one replication of `line` (which must be in the fast engine's scope) on the fast engine,
@@ -212,7 +227,6 @@ def _run(line: Line, replication: int, seed: int, log: list[PartRecord] | None,
                  if initial_state is not None and not initial_state.is_empty() else None)
     plan = _Plan(line, streams, placement)
     m = len(line.stations)
-    n_products = max(1, len(line.products))
     table = DrawTable(plan.blocks, width=max(table_width(line), 4 * margin))
     ms_f = np.zeros((m, L.N_MS_F))
     ms_i = np.zeros((m, L.N_MS_I), dtype=np.int64)
@@ -241,19 +255,10 @@ def _run(line: Line, replication: int, seed: int, log: list[PartRecord] | None,
     ls_f = np.zeros(L.N_LS_F)
     ls_i = np.zeros(L.N_LS_I, dtype=np.int64)
     conwip = np.zeros(max(1, cap))
-    line_f = np.zeros(L.N_LINE_F)
-    line_i = np.zeros(L.N_LINE_I, dtype=np.int64)
+    line_f, line_i, lead_p, good_p, done_p, times, wip_diff, good_diff, log_f, log_i = line_outputs(
+        line, log is not None, L.N_LOG_I)
     if plan.cfg_i[L.C_WARMUP_ZERO]:
         line_i[L.R_WIP_START] = len(placed)  # no warm-up: the state's parts are the WIP at the start
-    lead_p = np.zeros(n_products)
-    good_p = np.zeros(n_products, dtype=np.int64)
-    done_p = np.zeros((m, n_products), dtype=np.int64)
-    times = series_times(line)
-    wip_diff = np.zeros(len(times) + 1, dtype=np.int64)
-    good_diff = np.zeros(len(times) + 1, dtype=np.int64)
-    log_rows = 4096 if log is not None else 1
-    log_f = np.zeros((log_rows, L.N_LOG_F))
-    log_i = np.zeros((log_rows, L.N_LOG_I), dtype=np.int64)
     ring = np.zeros(plan.ring_size)
     deviation = np.zeros(m)
     while True:

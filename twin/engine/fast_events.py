@@ -18,7 +18,7 @@ import numpy as np
 from twin.config import ArrivalSource, ConwipSource, Line, PreventiveMaintenance
 from twin.engine import fast_events_layout as K
 from twin.engine import fast_layout as L
-from twin.engine.fast import MARGIN, _Plan, _stats, series_times
+from twin.engine.fast import MARGIN, _Plan, _stats, line_outputs
 from twin.engine.fast_events_kernel import run_events
 from twin.engine.fast_streams import DrawTable, dist_block, normal_block
 from twin.engine.line import PartRecord
@@ -109,7 +109,6 @@ def _run(line: Line, replication: int, seed: int, log: list[PartRecord] | None, 
     plan = _Plan(line, streams)
     machines = _Machines(line, plan, streams)
     m, n = len(line.stations), len(machines.station)
-    n_products = max(1, len(line.products))
     table = DrawTable(plan.blocks, width=max(4096, 4 * margin))
     ms_f = np.zeros((n, K.N_K_F))
     ms_i = np.zeros((n, K.N_K_I), dtype=np.int64)
@@ -134,17 +133,8 @@ def _run(line: Line, replication: int, seed: int, log: list[PartRecord] | None, 
     plan.cfg_i[L.C_LOGGING] = 1 if log is not None else 0
     mout_f = np.zeros((n, L.N_OUT_F))
     mout_i = np.zeros((n, L.N_OUT_I), dtype=np.int64)
-    line_f = np.zeros(L.N_LINE_F)
-    line_i = np.zeros(L.N_LINE_I, dtype=np.int64)
-    lead_p = np.zeros(n_products)
-    good_p = np.zeros(n_products, dtype=np.int64)
-    done_p = np.zeros((m, n_products), dtype=np.int64)
-    times = series_times(line)
-    wip_diff = np.zeros(len(times) + 1, dtype=np.int64)
-    good_diff = np.zeros(len(times) + 1, dtype=np.int64)
-    log_rows = 4096 if log is not None else 1
-    log_f = np.zeros((log_rows, L.N_LOG_F))
-    log_i = np.zeros((log_rows, K.N_LOG_I), dtype=np.int64)
+    line_f, line_i, lead_p, good_p, done_p, times, wip_diff, good_diff, log_f, log_i = line_outputs(
+        line, log is not None, K.N_LOG_I)
     area = np.zeros(m)
     sq_f = np.zeros(m)
     h_t = np.zeros(n + 3)  # one pending event per machine, the arrivals, the shift clock, a start
