@@ -15,6 +15,19 @@ from twin.engine import choose_engine, simulate
 from twin.engine.fast import simulate_fast
 
 REL = 1e-9
+
+
+def exponential(mean: float) -> dict:
+    return {"dist": "exponential", "mean": mean}
+
+
+QUALITY = {"characteristic": {"name": "d", "nominal": 10, "lsl": 9.9, "usl": 10.1}, "sigma": 0.03,
+           "drift_per_part": 0.0005, "measurement_sigma": 0.01}
+"""A drifting characteristic with gauge noise (the fixed cases of both kernels)."""
+
+TWO_SHIFTS = {"shifts": [{"start": "6h", "end": "14h"}, {"start": 870, "end": "22h"}],
+              "days_per_week": 5}
+"""Two shifts a day, weekends off: parts, setups and repairs cross shift ends and the weekend."""
 """Relative (and absolute, near zero) tolerance of every number the engines are compared on."""
 
 SHAPES = ("deterministic", "exponential", "normal", "lognormal", "gamma", "weibull", "uniform",

@@ -13,7 +13,15 @@ from pathlib import Path
 
 import pytest
 from conftest import make_line
-from fast_lines import assert_case_agrees, assert_close, assert_engines_agree, fast_lines
+from fast_lines import (
+    QUALITY,
+    TWO_SHIFTS,
+    assert_case_agrees,
+    assert_close,
+    assert_engines_agree,
+    exponential,
+    fast_lines,
+)
 from hypothesis import HealthCheck, given, settings
 from typer.testing import CliRunner
 
@@ -25,17 +33,6 @@ from twin.errors import ConfigError
 ROOT = Path(__file__).resolve().parents[1]
 REFERENCE = str(ROOT / "configs" / "reference_line.yaml")
 
-
-def exponential(mean: float) -> dict:
-    return {"dist": "exponential", "mean": mean}
-
-
-QUALITY = {"characteristic": {"name": "d", "nominal": 10, "lsl": 9.9, "usl": 10.1}, "sigma": 0.03,
-           "drift_per_part": 0.0005, "measurement_sigma": 0.01}
-
-TWO_SHIFTS = {"shifts": [{"start": "6h", "end": "14h"}, {"start": 870, "end": "22h"}],
-              "days_per_week": 5}
-"""Two shifts a day, weekends off: parts, setups and repairs cross shift ends and the weekend."""
 
 FIXED_CASES = {
     "reference": ([{"name": f"s{i}", "buffer": 5, "process": exponential(m)}

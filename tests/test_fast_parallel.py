@@ -16,7 +16,15 @@ import re
 
 import pytest
 from conftest import assert_covers, make_line, per_minute
-from fast_lines import assert_case_agrees, assert_close, assert_engines_agree, fast_lines
+from fast_lines import (
+    QUALITY,
+    TWO_SHIFTS,
+    assert_case_agrees,
+    assert_close,
+    assert_engines_agree,
+    exponential,
+    fast_lines,
+)
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
@@ -30,16 +38,6 @@ from twin.engine.scope import events_state_problem
 from twin.errors import ConfigError
 from twin.theory import erlang_c
 
-
-def exponential(mean: float) -> dict:
-    return {"dist": "exponential", "mean": mean}
-
-
-QUALITY = {"characteristic": {"name": "d", "nominal": 10, "lsl": 9.9, "usl": 10.1}, "sigma": 0.03,
-           "drift_per_part": 0.0005, "measurement_sigma": 0.01}
-TWO_SHIFTS = {"shifts": [{"start": "6h", "end": "14h"}, {"start": 870, "end": "22h"}],
-              "days_per_week": 5}
-"""Two shifts a day, weekends off: parts, setups and repairs cross shift ends and the weekend."""
 MIX = {"products": [{"name": "x", "share": 2, "lot_size": 5}, {"name": "y", "share": 1, "lot_size": 3}]}
 
 FIXED_CASES = {
