@@ -329,8 +329,9 @@ def _prime(placement: Placement, ms_f: np.ndarray, ms_i: np.ndarray) -> tuple[np
     return start_i, start_f
 
 
-def _records(log_f: np.ndarray, log_i: np.ndarray) -> list[PartRecord]:
-    """The log as the SimPy engine keeps it, ordered by departure (then part, then station)."""
+def _records(log_f: np.ndarray, log_i: np.ndarray, machine_column: int | None = None) -> list[PartRecord]:
+    """The log as the SimPy engine keeps it, ordered by departure (then part, then station); the
+    machine index from `machine_column` of `log_i` (the event kernel's), else 0 (single machines)."""
     order = np.lexsort((log_i[:, L.G_STATION], log_i[:, L.G_PART], log_f[:, L.G_DEPARTURE]))
     records: list[PartRecord] = []
     for k in order:
@@ -339,7 +340,8 @@ def _records(log_f: np.ndarray, log_i: np.ndarray) -> list[PartRecord]:
                         float(log_f[k, L.G_END]), float(log_f[k, L.G_DEPARTURE]),
                         None if math.isnan(value) else value,
                         "rejected" if log_i[k, L.G_REJECTED] else "passed",
-                        0, int(log_i[k, L.G_PRODUCT]), float(log_f[k, L.G_RELEASE])))
+                        0 if machine_column is None else int(log_i[k, machine_column]),
+                        int(log_i[k, L.G_PRODUCT]), float(log_f[k, L.G_RELEASE])))
     return records
 
 

@@ -19,6 +19,7 @@ from twin.config import ArrivalSource, ConwipSource, Line, PreventiveMaintenance
 from twin.engine import fast_events_layout as K
 from twin.engine import fast_layout as L
 from twin.engine.fast import MARGIN, _Plan, _stats, line_outputs
+from twin.engine.fast import _records as records
 from twin.engine.fast_events_kernel import run_events
 from twin.engine.fast_streams import DrawTable, dist_block, normal_block
 from twin.engine.line import PartRecord
@@ -183,17 +184,6 @@ def _run(line: Line, replication: int, seed: int, log: list[PartRecord] | None, 
 
 def _records(log_f: np.ndarray, log_i: np.ndarray) -> list[PartRecord]:
     """The log as the SimPy engine keeps it (a blocked hand-over that never happened is not in
-    it), ordered by departure, then part, then station."""
+    it), with each record's machine."""
     kept = ~np.isnan(log_f[:, L.G_DEPARTURE])
-    log_f, log_i = log_f[kept], log_i[kept]
-    order = np.lexsort((log_i[:, L.G_STATION], log_i[:, L.G_PART], log_f[:, L.G_DEPARTURE]))
-    records: list[PartRecord] = []
-    for k in order:
-        value = float(log_f[k, L.G_VALUE])
-        records.append((int(log_i[k, L.G_PART]), int(log_i[k, L.G_STATION]), float(log_f[k, L.G_START]),
-                        float(log_f[k, L.G_END]), float(log_f[k, L.G_DEPARTURE]),
-                        None if math.isnan(value) else value,
-                        "rejected" if log_i[k, L.G_REJECTED] else "passed",
-                        int(log_i[k, K.G_MACHINE]), int(log_i[k, L.G_PRODUCT]),
-                        float(log_f[k, L.G_RELEASE])))
-    return records
+    return records(log_f[kept], log_i[kept], K.G_MACHINE)
