@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
 from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
@@ -233,6 +234,7 @@ class Range:
 
 
 _SPECS: OrderedDict[tuple, Any] = OrderedDict()
+_SPECS_LOCK = threading.Lock()
 SPECS_KEPT = 32
 
 
@@ -245,13 +247,15 @@ def optimize_spec(study: twin.Study, ranges: list[Range], objective: str, evalua
     error before anything runs, and its validation would otherwise be a share of every pass."""
     key = (twin.config_hash(study), tuple((r.choice.path, r.low, r.high) for r in ranges), objective,
            evaluations, indifference, total)
-    if key in _SPECS:
-        _SPECS.move_to_end(key)
-        return _SPECS[key]
+    with _SPECS_LOCK:  # every session's pass shares the memo
+        if key in _SPECS:
+            _SPECS.move_to_end(key)
+            return _SPECS[key]
     spec = _optimize_spec(study, ranges, objective, evaluations, indifference, total)
-    _SPECS[key] = spec
-    while len(_SPECS) > SPECS_KEPT:
-        _SPECS.popitem(last=False)
+    with _SPECS_LOCK:
+        _SPECS[key] = spec
+        while len(_SPECS) > SPECS_KEPT:
+            _SPECS.popitem(last=False)
     return spec
 
 
