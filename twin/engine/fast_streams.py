@@ -19,7 +19,7 @@ from scipy import special
 
 from twin.config import Line
 from twin.config.dists import Deterministic, DistSpec, Exponential, Lognormal, Normal, Trace
-from twin.engine.sampling import Purpose, Streams, inverse_cdf
+from twin.engine.sampling import Purpose, Streams, inverse_cdf, unit_exponential
 
 Block = Callable[[np.ndarray], None]
 """Called with an array, fills it with the next values of one stream (in place: the draw table's
@@ -45,14 +45,13 @@ def dist_block(spec: DistSpec, streams: Streams, station: int, purpose: Purpose,
         return trace
     rng = streams.generator(station, purpose, machine, product=product, setup=setup)
     if isinstance(spec, Exponential):
-        scale = -spec.mean
+        mean = float(spec.mean)
 
         def exponential(out: np.ndarray) -> None:
-            """inverse_cdf's -mean * log1p(-u), the same float operations, in place."""
+            """inverse_cdf's mean * unit_exponential(u), the same float operations, in place."""
             rng.random(out=out)
-            np.negative(out, out=out)
-            np.log1p(out, out=out)
-            np.multiply(out, scale, out=out)
+            unit_exponential(out, out=out)
+            np.multiply(out, mean, out=out)
 
         return exponential
     transform = inverse_cdf(spec)
