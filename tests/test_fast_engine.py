@@ -127,6 +127,57 @@ def test_fast_engine_agrees_with_simpy_on_generated_lines(line):
     assert_engines_agree(line)
 
 
+def _plan_is_plain(line) -> bool:
+    import twin.engine.fast as fast
+    from twin.engine.fast_kernel import is_plain
+    from twin.engine.sampling import Streams
+
+    plan = fast._Plan(line, Streams(line.seed, 0), None)
+    return is_plain(plan.cfg_i, plan.st_i)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(line=fast_lines(plain=True))
+def test_plain_lines_run_on_the_plain_kernel_and_agree_with_simpy(line):
+    """Lines without failures, setups, tools, maintenance or shifts run on `run_plain`, the
+    general kernel compiled with those features folded away: part by part the SimPy engine's."""
+    assert _plan_is_plain(line)
+    assert_engines_agree(line)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(line=fast_lines(plain=True))
+def test_the_plain_kernel_gives_the_general_kernels_results_bit_for_bit(line):
+    import twin.engine.fast as fast
+
+    assert _plan_is_plain(line)
+    runs = []
+    for plain in (True, False):
+        log: list = []
+        runs.append((fast._run(line, 1, line.seed, log, fast.MARGIN, None, plain), log))
+    assert_close(runs[0], runs[1], rel=0.0)
+
+
+@pytest.mark.parametrize("feature", ["failures", "maintenance", "quality", "setup", "calendar"])
+def test_a_line_with_any_other_feature_is_not_plain(feature):
+    stations = [{"name": "a", "process": exponential(1.0)}, {"name": "b", "process": exponential(1.0)}]
+    settings_: dict = {}
+    if feature == "failures":
+        stations[1]["failures"] = {"mtbf": exponential(60.0), "mttr": exponential(5.0)}
+    elif feature == "maintenance":
+        stations[1]["maintenance"] = {"policy": "preventive", "interval": 30, "duration": 2.0}
+    elif feature == "quality":
+        stations[1]["quality"] = QUALITY
+    elif feature == "setup":
+        stations[1]["setup"] = 3.0
+        settings_["products"] = [{"name": "p0"}, {"name": "p1"}]
+    else:
+        settings_["calendar"] = TWO_SHIFTS
+    line = make_line(stations, **settings_)
+    assert not _plan_is_plain(line)
+    assert _plan_is_plain(make_line([{"name": "a", "process": exponential(1.0)}]))
+
+
 def test_reference_line_throughput_is_exact_on_the_fast_engine():
     """The reference line's exact throughput (its Markov chain: 0.743375/min, README) lies in the
     99% interval of the fast engine's replications, an interval tight enough (±0.4%) to tell it

@@ -16,7 +16,7 @@ from twin.config import ArrivalSource, ConwipSource, Line, PreventiveMaintenance
 from twin.config.dists import dist_mean
 from twin.config.quality import ClosedLoopControl, SpcControl
 from twin.engine import fast_layout as L
-from twin.engine.fast_kernel import run_parts, start_machines
+from twin.engine.fast_kernel import is_plain, run_parts, run_plain, start_machines
 from twin.engine.fast_streams import (
     Block,
     DrawTable,
@@ -221,7 +221,9 @@ def simulate_fast(line: Line, replication: int = 0, *, seed: int | None = None,
 
 
 def _run(line: Line, replication: int, seed: int, log: list[PartRecord] | None,
-         margin: int, initial_state: LineState | None = None) -> RunStats | None:
+         margin: int, initial_state: LineState | None = None, plain: bool = True) -> RunStats | None:
+    """One replication, None if a part overran the margin. A plain line (`is_plain`) runs on
+    `run_plain` unless `plain` is False (the tests compare both kernels on such lines)."""
     streams = Streams(seed, replication)
     placement = (Placement(line, initial_state, streams)
                  if initial_state is not None and not initial_state.is_empty() else None)
@@ -261,8 +263,9 @@ def _run(line: Line, replication: int, seed: int, log: list[PartRecord] | None,
         line_i[L.R_WIP_START] = len(placed)  # no warm-up: the state's parts are the WIP at the start
     ring = np.zeros(plan.ring_size)
     deviation = np.zeros(m)
+    advance = run_plain if plain and is_plain(plan.cfg_i, plan.st_i) else run_parts
     while True:
-        run_parts(plan.cfg_i, plan.cfg_f, plan.st_i, plan.st_f, plan.proc_s, plan.setup_s, table.values,
+        advance(plan.cfg_i, plan.cfg_f, plan.st_i, plan.st_f, plan.proc_s, plan.setup_s, table.values,
                   table.pos, margin, ring, ms_f, ms_i, ls_f, ls_i, conwip, out_f, out_i, line_f, line_i,
                   lead_p, good_p, times, wip_diff, good_diff, log_f, log_i, deviation, done_p,
                   plan.shift_starts, plan.shift_ends, placed_i, placed_f, placed_dev_j, placed_dev,
