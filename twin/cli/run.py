@@ -83,6 +83,8 @@ def run(
 def write_logs(results: Results, events_out: Path | None, states_out: Path | None,
                inputs: list[Path]) -> None:
     """The event and state logs of the first replication (a log is one history of the line)."""
+    if events_out is None and states_out is None:
+        return  # (the writers import pandas: not for a run that writes no log)
     from twin.eventlog.writer import write_events, write_states
 
     asked = [(path, option, frame, write) for path, option, frame, write in (
