@@ -274,3 +274,18 @@ def test_compare_json_names_the_engine():
     document = json.loads(result.stdout)
     assert document["engine"] in ("simpy", "fast", "fast+simpy")
     assert document["conventional"]["engine"] in ("simpy", "fast")
+
+
+def test_every_kernel_module_carries_the_digest_of_what_the_kernels_read():
+    """numba's cache sees only a kernel's own file: a changed layout or shared helper must change
+    every kernel module too (twin.engine.kernel_sources), or a stale cached kernel would run."""
+    import importlib
+
+    from twin.engine import kernel_sources
+
+    expected = kernel_sources.digest()
+    for name in kernel_sources.STAMPED:
+        module = importlib.import_module(f"twin.engine.{name}")
+        assert expected == module.KERNEL_SOURCES, (
+            f"twin/engine/{name}.py: set KERNEL_SOURCES = {expected!r} in every module of "
+            f"kernel_sources.STAMPED (python -m twin.engine.kernel_sources prints it)")

@@ -64,6 +64,8 @@ from twin.engine.fast_layout import (
     UNBOUNDED,
 )
 
+KERNEL_SOURCES = "b2de4b764d6b29c5"  # twin.engine.kernel_sources: what the kernels read
+
 
 @kernel(inline="always")
 def _before(t, eid, h_t, h_i, i):

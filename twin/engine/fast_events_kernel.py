@@ -144,6 +144,8 @@ from twin.engine.fast_layout import (
 )
 from twin.engine.states import BLOCKED, BUSY, DOWN, MAINTENANCE, SETUP, STARVED, TOOL_CHANGE
 
+KERNEL_SOURCES = "b2de4b764d6b29c5"  # twin.engine.kernel_sources: what the kernels read
+
 
 @kernel()
 def _machine_step(k, now, cfg_i, cfg_f, st_i, st_f, proc_s, setup_s, values, pos, mst_i, mst_f, ms_f,

@@ -170,6 +170,8 @@ from twin.engine.fast_layout import (
 )
 from twin.engine.states import BLOCKED, BUSY, DOWN, MAINTENANCE, OFF, SETUP, STARVED, TOOL_CHANGE
 
+KERNEL_SOURCES = "b2de4b764d6b29c5"  # twin.engine.kernel_sources: what the kernels read
+
 EPSILON = 1e-9
 """The SimPy engine's tolerance on remaining work (machine.EPSILON): the same float steps here."""
 
