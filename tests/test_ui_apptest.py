@@ -7,6 +7,7 @@ Runs are kept small (2 replications × 1 day) through the app's own widgets; aut
 
 from __future__ import annotations
 
+import json
 import time
 from pathlib import Path
 
@@ -365,3 +366,40 @@ def test_folded_lever_parameters_keep_their_edits():
     assert at.session_state["last_valid"].levers.predictive_maintenance.recall == 0.8
     assert not [n for n in at.number_input if n.key and n.key.startswith(f"{key}.")]
     assert not at.exception
+
+
+# ---------------------------------------------------------------------------------------------
+# Compare: the cards and one chart first, every other section drawn only while open
+
+
+def chart_titles(at: AppTest) -> list[str]:
+    return [json.loads(c.proto.spec)["layout"]["title"]["text"] for c in at.get("plotly_chart")]
+
+
+def test_compare_draws_the_cards_and_the_oee_bridge_first_and_each_section_when_opened():
+    from ui.views import line_results, registry
+
+    at = start()
+    set_small_run(at)
+    run_and_wait(at)
+    at.run()  # the job has drawn its charts (or the page draws them)
+    titles = chart_titles(at)
+    assert len(titles) == 1 and titles[0].startswith("OEE loss bridge")  # the story, with the cards
+    assert len(at.metric) >= 12  # the KPI cards, the bottleneck, payback, the business case's four
+    expanders = {e.label.split(": ", 1)[-1] for e in at.expander}
+    assert {"Flow: where time goes and what comes out", "Six big losses at the constraint"} <= expanders
+    at.session_state[line_results.FLOW] = True  # open the flow section
+    at.session_state[line_results.BUSINESS] = True
+    at.run()
+    titles = chart_titles(at)
+    assert len(titles) == 6, titles  # + states, throughput, cost; cash flow, savings
+    assert any("Where machine time goes" in t for t in titles)
+    at.session_state["tab"] = registry.EDITING_TABS[1]  # to the Levers tab: Compare is not drawn
+    at.run()
+    assert not at.get("plotly_chart") and not at.exception
+    at.session_state["tab"] = registry.OPENING_TAB  # and back: the sections opened are still open
+    at.run()
+    assert len(at.get("plotly_chart")) == 6
+    at.session_state[line_results.FLOW] = False
+    at.run()
+    assert len(at.get("plotly_chart")) == 3

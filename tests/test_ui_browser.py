@@ -122,8 +122,16 @@ def test_a_comparison_in_chromium(app_url, tmp_path):
                           "Payback"):
                 assert label in labels
             charts = page.locator(".js-plotly-plot")
-            expect(charts.nth(6)).to_be_attached(timeout=30_000)
-            assert charts.count() >= 7  # states, flow, cost, precision, OEE bridge, losses, cash flow…
+            expect(charts.first).to_be_attached(timeout=30_000)  # the OEE bridge, with the cards
+            time.sleep(1)
+            assert charts.count() == 1  # the other charts wait for their section to be opened
+            drawn = 1
+            for section, more in (("Flow: where time goes", 3), ("Precision:", 1), ("Six big losses", 1),
+                                  ("Business case: cash flow", 2)):
+                page.get_by_test_id("stExpander").filter(has_text=section).locator("summary").click()
+                drawn += more
+                expect(charts.nth(drawn - 1)).to_be_attached(timeout=30_000)
+            assert charts.count() == 8  # OEE bridge; states, flow, cost; precision; losses; cash, savings
             expect(page.get_by_text("Where machine time goes")).to_be_visible()
 
             with page.expect_download() as download:

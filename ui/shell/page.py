@@ -215,9 +215,11 @@ def _page() -> None:
                       shown=shown, status=now, attribution_key=attribution_key, tour_key=tour_key)
     for page, tab in zip(registry.PAGES, page_tabs, strict=True):
         if page.lazy and tab.open is False:
-            continue  # drawn when its tab is opened (a tab switch reruns the page)
+            page.hold()  # drawn when its tab is opened (a tab switch reruns the page)
+            continue
         with tab:
             page.show(context)
+
 
 def safe_main() -> None:
     """Never a traceback on the page: a bug is logged and shown as one line."""

@@ -12,7 +12,6 @@ from ui.computing.live import DEFAULT_SPEED, LiveDesk
 from ui.presenting import escape
 from ui.views.context import Context
 
-TAB = ":material/sensors: Live"
 REFRESH_SECONDS = 2.0
 
 
