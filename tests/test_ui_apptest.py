@@ -97,6 +97,9 @@ def test_starts_on_the_demo():
     table = at.data_editor[0].value
     assert list(table["name"]) == [s.name for s in demo.line.stations]
     assert [t.label.split()[-1] for t in at.tabs][:4] == ["Line", "Levers", "Compare", "Trainer"]
+    assert not at.get("graphviz_chart")  # the diagram is drawn only while the Line tab is open
+    at.session_state["tab"] = at.tabs[0].label
+    at.run()
     dot = at.get("graphviz_chart")[0].proto.spec
     assert all(s.name in dot for s in demo.line.stations)
     assert any(twin.config_hash(demo) in c.value for c in at.caption)  # untouched: the preset's own hash
@@ -280,6 +283,8 @@ def test_the_bottleneck_is_shown_with_how_often_it_was_one():
     top, share = next(iter(necks["industry40"].items()))
     card = next(m for m in at.metric if m.label == "Bottleneck (most often)")
     assert shown[card.label] == top and card.delta == f"in {share:.0%} of runs"
+    at.session_state["tab"] = at.tabs[0].label  # the Line tab, with the diagram
+    at.run()
     dot = at.get("graphviz_chart")[0].proto.spec
     for name in {*necks["conventional"], *necks["industry40"]}:
         words = ", ".join(f"{necks[t].get(name, 0.0):.0%} {tag}" for t, tag in

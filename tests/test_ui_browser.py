@@ -99,6 +99,7 @@ def test_a_comparison_in_chromium(app_url, tmp_path):
             page.goto(f"{app_url}/?autorun=0")
             sidebar = page.get_by_test_id("stSidebar")
             expect(page.get_by_role("heading", name="Lighthouse demo")).to_be_visible(timeout=60_000)
+            page.get_by_role("tab", name="Line").first.click()  # the diagram is drawn on its tab
             expect(page.get_by_test_id("stGraphVizChart").locator("svg")).to_be_attached(timeout=30_000)
 
             replications = sidebar.get_by_label("Replications", exact=True)
@@ -243,6 +244,7 @@ def test_hostile_input_in_chromium(app_url, tmp_path):
             heading = page.locator("h3", has_text="![line](http")
             expect(heading).to_be_visible(timeout=30_000)
             assert read(heading.inner_text()) == LINE_NAME  # shown as written: no image, no link
+            page.get_by_role("tab", name="Line").first.click()  # not "Timeline"
             diagram = page.get_by_test_id("stGraphVizChart").locator("svg")
             expect(diagram).to_contain_text(STATIONS["Drilling"], timeout=30_000)
             assert diagram.locator("img, image, script, foreignObject").count() == 0

@@ -13,6 +13,8 @@ from ui.presenting import escape
 from ui.views.context import Context
 
 REFRESH_SECONDS = 2.0
+HELD = ("live_target", "live_speed", "live_url", "live_fail_station", "live_fail_machine")
+"""The inputs the page keeps while its tab is not drawn (`ui.views.context.Page.hold`)."""
 
 
 def desk() -> LiveDesk:

@@ -16,11 +16,12 @@ PAGES: tuple[Page, ...] = (
     Page(":material/explore: Explore", "explore"),
     Page(":material/dataset: Data", "data"),
     Page(":material/view_timeline: Timeline", "timeline"),
-    Page(":material/sensors: Live", "live"),
+    Page(":material/sensors: Live", "live", lazy=True),
     Page(":material/functions: Theory", "theory", lazy=True),
 )
-"""Lazy: Compare, Trainer and Theory (buttons only, their state kept outside widgets). Explore, Data,
-Timeline and Live have inputs (uploads among them) whose state a tab switch would lose."""
+"""Lazy: Compare, Trainer, Live and Theory (their inputs are held while not drawn, `HELD`; other state
+lives outside widgets). Explore, Data and Timeline have inputs a pass cannot hold (uploads, grids),
+so they are drawn on every pass."""
 
 OPENING_TAB = PAGES[0].tab
 """The tab a session opens on: Compare, the results of the study it loads (computed at server start
