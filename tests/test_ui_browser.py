@@ -259,6 +259,8 @@ def test_hostile_input_in_chromium(app_url, tmp_path):
             assert page.evaluate("() => window.__pwned") is None
             assert outside == []
 
+            # the run has ended (its end reruns the page, which would cancel a download under way)
+            expect(page.get_by_test_id("stProgress")).to_have_count(0, timeout=60_000)
             with page.expect_download() as download:
                 page.get_by_role("button", name="Export HTML report").click()
             saved = tmp_path / "report.html"
