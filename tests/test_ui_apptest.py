@@ -358,6 +358,26 @@ def test_a_folded_station_draws_no_inputs_and_keeps_its_edits():
     assert not at.exception
 
 
+def test_folded_line_settings_and_cost_rates_keep_their_edits():
+    at = start()
+    version = at.session_state["version"]
+    line, costs = f"line@{version}", f"costs@{version}"
+    assert not [n for n in at.number_input if n.key and n.key.startswith((f"{line}.", f"{costs}."))]  # folded
+    at.session_state[f"{line}.open"] = True
+    at.session_state[f"{costs}.open"] = True
+    at.run()
+    at.number_input(key=f"{line}.crew").set_value(2)
+    at.number_input(key=f"{costs}.energy_price_per_kwh").set_value(0.3).run()
+    at.session_state[f"{line}.open"] = False
+    at.session_state[f"{costs}.open"] = False
+    at.run()
+    at.run()
+    study = at.session_state["last_valid"]
+    assert study.line.maintenance_crew == 2 and study.line.costs.energy_price_per_kwh == 0.3
+    assert not [n for n in at.number_input if n.key and n.key.startswith((f"{line}.", f"{costs}."))]
+    assert not at.exception
+
+
 def test_folded_lever_parameters_keep_their_edits():
     at = start()
     key = f"lever.predictive_maintenance@{at.session_state['version']}"
