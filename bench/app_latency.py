@@ -14,7 +14,8 @@ It measures, as a person sees them:
 and prints the server's own breakdown of each run and page pass (the app logs `twin-ui-timing`
 lines on stderr when TWIN_UI_TIMINGS=1: the job's phases with their wall and thread-CPU seconds,
 and each script run). Thread-CPU is what the same work takes on a free core; on a shared, loaded
-machine wall time is longer. Usage: `.venv/bin/python bench/app_latency.py [--edits 2]`.
+machine wall time is longer. Usage: `.venv/bin/python bench/app_latency.py [--runs 3] [--pin]`
+(`--runs`: each step's median and range over the runs).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ import json
 import os
 import re
 import socket
+import statistics
 import subprocess
 import sys
 import threading
@@ -158,26 +160,9 @@ def timed(rows: list[Row], name: str, page: Page, before: list[str] | None, mete
     rows.append((f"{name}: full result", full, meter.step()))
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--width", type=int, default=1400)
-    parser.add_argument("--height", type=int, default=1000)
-    parser.add_argument("--cold", action="store_true",
-                        help="start the server without its warm-up (TWIN_UI_WARM=0): the first page "
-                             "imports the modules and computes the demo itself")
-    parser.add_argument("--pin", action="store_true",
-                        help="the server on a core of its own (the last one), the browser and this "
-                             "script on the others: the issue's 'on a free core', measured in wall time")
-    args = parser.parse_args()
+def measure(args: argparse.Namespace, server_cpus: set[int] | None) -> tuple[list[Row], list[str]]:
+    """One run: a fresh server, a fresh browser, the steps of the module doc."""
     lines: list[str] = []
-    server_cpus: set[int] | None = None
-    if args.pin:
-        available = sorted(os.sched_getaffinity(0))
-        if len(available) < 2:
-            raise SystemExit("--pin needs two cores or more")
-        server_cpus = {available[-1]}
-        os.sched_setaffinity(0, set(available[:-1]))  # Chromium and Playwright inherit it
     url, server, up = serve(lines, warm=not args.cold, cpus=server_cpus)
     meter = CpuMeter(server)
     rows: list[Row] = [("server up (start → health)", up, meter.step())]
@@ -221,19 +206,70 @@ def main() -> None:
     finally:
         server.terminate()
         server.wait(timeout=10)
-    load = os.getloadavg()[0]
-    where = (f"server pinned to core {min(server_cpus)}, browser to the others" if server_cpus
-             else "server and browser sharing every core")
-    print(f"# app latency, {os.cpu_count()} CPUs, load {load:.1f}, {where}, warm-up "
-          f"{'off' if args.cold else 'on'} (wall seconds; CPU seconds of the server and of the "
-          f"browser over each step)")
+    return rows, lines
+
+
+def print_run(rows: list[Row]) -> None:
     for name, seconds, cpu in rows:
         wall = "  none  " if seconds is None else f"{seconds:6.2f} s"
         spent = "" if cpu is None else f"   cpu: server {cpu[0]:5.2f} s, browser {cpu[1]:5.2f} s"
         print(f"{name:<56} {wall}{spent}")
-    if lines:
-        print("\n# server breakdown (seconds since `streamlit run`; phase, wall s, thread-CPU s)")
-        print("\n".join(lines))
+
+
+def print_summary(runs: list[list[Row]]) -> None:
+    """Each step's median over the runs and its range (the machine is shared: one run says little)."""
+    print(f"\n# over {len(runs)} runs: median wall [min–max]; median CPU of the server, of the browser")
+    for index, (name, _, cpu) in enumerate(runs[0]):
+        walls = [run[index][1] for run in runs if run[index][1] is not None]
+        wall = f"{statistics.median(walls):6.2f} s [{min(walls):.2f}–{max(walls):.2f}]" if walls else \
+            "  none"
+        spent = ""
+        if cpu is not None:
+            server = statistics.median(run[index][2][0] for run in runs if run[index][2])
+            browser = statistics.median(run[index][2][1] for run in runs if run[index][2])
+            spent = f"   cpu: server {server:5.2f} s, browser {browser:5.2f} s"
+        print(f"{name:<56} {wall:<22}{spent}  (first look in {len(walls)} of {len(runs)})"
+              if "first look" in name else f"{name:<56} {wall:<22}{spent}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--width", type=int, default=1400)
+    parser.add_argument("--height", type=int, default=1000)
+    parser.add_argument("--runs", type=int, default=1,
+                        help="measure this many times (a fresh server each), then print each step's "
+                             "median and range")
+    parser.add_argument("--cold", action="store_true",
+                        help="start the server without its warm-up (TWIN_UI_WARM=0): the first page "
+                             "imports the modules and computes the demo itself")
+    parser.add_argument("--pin", action="store_true",
+                        help="the server on a core of its own (the last one), the browser and this "
+                             "script on the others: the issue's 'on a free core', measured in wall time")
+    args = parser.parse_args()
+    server_cpus: set[int] | None = None
+    if args.pin:
+        available = sorted(os.sched_getaffinity(0))
+        if len(available) < 2:
+            raise SystemExit("--pin needs two cores or more")
+        server_cpus = {available[-1]}
+        os.sched_setaffinity(0, set(available[:-1]))  # Chromium and Playwright inherit it
+    where = (f"server pinned to core {min(server_cpus)}, browser to the others" if server_cpus
+             else "server and browser sharing every core")
+    runs = []
+    for _ in range(max(1, args.runs)):
+        rows, lines = measure(args, server_cpus)
+        runs.append(rows)
+        print(f"# app latency, {os.cpu_count()} CPUs, load {os.getloadavg()[0]:.1f}, {where}, warm-up "
+              f"{'off' if args.cold else 'on'} (wall seconds; CPU seconds of the server and of the "
+              f"browser over each step)")
+        print_run(rows)
+        if lines:
+            print("\n# server breakdown (seconds since `streamlit run`; phase, wall s, thread-CPU s)")
+            print("\n".join(lines))
+        print(flush=True)
+    if len(runs) > 1:
+        print_summary(runs)
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ Runs are kept small (2 replications × 1 day) through the app's own widgets; aut
 
 from __future__ import annotations
 
+import json
 import time
 from pathlib import Path
 
@@ -96,6 +97,9 @@ def test_starts_on_the_demo():
     table = at.data_editor[0].value
     assert list(table["name"]) == [s.name for s in demo.line.stations]
     assert [t.label.split()[-1] for t in at.tabs][:4] == ["Line", "Levers", "Compare", "Trainer"]
+    assert not at.get("graphviz_chart")  # the diagram is drawn only while the Line tab is open
+    at.session_state["tab"] = at.tabs[0].label
+    at.run()
     dot = at.get("graphviz_chart")[0].proto.spec
     assert all(s.name in dot for s in demo.line.stations)
     assert any(twin.config_hash(demo) in c.value for c in at.caption)  # untouched: the preset's own hash
@@ -279,6 +283,8 @@ def test_the_bottleneck_is_shown_with_how_often_it_was_one():
     top, share = next(iter(necks["industry40"].items()))
     card = next(m for m in at.metric if m.label == "Bottleneck (most often)")
     assert shown[card.label] == top and card.delta == f"in {share:.0%} of runs"
+    at.session_state["tab"] = at.tabs[0].label  # the Line tab, with the diagram
+    at.run()
     dot = at.get("graphviz_chart")[0].proto.spec
     for name in {*necks["conventional"], *necks["industry40"]}:
         words = ", ".join(f"{necks[t].get(name, 0.0):.0%} {tag}" for t, tag in
@@ -352,6 +358,26 @@ def test_a_folded_station_draws_no_inputs_and_keeps_its_edits():
     assert not at.exception
 
 
+def test_folded_line_settings_and_cost_rates_keep_their_edits():
+    at = start()
+    version = at.session_state["version"]
+    line, costs = f"line@{version}", f"costs@{version}"
+    assert not [n for n in at.number_input if n.key and n.key.startswith((f"{line}.", f"{costs}."))]  # folded
+    at.session_state[f"{line}.open"] = True
+    at.session_state[f"{costs}.open"] = True
+    at.run()
+    at.number_input(key=f"{line}.crew").set_value(2)
+    at.number_input(key=f"{costs}.energy_price_per_kwh").set_value(0.3).run()
+    at.session_state[f"{line}.open"] = False
+    at.session_state[f"{costs}.open"] = False
+    at.run()
+    at.run()
+    study = at.session_state["last_valid"]
+    assert study.line.maintenance_crew == 2 and study.line.costs.energy_price_per_kwh == 0.3
+    assert not [n for n in at.number_input if n.key and n.key.startswith((f"{line}.", f"{costs}."))]
+    assert not at.exception
+
+
 def test_folded_lever_parameters_keep_their_edits():
     at = start()
     key = f"lever.predictive_maintenance@{at.session_state['version']}"
@@ -365,3 +391,40 @@ def test_folded_lever_parameters_keep_their_edits():
     assert at.session_state["last_valid"].levers.predictive_maintenance.recall == 0.8
     assert not [n for n in at.number_input if n.key and n.key.startswith(f"{key}.")]
     assert not at.exception
+
+
+# ---------------------------------------------------------------------------------------------
+# Compare: the cards and one chart first, every other section drawn only while open
+
+
+def chart_titles(at: AppTest) -> list[str]:
+    return [json.loads(c.proto.spec)["layout"]["title"]["text"] for c in at.get("plotly_chart")]
+
+
+def test_compare_draws_the_cards_and_the_oee_bridge_first_and_each_section_when_opened():
+    from ui.views import line_results, registry
+
+    at = start()
+    set_small_run(at)
+    run_and_wait(at)
+    at.run()  # the job has drawn its charts (or the page draws them)
+    titles = chart_titles(at)
+    assert len(titles) == 1 and titles[0].startswith("OEE loss bridge")  # the story, with the cards
+    assert len(at.metric) >= 12  # the KPI cards, the bottleneck, payback, the business case's four
+    expanders = {e.label.split(": ", 1)[-1] for e in at.expander}
+    assert {"Flow: where time goes and what comes out", "Six big losses at the constraint"} <= expanders
+    at.session_state[line_results.FLOW] = True  # open the flow section
+    at.session_state[line_results.BUSINESS] = True
+    at.run()
+    titles = chart_titles(at)
+    assert len(titles) == 6, titles  # + states, throughput, cost; cash flow, savings
+    assert any("Where machine time goes" in t for t in titles)
+    at.session_state["tab"] = registry.EDITING_TABS[1]  # to the Levers tab: Compare is not drawn
+    at.run()
+    assert not at.get("plotly_chart") and not at.exception
+    at.session_state["tab"] = registry.OPENING_TAB  # and back: the sections opened are still open
+    at.run()
+    assert len(at.get("plotly_chart")) == 6
+    at.session_state[line_results.FLOW] = False
+    at.run()
+    assert len(at.get("plotly_chart")) == 3

@@ -205,3 +205,25 @@ def test_an_over_large_setting_is_refused_before_running_with_the_cli_message():
                              for e in at.error)
     rerun_until(at, refused, timeout=10)
     assert not at.metric
+
+
+def test_the_progress_panel_polls_fast_until_a_run_has_shown_something_then_slower():
+    from ui.shell import progress
+
+    store = jobs.Store()
+    assert progress.poll_seconds(store, []) is None  # nothing to follow
+    gate = threading.Event()
+    job = store.submit("k", "compare", "Comparison", lambda job: gate.wait(10))
+    try:
+        assert progress.poll_seconds(store, ["k"]) == progress.POLL_SECONDS  # waiting for its first look
+        job.show_first_look(object())
+        assert progress.poll_seconds(store, ["k"]) == progress.REFINE_POLL_SECONDS  # only the bar moves
+        job.first_look = None
+        store.publish("k", object())  # its cards are out, its charts still being drawn
+        assert progress.poll_seconds(store, ["k"]) == progress.REFINE_POLL_SECONDS
+    finally:
+        gate.set()
+    deadline = time.monotonic() + 10
+    while job.status == "running" and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert progress.poll_seconds(store, ["k"]) is None

@@ -13,6 +13,8 @@ import pytest
 pytest.importorskip("streamlit")
 from streamlit.testing.v1 import AppTest
 
+from ui.views import registry
+
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "ui" / "app.py")
 
@@ -24,6 +26,8 @@ def test_the_live_page_emulates_the_line_and_forecasts_its_shift() -> None:
     at.query_params["autorun"] = "0"
     at.run()
     at.selectbox(key="preset").set_value("reference_line.yaml").run()
+    at.session_state["tab"] = next(page.tab for page in registry.PAGES if page.name == "live")
+    at.run()  # drawn only while its tab is open
     assert not at.exception
     assert any("Not following a line yet" in i.value for i in at.info)
     at.number_input(key="live_speed").set_value(600.0)
@@ -41,7 +45,7 @@ def test_the_live_page_emulates_the_line_and_forecasts_its_shift() -> None:
         assert any("chance of making 300" in t for t in texts)
         assert any(c.value.startswith("Line now: clock") for c in at.caption)
         assert any("no machine to fail" in c.value for c in at.caption)
-        assert len(at.get("graphviz_chart")) >= 2  # the line's diagram and its state now
+        assert len(at.get("graphviz_chart")) == 1  # the line's state now (its diagram: on the Line tab)
     finally:
         at.button(key="live_stop").click().run()
     assert at.session_state["live_desk"].session is None and desk.emulator is None

@@ -13,11 +13,15 @@ from test_ui_apptest import set_small_run, small_demo, start
 
 from twin.checks.exact import exact_cases
 from twin.kpi_registry import fmt
+from ui.views import registry
+
+THEORY = next(page.tab for page in registry.PAGES if page.name == "theory")
 
 
 def test_theory_tab_shows_the_exact_values_beside_the_twin():
     at = start()
     set_small_run(at)
+    at.session_state["tab"] = THEORY  # drawn only while its tab is open
     at.run()
     cases, _ = exact_cases(small_demo().line)
     assert cases, "the demo has stations that can fail: each alone is an unreliable machine"

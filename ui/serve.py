@@ -44,6 +44,9 @@ def warm_up() -> None:
         import twin
         from ui.computing import results
         from ui.shell import page, state  # noqa: F401  (the page's imports, the point of the warm-up)
+        from ui.views import registry
+
+        registry.import_all()  # the pages' modules (the page imports each when it first draws it)
 
         deadline = time.monotonic() + RUNTIME_WAIT_SECONDS
         while not Runtime.exists() and time.monotonic() < deadline:

@@ -10,7 +10,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
+from typing import Any, ClassVar
 
 import pandas as pd
 
@@ -66,6 +66,10 @@ class Drawn:
                     self.figures[name] = self.makers()[name]()
             return self.figures[name]
 
+    first_screen: ClassVar[tuple[str, ...]] = ()
+    """The charts the page shows with the cards; the others are drawn when their section opens
+    (or after these, by the job)."""
+
     def draw_all(self) -> None:
         for name in self.makers():
             self.figure(name)
@@ -94,6 +98,7 @@ class Drawn:
 
 @dataclass
 class ComparisonBundle(Drawn):
+    first_screen = ("oee",)
     key: str
     study: twin.Study
     comparison: twin.Comparison
@@ -129,6 +134,8 @@ class ComparisonBundle(Drawn):
 @dataclass
 class LineBundle(Drawn):
     """A study with no lever switched on: the line's own results (nothing to compare it with)."""
+
+    first_screen = ("states",)
 
     key: str
     study: twin.Study
@@ -216,6 +223,9 @@ def _finish(bundle: Bundle, job: Job) -> Bundle:
     job.publish(bundle)
     job.first_look = None  # replaced by the full result (and not kept with the job)
     job.note = "drawing the charts"
+    with timing.phase("draw first screen"):
+        for name in bundle.first_screen:  # the page shows it with the cards: it waits for it
+            bundle.figure(name)
     if has_quality(bundle.study.line):
         job.note = "logging parts for the precision charts"
         with timing.phase("precision logs"):

@@ -161,7 +161,7 @@ def station_details(station: dict[str, Any], names: list[str], line: dict[str, A
 def line_settings(line: dict[str, Any], key: str) -> dict[str, Any]:
     """Name, source, repair crew and operator pool."""
     line = copy.deepcopy(line)
-    a, b, c, d = st.columns([3, 2, 2, 2])
+    a, b, c, d = w.columns([3, 2, 2, 2])
     with a:
         line["name"] = w.text("Line name", line.get("name"), f"{key}.name")
     source = line.get("source") or {"kind": "saturated"}
@@ -221,18 +221,18 @@ COST_FIELDS = [
 
 def costs(line: dict[str, Any], key: str) -> dict[str, Any] | None:
     original = line.get("costs")
-    on = st.toggle("Cost model", value=original is not None, key=f"{key}.on")
+    on = w.toggle("Cost model", value=original is not None, key=f"{key}.on")
     if not on:
         return None
     data = copy.deepcopy(original) if original is not None else {"currency": "EUR", "period": "year"}
-    a, b = st.columns(2)
+    a, b = w.columns(2)
     with a:
         data["currency"] = w.text("Currency", data.get("currency", "EUR"), f"{key}.currency")
     with b:
         data["period"] = w.choice("Period", ["hour", "shift", "day", "week", "month", "year"],
                                   data.get("period", "year"), f"{key}.period",
                                   help="Period that per-period figures are stated in")
-    columns = st.columns(3)
+    columns = w.columns(3)
     for index, (name, text) in enumerate(COST_FIELDS):
         with columns[index % 3]:
             data[name] = w.number(text, data.get(name, 0.0 if name != "co2_kg_per_kwh" else None),

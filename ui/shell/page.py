@@ -204,20 +204,23 @@ def _page() -> None:
                    f"{hashes.text} · twin {twin.__version__}")
 
     shown = shown_results(store, bundle, version)
-    with diagram_box:
-        upgraded = twin.apply_levers(current.line, current.levers, enabled)
-        necks = bundle.bottlenecks if bundle is not None else None
-        st.graphviz_chart(diagram.dot(current.line, upgraded, necks, enabled), width="stretch")
-        st.caption("Amber: buffers and their capacity · diamonds: inspections · dashed: scrap and rework "
-                   "loops · blue: what the levers that are on change · red: how often each station was "
-                   "the bottleneck (the runs of this setting).")
+    if tab_line.open is not False:  # the diagram is drawn (and laid out by the browser) only in view
+        with diagram_box:
+            upgraded = twin.apply_levers(current.line, current.levers, enabled)
+            necks = bundle.bottlenecks if bundle is not None else None
+            st.graphviz_chart(diagram.dot(current.line, upgraded, necks, enabled), width="stretch")
+            st.caption("Amber: buffers and their capacity · diamonds: inspections · dashed: scrap and rework "
+                       "loops · blue: what the levers that are on change · red: how often each station was "
+                       "the bottleneck (the runs of this setting).")
     context = Context(study=study, current=current, version=version, store=store, key=key, bundle=bundle,
                       shown=shown, status=now, attribution_key=attribution_key, tour_key=tour_key)
     for page, tab in zip(registry.PAGES, page_tabs, strict=True):
         if page.lazy and tab.open is False:
-            continue  # drawn when its tab is opened (a tab switch reruns the page)
+            page.hold()  # drawn when its tab is opened (a tab switch reruns the page)
+            continue
         with tab:
             page.show(context)
+
 
 def safe_main() -> None:
     """Never a traceback on the page: a bug is logged and shown as one line."""

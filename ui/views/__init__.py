@@ -10,8 +10,6 @@ Adding a page is one module and one registry entry:
     import streamlit as st
     from ui.views.context import Context
 
-    TAB = ":material/explore: Explore"
-
     def show(ctx: Context) -> None:
         if ctx.shown is None:
             st.info(f"No results yet. {ctx.status.sentence()}")
@@ -19,7 +17,9 @@ Adding a page is one module and one registry entry:
         ...
 
     # ui/views/registry.py
-    PAGES = (..., Page(explore.TAB, explore.show))
+    PAGES = (..., Page(":material/explore: Explore", "explore"))  # its label, its module's name
+
+The registry imports no page: a page's module is imported when its tab is first drawn.
 
 A page draws with Streamlit; what it computes goes in ui/computing/ and what it says or plots in
 ui/presenting/ (neither imports Streamlit, tests/test_ui_layers.py checks)."""

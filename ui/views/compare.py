@@ -1,4 +1,6 @@
-"""The Compare tab: KPI cards, the charts, the business case and, on demand, the lever attribution."""
+"""The Compare tab: the KPI cards, the OEE bridge and the business case's figures first; the flow,
+precision, losses and cash-flow charts and the table of every KPI in sections drawn when opened;
+the lever attribution on request."""
 
 from __future__ import annotations
 
@@ -15,9 +17,10 @@ from ui.presenting.units import MISSING_CELL
 from ui.shell import progress
 from ui.views import line_results
 from ui.views.context import Context
-from ui.views.line_results import CARD_WIDTH, cards_row, chart, export_button, stamp
+from ui.views.line_results import CARD_WIDTH, cards_row, chart, export_button, on_demand, stamp
 
-TAB = ":material/monitoring: Compare"
+HELD = line_results.HELD
+"""What the tab keeps while it is not drawn (`ui.views.context.Page.hold`): its open sections."""
 
 
 def percent(estimate) -> str:
@@ -70,8 +73,7 @@ def kpi_cards(bundle: results.ComparisonBundle) -> None:
                 payback_card(bundle.business)
 
 
-def business_section(bundle: results.ComparisonBundle) -> None:
-    business = bundle.business
+def business_cards(business: twin.BusinessCase) -> None:
     cur = escape.markdown(business.currency)  # metric values render Markdown
     net = business.net_benefit_per_year
     metrics = [
@@ -84,6 +86,9 @@ def business_section(bundle: results.ComparisonBundle) -> None:
     with cards_row():
         for label, value, help in metrics:
             st.metric(label, value, border=True, help=help, width=CARD_WIDTH)
+
+
+def business_charts(bundle: results.ComparisonBundle) -> None:
     left, right = st.columns(2)
     with left:
         chart(bundle.figure("cash"), "chart-cash-flow")
@@ -157,27 +162,29 @@ def render(bundle: results.Bundle | None, status: Status, *, study: twin.Study |
     export_button(bundle, lambda: line_results.report_html(bundle, attribution, tour))
     kpi_cards(bundle)
 
+    st.markdown("#### OEE: from conventional to Industry 4.0")
+    chart(bundle.figure("oee"), "chart-oee-bridge")
+    if bundle.business is not None:
+        st.markdown("#### Business case")
+        business_cards(bundle.business)
+
+    st.markdown("#### More, drawn when opened")
     line_results.flow_section(bundle)
     line_results.precision_section(bundle)
-
-    st.markdown("#### OEE: from conventional to Industry 4.0")
-    left, right = st.columns(2)
-    with left:
-        chart(bundle.figure("oee"), "chart-oee-bridge")
-    with right:
-        chart(bundle.figure("losses"), "chart-losses")
-
-    st.markdown("#### Business case")
+    line_results.losses_section(bundle)
     if bundle.business is not None:
-        business_section(bundle)
+        with on_demand(":material/payments: Business case: cash flow and where the benefit comes from",
+                       line_results.BUSINESS) as open_:
+            if open_:
+                business_charts(bundle)
     else:
         st.info("This line has no `costs:` block, so there is no business case.")
-
+    with on_demand(":material/table: All KPIs, conventional vs Industry 4.0", line_results.TABLE) as open_:
+        if open_:
+            table = kpis.comparison_table(bundle.difference, bundle.currency, line_results.period(bundle))
+            st.dataframe(table, hide_index=True, width="stretch", placeholder=MISSING_CELL)
     if not stale:
         attribution_section(study, store, attribution_key)
-    with st.expander("All KPIs, conventional vs Industry 4.0"):
-        st.dataframe(kpis.comparison_table(bundle.difference, bundle.currency, line_results.period(bundle)),
-                     hide_index=True, width="stretch", placeholder=MISSING_CELL)
 
 
 def show(ctx: Context) -> None:

@@ -3,8 +3,9 @@ pass of the script by the shell (ui/shell/page.py), so a page only draws."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import importlib
 from dataclasses import dataclass
+from types import ModuleType
 from typing import TYPE_CHECKING
 
 from ui.computing import results
@@ -42,12 +43,31 @@ class Context:
 
 @dataclass(frozen=True)
 class Page:
-    """One tab of the app after the editing tabs: its label and the function that draws it."""
+    """One tab of the app after the editing tabs: its label and the module that draws it.
+
+    The module (`ui.views.<name>`, with `show(ctx)`) is imported when the page is first drawn, not
+    with the registry: a lazy page a session never opens costs it no import."""
 
     tab: str
     """The tab's label: a `:material/…:` icon and one or two words."""
-    show: Callable[[Context], None]
+    name: str
+    """The page's module in ui/views/."""
     lazy: bool = False
     """Drawn only while its tab is open (a page without inputs that must outlive a tab switch:
-    Streamlit forgets the state of a widget a pass does not draw). A lazy page costs nothing,
-    on the server or in the browser, while someone edits on another tab."""
+    Streamlit forgets the state of a widget a pass does not draw, except the keys the module lists
+    in `HELD`, which are kept while it is not drawn). A lazy page costs nothing, on the server or
+    in the browser, while someone edits on another tab."""
+
+    def module(self) -> ModuleType:
+        return importlib.import_module(f"ui.views.{self.name}")
+
+    def show(self, ctx: Context) -> None:
+        self.module().show(ctx)
+
+    def hold(self) -> None:
+        """Keep the state of the widgets the page lists in `HELD` (its sections' folding, a picked
+        station) through a pass that does not draw it."""
+        from ui.editing.widgets import held
+
+        for key in getattr(self.module(), "HELD", ()):
+            held(key, None)

@@ -17,7 +17,6 @@ from ui.shell import state
 from ui.shell.sidebar import UPLOAD_MB
 from ui.views.context import Context
 
-TAB = ":material/dataset: Data"
 LOG_TYPES = ["csv", "parquet"]
 
 

@@ -20,8 +20,6 @@ from ui.shell import progress
 from ui.views.context import Context
 from ui.views.line_results import chart
 
-TAB = ":material/explore: Explore"
-
 
 def show(ctx: Context) -> None:
     study = ctx.study

@@ -4,11 +4,23 @@ once the setting is known."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import streamlit as st
 
-from ui.editing import line_editor, station_forms
+from ui.editing import line_editor, station_forms, widgets
 
 TAB = ":material/precision_manufacturing: Line"
+
+
+@contextmanager
+def folded(title: str, key: str) -> Iterator[None]:
+    """An expander whose form is drawn only while it is open; folded, its inputs (of
+    ui.editing.widgets) hand back their held values, so edits made in it still count."""
+    box = st.expander(title, key=key, on_change="rerun")
+    with box, widgets.hidden(not box.open):
+        yield
 
 
 def render(base_data: dict, version: int, slots: dict):
@@ -25,14 +37,15 @@ def render(base_data: dict, version: int, slots: dict):
             station["inspection"] = {**inspection, "to": edit.renames[inspection["to"]]}
     details_box = st.container()
     line_data = dict(base_data["line"])
-    with st.expander("Line settings: source, repair crew, operators, products"):
-        slots["line"] = st.empty()
+    slots["line"] = st.empty()  # the line's errors, in view whether its settings are open or folded
+    with folded("Line settings: name, source, repair crew, operators", f"line@{version}.open"):
         line_data = station_forms.line_settings(line_data, f"line@{version}")
-        st.markdown("**Products** (empty: one product)")
+    with st.expander("Products"):
+        st.caption("One row per product (empty: one product).")
         slots["products"] = st.empty()
         line_data["products"] = station_forms.products(line_data, f"products@{version}")
-    with st.expander("Cost rates"):
-        slots["costs"] = st.empty()
+    slots["costs"] = st.empty()
+    with folded("Cost rates", f"costs@{version}.open"):
         costs = station_forms.costs(line_data, f"costs@{version}")
     if costs is not None:
         original = costs.get("stations") or {}

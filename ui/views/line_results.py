@@ -5,24 +5,45 @@ the flow and precision sections) live here too, so the Compare tab shows them th
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 import streamlit as st
 
 import twin
 from twin.energy import period_name
 from ui.computing import results
+from ui.editing.widgets import held
 from ui.presenting import escape, kpis
 from ui.presenting.units import MISSING_CELL, duration_text
 
 PLOTLY_CONFIG = {"displaylogo": False, "toImageButtonOptions": {"format": "png", "scale": 2}}
 CARD_WIDTH = 200
 """Pixels of a KPI card: its value fits on one line, and the row wraps (three cards at 800 px)."""
+FLOW, PRECISION, LOSSES, BUSINESS, TABLE = (f"results.{name}" for name in
+                                             ("flow", "precision", "losses", "business", "table"))
+"""The widget keys of the sections drawn on demand (their expanders' open state)."""
+QUALITY_STATION = "quality_station"
+HELD = (FLOW, PRECISION, LOSSES, BUSINESS, TABLE, QUALITY_STATION)
+"""What the results keep while their tab is not drawn: which sections are open, the station picked."""
 SCENARIO_NAMES = {"conventional": "conventional", "industry40": "Industry 4.0", "line": "this line"}
 
 
 def chart(fig, key: str) -> None:
     st.plotly_chart(fig, width="stretch", config=PLOTLY_CONFIG, key=key)
+
+
+@contextmanager
+def on_demand(title: str, key: str) -> Iterator[bool]:
+    """A section of the results drawn only while its expander is open (yields whether it is).
+
+    Folded, it costs nothing: no chart for the server to send nor for the browser to lay out and
+    draw (without a GPU, eight Plotly charts cost the browser as much CPU as the server spends on
+    an edit). So the first screen is the cards and one chart, and each section is drawn when it is
+    opened (the toggle reruns the page); opened, it stays open from one setting to the next."""
+    box = st.expander(title, key=key, on_change="rerun")
+    with box:
+        yield bool(box.open)
 
 
 def cards_row():
@@ -85,9 +106,12 @@ def estimate_cards(bundle: results.LineBundle) -> None:
             bottleneck_card(bundle.bottlenecks, "line")
 
 
-def flow_section(bundle: results.Bundle) -> None:
-    st.markdown("#### Flow: where time goes and what comes out")
+def states_chart(bundle: results.Bundle) -> None:
     chart(bundle.figure("states"), "chart-states")
+
+
+def output_charts(bundle: results.Bundle) -> None:
+    """What comes out (throughput and WIP over time) and, with costs, what it costs."""
     left, right = st.columns([3, 2])
     with left:
         chart(bundle.figure("throughput"), "chart-throughput")
@@ -98,18 +122,37 @@ def flow_section(bundle: results.Bundle) -> None:
             st.info("This line has no `costs:` block, so there is no cost breakdown.")
 
 
+def flow_section(bundle: results.Bundle, states: bool = True) -> None:
+    """The flow charts, on demand; `states=False` when the states chart is already on the first screen."""
+    title = "Flow: where time goes and what comes out" if states else "Flow: what comes out and what it costs"
+    with on_demand(f":material/timeline: {title}", FLOW) as open_:
+        if open_:
+            if states:
+                states_chart(bundle)
+            output_charts(bundle)
+
+
 def precision_section(bundle: results.Bundle) -> None:
-    st.markdown("#### Precision")
     names = results.quality_stations(bundle.study.line)
-    if not names:
-        st.info("No station of this line shapes a quality characteristic.")
-    elif bundle.part_logs is None:
-        st.info("Logging the parts of one replication for the precision charts… (they appear when the "
-                "run at the top is done)", icon=":material/hourglass_top:")
-    else:
-        station = st.selectbox("Characteristic at station", names, key="quality_station") \
-            if len(names) > 1 else names[0]
-        chart(bundle.figure(f"quality:{station}"), "chart-quality")
+    with on_demand(":material/straighten: Precision: the quality characteristic over time",
+                   PRECISION) as open_:
+        if not open_:
+            held(QUALITY_STATION, names[0] if names else None)  # the station picked stays picked
+        elif not names:
+            st.info("No station of this line shapes a quality characteristic.")
+        elif bundle.part_logs is None:
+            st.info("Logging the parts of one replication for the precision charts… (they appear when "
+                    "the run at the top is done)", icon=":material/hourglass_top:")
+        else:
+            station = st.selectbox("Characteristic at station", names, key=QUALITY_STATION) \
+                if len(names) > 1 else names[0]
+            chart(bundle.figure(f"quality:{station}"), "chart-quality")
+
+
+def losses_section(bundle: results.Bundle) -> None:
+    with on_demand(":material/trending_down: Six big losses at the constraint", LOSSES) as open_:
+        if open_:
+            chart(bundle.figure("losses"), "chart-losses")
 
 
 def first_look_note(bundle: results.Bundle) -> None:
@@ -140,10 +183,13 @@ def render(bundle: results.LineBundle, tour=None) -> None:
     if not products.empty:
         st.markdown("#### Products")
         st.dataframe(products, hide_index=True, width="stretch", placeholder=MISSING_CELL)
-    flow_section(bundle)
+    st.markdown("#### Where machine time goes")
+    states_chart(bundle)
+    st.markdown("#### More, drawn when opened")
+    flow_section(bundle, states=False)
     precision_section(bundle)
-    st.markdown("#### Six big losses at the constraint")
-    chart(bundle.figure("losses"), "chart-losses")
-    with st.expander("All KPIs of the line"):
-        st.dataframe(kpis.line_table(bundle.summary, bundle.currency, period(bundle)),
-                     hide_index=True, width="stretch", placeholder=MISSING_CELL)
+    losses_section(bundle)
+    with on_demand(":material/table: All KPIs of the line", TABLE) as open_:
+        if open_:
+            st.dataframe(kpis.line_table(bundle.summary, bundle.currency, period(bundle)),
+                         hide_index=True, width="stretch", placeholder=MISSING_CELL)

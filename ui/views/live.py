@@ -12,8 +12,9 @@ from ui.computing.live import DEFAULT_SPEED, LiveDesk
 from ui.presenting import escape
 from ui.views.context import Context
 
-TAB = ":material/sensors: Live"
 REFRESH_SECONDS = 2.0
+HELD = ("live_target", "live_speed", "live_url", "live_fail_station", "live_fail_machine")
+"""The inputs the page keeps while its tab is not drawn (`ui.views.context.Page.hold`)."""
 
 
 def desk() -> LiveDesk:

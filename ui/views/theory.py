@@ -12,8 +12,6 @@ from ui.presenting.units import MISSING_CELL
 from ui.shell import progress
 from ui.views.context import Context
 
-TAB = ":material/functions: Theory"
-
 
 def show(ctx: Context) -> None:
     st.markdown("### :material/functions: Twin vs theory")

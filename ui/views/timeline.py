@@ -22,7 +22,6 @@ from ui.presenting.units import TIME_UNITS, duration_text
 from ui.shell import progress
 from ui.views.context import Context
 
-TAB = ":material/view_timeline: Timeline"
 CURRENT, UPLOAD = "the current line", "an uploaded log"
 KEPT_FIGURES = 6
 """Windows whose figures a session keeps (going back to one is instant)."""

@@ -14,8 +14,6 @@ from ui.presenting.units import MISSING_CELL
 from ui.shell import progress
 from ui.views.context import Context
 
-TAB = ":material/school: Trainer"
-
 
 def _go(step: int) -> None:
     st.session_state["tour_step"] = step
