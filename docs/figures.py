@@ -20,8 +20,8 @@ seed or a count with no format is quoted as it is). Lists of named records (stat
 indexed by name, spaces written `_` (`stations.Placement_ICs`); the attribution's one-at-a-time
 records by lever, then KPI (`attribution.alone.quick_changeover.oee.alone_relative`); `derived`
 holds the few figures one arithmetic step away from the JSON (see derive). `out` runs the real CLI
-at COLUMNS=100 and quotes what it prints (each command on one core, with `--workers 1`: the
-results do not depend on it); `file` quotes a file of the repository; `table` is a
+(its entry point, in a worker process: see invoke) at COLUMNS=100 and quotes what it prints (each
+command on one core, with `--workers 1`: the results do not depend on it); `file` quotes a file of the repository; `table` is a
 Markdown table built by a function of TABLES.
 
 To add a figure: write the number in the Markdown wrapped in a `fig` marker with its path, run
@@ -61,7 +61,7 @@ COLUMNS = "100"
 CLI_ENV = {"COLUMNS": COLUMNS, "NO_COLOR": "1", "TERM": "dumb"}
 """The environment the commands run in: that width, plain text (no colour, no progress bars)."""
 WORKERS_OPTION = frozenset({"run", "compare", "check", "scenarios", "sweep", "sensitivity", "optimize"})
-"""The commands with `--workers`: each runs on one core, two commands at a time."""
+"""The commands with `--workers`: each runs on one core (`compute` runs two commands at a time)."""
 PIPE_BUFFER = 4096
 """Block size of a pipe: how much of stdout a `twin` process holds back before writing it."""
 MINUS = "\u2212"
