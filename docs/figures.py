@@ -21,8 +21,8 @@ indexed by name, spaces written `_` (`stations.Placement_ICs`); the attribution'
 records by lever, then KPI (`attribution.alone.quick_changeover.oee.alone_relative`); `derived`
 holds the few figures one arithmetic step away from the JSON (see derive). `out` runs the real CLI
 (its entry point, in a worker process: see invoke) at COLUMNS=100 and quotes what it prints (each
-command on one core, with `--workers 1`: the results do not depend on it); `file` quotes a file of the repository; `table` is a
-Markdown table built by a function of TABLES.
+command on one core, with `--workers 1`: the results do not depend on it); `file` quotes a file of
+the repository; `table` is a Markdown table built by a function of TABLES.
 
 To add a figure: write the number in the Markdown wrapped in a `fig` marker with its path, run
 `make docs-figures`, and check the diff. A figure from a new command: add it to RUNS. Timings are
