@@ -2,6 +2,7 @@
 
     python docs/figures.py            # rewrite the Markdown files in place (`make docs-figures`)
     python docs/figures.py --check    # list every stale figure and exit 1; writes nothing
+    python docs/figures.py --check --part 1/2   # only the first of two shares of the runs (tests)
 
 Why: the docs quote many numbers from `twin run` and `twin compare`, and every change to the engine
 moves some of them. Hand-copied figures drift; these are computed, so they cannot.
@@ -19,8 +20,9 @@ seed or a count with no format is quoted as it is). Lists of named records (stat
 indexed by name, spaces written `_` (`stations.Placement_ICs`); the attribution's one-at-a-time
 records by lever, then KPI (`attribution.alone.quick_changeover.oee.alone_relative`); `derived`
 holds the few figures one arithmetic step away from the JSON (see derive). `out` runs the real CLI
-at COLUMNS=100 and quotes what it prints; `file` quotes a file of the repository; `table` is a
-Markdown table built by a function of TABLES.
+(its entry point, in a worker process: see invoke) at COLUMNS=100 and quotes what it prints (each
+command on one core, with `--workers 1`: the results do not depend on it); `file` quotes a file of
+the repository; `table` is a Markdown table built by a function of TABLES.
 
 To add a figure: write the number in the Markdown wrapped in a `fig` marker with its path, run
 `make docs-figures`, and check the diff. A figure from a new command: add it to RUNS. Timings are
@@ -31,20 +33,22 @@ from __future__ import annotations
 
 import argparse
 import concurrent.futures
+import io
 import itertools
 import json
+import multiprocessing
 import os
 import re
 import shlex
-import subprocess
+import signal
 import sys
 import tempfile
+import traceback
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from twin.cli.compare import comparison_row_shown
 from twin.io import load_study
 from twin.kpi_registry import fmt, line_kpi
 from twin.outputs import write_whole
@@ -54,6 +58,12 @@ DOCS = ("README.md", "docs/levers.md", "docs/presets.md", "docs/precision.md", "
         "docs/model.md", "docs/experiments.md", "docs/validation.md")
 COLUMNS = "100"
 """Terminal width of the quoted CLI outputs: wide enough for the tables, as a user sees them."""
+CLI_ENV = {"COLUMNS": COLUMNS, "NO_COLOR": "1", "TERM": "dumb"}
+"""The environment the commands run in: that width, plain text (no colour, no progress bars)."""
+WORKERS_OPTION = frozenset({"run", "compare", "check", "scenarios", "sweep", "sensitivity", "optimize"})
+"""The commands with `--workers`: each runs on one core (`compute` runs two commands at a time)."""
+PIPE_BUFFER = 4096
+"""Block size of a pipe: how much of stdout a `twin` process holds back before writing it."""
 MINUS = "\u2212"
 WINDOW_H, WORKING_H = 160, 78
 """A two-shift week's window after an 8 h warm-up (9,600 min) and the working hours it holds
@@ -131,23 +141,77 @@ class Stale:
     computed: str
 
 
-def twin_command() -> list[str]:
-    """The venv's `twin` script, beside the interpreter running this file."""
-    return [str(Path(sys.executable).with_name("twin"))]
-
-
-def run_cli(args: list[str], workers: int | None = None, shown: bool = False) -> str:
+def run_cli(args: list[str], shown: bool = False) -> str:
     """What `twin ARGS` prints, run from the repository root at COLUMNS wide. `shown`: an output the
     docs quote, stderr included and exit 2 allowed (a config error shown on purpose); otherwise any
-    failure stops the script."""
-    extra = ["--workers", str(workers)] if workers and args[0] in ("run", "compare") else []
-    env = {**os.environ, "COLUMNS": COLUMNS, "NO_COLOR": "1", "TERM": "dumb"}
-    done = subprocess.run([*twin_command(), *args, *extra], cwd=ROOT, env=env, stdout=subprocess.PIPE,
-                          stderr=subprocess.STDOUT if shown else subprocess.PIPE, text=True, check=False)
-    if done.returncode not in ((0, 2) if shown else (0,)):
-        raise SystemExit(f"twin {' '.join(args)} failed ({done.returncode}): "
-                         f"{(done.stderr or done.stdout).strip()}")
-    return done.stdout
+    failure stops the script. Runs in a process of `command_pool` (see `invoke`)."""
+    extra = ["--workers", "1"] if args[0] in WORKERS_OPTION else []
+    code, stdout, stderr = invoke([*args, *extra], merged=shown)
+    if code not in ((0, 2) if shown else (0,)):
+        raise SystemExit(f"twin {' '.join(args)} failed ({code}): {(stderr or stdout).strip()}")
+    return stdout
+
+
+class _Pipe(io.RawIOBase):
+    """The read end of a pipe, kept: what a process wrote to it, in the order it arrived."""
+
+    def __init__(self) -> None:
+        self.data = bytearray()
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, chunk: Any) -> int:
+        self.data += chunk
+        return len(chunk)
+
+
+def invoke(argv: list[str], merged: bool) -> tuple[int, str, str]:
+    """Exit status, stdout and stderr of the `twin` script's own entry point (`twin.cli.main`) run on
+    `argv` in this process, as a `twin` process would give them through pipes: stdout held back in
+    blocks and stderr line by line, both flushed at the end, stdout first (`merged`: one pipe for
+    both, as `2>&1`). No interpreter start-up per command; each worker process imports the twin
+    once (`command_pool`)."""
+    from twin.cli import main
+
+    pipes = (_Pipe(),) * 2 if merged else (_Pipe(), _Pipe())
+    stdout = io.TextIOWrapper(io.BufferedWriter(pipes[0], PIPE_BUFFER), encoding="utf-8")
+    stderr = io.TextIOWrapper(io.BufferedWriter(pipes[1], PIPE_BUFFER), encoding="utf-8",
+                              line_buffering=True)
+    saved = sys.argv, sys.stdout, sys.stderr
+    handlers = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+    sys.argv, sys.stdout, sys.stderr = [str(Path(sys.executable).with_name("twin")), *argv], stdout, stderr
+    code = 0
+    try:
+        main()
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else int(exc.code is not None)
+    except Exception:  # a crash, as the process would have shown it
+        stderr.write(traceback.format_exc())
+        code = 1
+    finally:
+        sys.argv, sys.stdout, sys.stderr = saved
+        for sig, handler in handlers.items():  # `main` ignores signals once its work is done
+            signal.signal(sig, handler)
+        stdout.flush()
+        stderr.flush()
+    return code, pipes[0].data.decode("utf-8"), pipes[1].data.decode("utf-8")
+
+
+def _command_worker() -> None:
+    """A command process: the CLI's environment first, then the twin (its consoles read the width
+    and colour settings when imported), from the repository root, stdout and stderr not a terminal."""
+    os.environ.pop("FORCE_COLOR", None)
+    os.environ.update(CLI_ENV)
+    os.chdir(ROOT)
+    sys.stdout = sys.stderr = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115  (the process's)
+    import twin.cli  # noqa: F401
+
+
+def command_pool(workers: int) -> concurrent.futures.ProcessPoolExecutor:
+    """Processes that run the commands, fresh ones (spawned: nothing of this process's state)."""
+    return concurrent.futures.ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
+                                                  initializer=_command_worker)
 
 
 def json_of(run: str, folder: Path) -> dict[str, Any]:
@@ -161,7 +225,7 @@ def json_of(run: str, folder: Path) -> dict[str, Any]:
         variant = folder / f"{run}.yaml"
         variant.write_text(text.replace(BORE_CONTROL, control), encoding="utf-8")
         target = str(variant)
-    return derive(indexed(json.loads(run_cli([command, target, *rest, "--format", "json"], workers=1))))
+    return derive(indexed(json.loads(run_cli([command, target, *rest, "--format", "json"]))))
 
 
 def indexed(node: Any) -> Any:
@@ -249,6 +313,8 @@ def figure(runs: dict[str, Any], name: str) -> str:
 
 def demo_compare_table(runs: dict[str, Any]) -> str:
     """`twin compare` of the demo as a Markdown table: the rows and labels the CLI prints."""
+    from twin.cli.compare import comparison_row_shown  # not at the top: see _command_worker
+
     demo = runs["demo"]
     demo_line = load_study(ROOT / "configs/lighthouse_demo.yaml").line
     lines = ["| KPI | conventional | Industry 4.0 | difference (95 % CI) | change |",
@@ -310,7 +376,7 @@ def cli_output(command: str) -> str:
     args = shlex.split(command)
     if args[0] != "twin":
         raise SystemExit(f"<!-- out {command} -->: only twin commands are run")
-    printed = run_cli(args[1:], workers=1, shown=True).rstrip()
+    printed = run_cli(args[1:], shown=True).rstrip()
     printed = "\n".join(line.rstrip() for line in printed.splitlines())   # rich pads lines to the width
     return f"\n```\n$ {command}\n{printed}\n```\n"
 
@@ -345,24 +411,60 @@ def generate(kind: str, name: str, runs: dict[str, Any], outputs: dict[str, str]
     return outputs[name]
 
 
-def compute(texts: Iterable[str]) -> tuple[dict[str, Any], dict[str, str]]:
-    """Every run and CLI output the markers need, each once, two at a time (each run on one core:
-    no pool start-up per command, and the two cores stay busy), longest first."""
+Job = tuple[str, str]
+"""("run", a key of RUNS) or ("out", a command an `out` marker quotes)."""
+
+
+def jobs(texts: Iterable[str]) -> list[Job]:
+    """Every run and CLI output the markers of these texts need, each once, longest first (the
+    comparisons, the demo's with attribution above all)."""
     texts = list(texts)
-    runs_wanted = sorted(runs_needed(texts), key=lambda r: RUNS[r][0] != "compare")
+    runs = sorted(runs_needed(texts), key=lambda r: (RUNS[r][0] != "compare", "--attribution" not in RUNS[r]))
     commands = sorted({m["name"] for t in texts for m in MARKERS.finditer(t) if m["kind"] == "out"},
                       key=lambda c: " compare " not in f" {c} ")
-    with tempfile.TemporaryDirectory() as folder, concurrent.futures.ThreadPoolExecutor(2) as pool:
-        json_jobs = {run: pool.submit(json_of, run, Path(folder)) for run in runs_wanted}
-        out_jobs = {command: pool.submit(cli_output, command) for command in commands}
-        return ({run: job.result() for run, job in json_jobs.items()},
-                {command: job.result() for command, job in out_jobs.items()})
+    return [("run", run) for run in runs] + [("out", command) for command in commands]
+
+
+def share(all_jobs: list[Job], part: int, parts: int) -> list[Job]:
+    """Part `part` (1-based) of `parts` shares of the jobs, for checks run side by side (the test
+    suite's workers): the longest job alone, as long as many others, in the first share; the rest
+    dealt in turn over the others (or over all shares when there is one)."""
+    if parts == 1:
+        return all_jobs
+    first, rest = all_jobs[:1], all_jobs[1:]
+    if part == 1:
+        return first
+    return rest[part - 2::parts - 1]
+
+
+def compute(wanted: list[Job], workers: int = 2) -> tuple[dict[str, Any], dict[str, str]]:
+    """The runs and CLI outputs of `wanted`, on `workers` processes, each job on one core (no pool
+    start-up per command, and the cores stay busy), longest first."""
+    with tempfile.TemporaryDirectory() as folder, command_pool(workers) as pool:
+        futures = {job: pool.submit(json_of, job[1], Path(folder)) if job[0] == "run"
+                   else pool.submit(cli_output, job[1]) for job in wanted}
+        results = {job: future.result() for job, future in futures.items()}
+    return ({name: value for (kind, name), value in results.items() if kind == "run"},
+            {name: value for (kind, name), value in results.items() if kind == "out"})
+
+
+def checked(kind: str, name: str, wanted: list[Job], part: int = 1) -> bool:
+    """Whether a check of `wanted` (share `part`) regenerates this marker: the markers of its runs and
+    commands, and the files' markers in the first share."""
+    if kind in ("fig", "table"):
+        return ("run", name.split(".", 1)[0]) in wanted
+    if kind == "out":
+        return ("out", name) in wanted
+    return part == 1
 
 
 def refresh(text: str, runs: dict[str, Any], outputs: dict[str, str], file: str,
-            stale: list[Stale]) -> str:
-    """`text` with every marker's content regenerated; what changed is appended to `stale`."""
+            stale: list[Stale], only: Callable[[str, str], bool] | None = None) -> str:
+    """`text` with every marker's content regenerated (`only`: the markers it accepts, by kind and
+    name); what changed is appended to `stale`."""
     def replace(match: re.Match[str]) -> str:
+        if only is not None and not only(match["kind"], match["name"]):
+            return match[0]
         wanted = generate(match["kind"], match["name"], runs, outputs)
         if match["body"] != wanted:
             stale.append(Stale(file, f"{match['kind']} {match['name']}", match["body"].strip(),
@@ -376,12 +478,17 @@ def main(argv: list[str] | None = None) -> int:
     """Rewrite the docs (or, with --check, list what is stale and exit 1)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="list stale figures, write nothing")
+    parser.add_argument("--part", metavar="K/N", type=_part, default=(1, 1),
+                        help="only the K-th of N shares of the runs (and files with K=1), on one core")
     options = parser.parse_args(argv)
     texts = {name: (ROOT / name).read_text(encoding="utf-8") for name in DOCS}
-    runs, outputs = compute(texts.values())
+    part, parts = options.part
+    wanted = share(jobs(texts.values()), part, parts)
+    runs, outputs = compute(wanted, workers=2 if parts == 1 else 1)
     stale: list[Stale] = []
+    only = None if parts == 1 else lambda kind, name: checked(kind, name, wanted, part)
     for name, text in texts.items():
-        new = refresh(text, runs, outputs, name, stale)
+        new = refresh(text, runs, outputs, name, stale, only)
         if new != text and not options.check:
             write_whole(ROOT / name, lambda handle, new=new: handle.write(new), name)
     for item in stale:
@@ -391,6 +498,14 @@ def main(argv: list[str] | None = None) -> int:
         return 1 if stale else 0
     print(f"{len(stale)} figure(s) regenerated")
     return 0
+
+
+def _part(text: str) -> tuple[int, int]:
+    """`K/N` with 1 <= K <= N."""
+    part, _, parts = text.partition("/")
+    if not (part.isdigit() and parts.isdigit() and 1 <= int(part) <= int(parts)):
+        raise argparse.ArgumentTypeError(f"expected K/N with 1 <= K <= N, got {text!r}")
+    return int(part), int(parts)
 
 
 def _short(quoted: str, computed: str) -> str:

@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 from scipy.stats import t as student_t
+from warm_kernels import pytest_configure, pytest_xdist_node_collection_finished  # noqa: F401  (hooks)
 
 import twin
 from twin.engine import STATES as STATE_NAMES

@@ -37,13 +37,34 @@ RUNS = {"demo": figures.derive(figures.indexed({
 }))}
 
 
-def test_docs_quote_what_the_twin_prints() -> None:
+PARTS = 2
+"""The full check in shares that the suite's two workers run side by side, each on one core (the
+demo's comparison with attribution alone in the first, everything else in the second)."""
+
+
+@pytest.mark.parametrize("part", range(1, PARTS + 1))
+def test_docs_quote_what_the_twin_prints(part: int) -> None:
     """Fails on drift: `python docs/figures.py --check` lists every stale figure (file, marker,
-    quoted vs computed); `make docs-figures` rewrites them."""
-    done = subprocess.run([sys.executable, str(SCRIPT), "--check"], cwd=ROOT, capture_output=True,
-                          text=True, timeout=900, check=False)
+    quoted vs computed); `make docs-figures` rewrites them. Together the parts check every marker."""
+    done = subprocess.run([sys.executable, str(SCRIPT), "--check", "--part", f"{part}/{PARTS}"],
+                          cwd=ROOT, capture_output=True, text=True, timeout=900, check=False)
     assert done.returncode == 0, (f"docs figures are stale, run `make docs-figures`:\n{done.stdout}"
                                   f"{done.stderr}")
+
+
+def test_the_parts_share_every_job_once_and_every_marker() -> None:
+    """The parts of the test above, together, are the whole check: each job in exactly one part,
+    and every marker of the docs checked by exactly one part."""
+    texts = [(ROOT / name).read_text(encoding="utf-8") for name in figures.DOCS]
+    every = figures.jobs(texts)
+    shares = [figures.share(every, part, PARTS) for part in range(1, PARTS + 1)]
+    assert sorted(job for jobs in shares for job in jobs) == sorted(every)
+    assert len(set(every)) == len(every)
+    for text in texts:
+        for match in figures.MARKERS.finditer(text):
+            owners = [part for part, jobs in enumerate(shares, start=1)
+                      if figures.checked(match["kind"], match["name"], jobs, part)]
+            assert len(owners) == 1, (match[0][:80], owners)
 
 
 def test_every_marker_names_a_known_run_table_and_format() -> None:
