@@ -1,8 +1,8 @@
-"""Compile the fast engine's two numba kernels into numba's on-disk cache once, before the suite.
+"""Compile the fast engine's numba kernels into numba's on-disk cache once, before the suite.
 
 On a fresh clone the cache is empty and each pytest-xdist worker compiles the kernels itself (about
 a minute of CPU per worker): as a plugin (tests/conftest.py imports its hooks), this starts one
-process per kernel while the workers start and collect, and holds the first tests until both are
+process per kernel while the workers start and collect, and holds the first tests until all are
 done, so the workers load the cached machine code instead. With a warm cache it costs two short
 processes; a failed warm-up changes nothing (the workers compile as they would have). A plain,
 one-process run is left alone. By hand: `python tests/warm_kernels.py parts|events`.
@@ -16,9 +16,10 @@ from pathlib import Path
 
 import pytest
 
-KERNELS = ("parts", "events")
-"""`parts`: the serial kernel (fast_kernel.run_parts); `events`: the event kernel for parallel
-machines (fast_events_kernel.run_events)."""
+KERNELS = ("parts", "plain", "events")
+"""`parts`: the serial kernel (fast_kernel.run_parts); `plain`: its copy for plain lines
+(fast_kernel.run_plain); `events`: the event kernel for parallel machines
+(fast_events_kernel.run_events)."""
 TIMEOUT = 600.0
 """Seconds the warm-up may hold the tests; past them the workers go on and compile what they need."""
 _WARMING = pytest.StashKey[list]()
@@ -33,8 +34,10 @@ def warm(kernel: str) -> None:
     station = {"name": "A", "buffer": 2, "process": {"dist": "exponential", "mean": 1.0},
                "failures": {"mtbf": {"dist": "exponential", "mean": 30.0},
                             "mttr": {"dist": "exponential", "mean": 3.0}}}
-    machines = {"parts": 1, "events": 2}[kernel]
-    calendar = {"shifts": [{"start": "6h", "end": "14h"}], "days_per_week": 5}
+    if kernel == "plain":  # no failures, no shifts: fast_kernel.is_plain
+        del station["failures"]
+    machines = {"parts": 1, "plain": 1, "events": 2}[kernel]
+    calendar = None if kernel == "plain" else {"shifts": [{"start": "6h", "end": "14h"}], "days_per_week": 5}
     line = twin.Line.model_validate({"stations": [{**station, "machines": machines},
                                                   {**station, "name": "B"}], "calendar": calendar,
                                      "horizon": 120.0, "warmup": 0.0, "replications": 1, "seed": 1})
