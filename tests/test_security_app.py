@@ -397,6 +397,8 @@ def test_hostile_names_are_text_on_the_page():
     assert not at.exception and not at.error
     assert at.session_state["base"].line.name == LINE_NAME
     assert f"### {escape.markdown(LINE_NAME)}" in [m.value for m in at.markdown]
+    at.session_state["tab"] = at.tabs[0].label  # the Line tab: its diagram is drawn only while open
+    at.run()
     labels = [as_read(e.label) for e in at.expander]
     for name in STATIONS.values():
         assert any(escape.plain(name) in label for label in labels)
@@ -407,7 +409,10 @@ def test_hostile_names_are_text_on_the_page():
     at.run()
     assert any(escape.plain(CURRENCY) in as_read(n.label) for n in at.number_input)
     assert_markdown_inert(at)
-    # a comparison: the cards carry the currency
+    # a comparison: the cards carry the currency (on the Compare tab, drawn only while open)
+    from ui.views import registry
+
+    at.session_state["tab"] = registry.OPENING_TAB
     at.button(key="run").click().run()
     deadline = time.monotonic() + 90
     while not (at.metric and at.button(key="run").disabled) and time.monotonic() < deadline:
