@@ -6,7 +6,6 @@ does not depend on which worker ran it or in what order: parallel and serial run
 
 from __future__ import annotations
 
-import asyncio
 import collections
 import contextlib
 import functools
@@ -403,6 +402,8 @@ def run_on_client(client: Any, tasks: Sequence[Task], seed: int, options: TaskOp
 @contextlib.contextmanager
 def lost_scheduler_is_run_error(address: str) -> Iterator[None]:
     """A scheduler lost during the run (closing the client included) is one line, exit 1."""
+    import asyncio  # (a Dask run only: a local run is spared its import)
+
     faults: tuple[type[BaseException], ...] = (OSError, TimeoutError, asyncio.CancelledError, *dask_faults())
     try:
         yield

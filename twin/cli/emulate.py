@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 from typing import Annotated
 
@@ -37,6 +36,8 @@ def emulate(
     = False,
 ) -> None:
     """Run LINE in scaled real time and publish it over OPC UA (docs/live.md); Ctrl-C stops."""
+    import asyncio
+
     from twin.live.emulator import Emulation, check_speed
     from twin.live.endpoint import listen_endpoint
 

@@ -3,7 +3,6 @@ forecasts the rest of the shift from it every `--every` (a rich table, or JSON l
 
 from __future__ import annotations
 
-import asyncio
 import json
 import math
 import sys
@@ -93,6 +92,8 @@ def live(
             sys.stdout.flush()
 
     def follow() -> int:
+        import asyncio  # (imported here: every other command's start-up is spared it)
+
         if view is None:
             return asyncio.run(watch(line, endpoint, plant, options, emit, say_note))
         with view:

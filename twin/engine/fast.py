@@ -207,9 +207,9 @@ def simulate_fast(line: Line, replication: int = 0, *, seed: int | None = None,
     """Run one replication of `line` (which must be in the fast engine's scope) on the fast engine,
     from `initial_state` when given (which must be in scope too)."""
     choose_engine(line, "fast", initial_state)
-    from twin.engine.fast_events import simulate_parallel
-
     if needs_events(line):  # parts overtake, or a scrapped part lets a new one in: the event kernel
+        from twin.engine.fast_events import simulate_parallel  # (its kernels: only for such a line)
+
         return simulate_parallel(line, replication, line.seed if seed is None else seed, log, initial_state)
     margin = MARGIN
     while True:
