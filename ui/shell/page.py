@@ -65,6 +65,14 @@ def validate(data: dict, plain: bool, row_error: twin.ConfigError | None):
         return None, exc
 
 
+RUN_CLICKED = "run_clicked"
+"""Session key: Run comparison was pressed and the run it asks for has not been started yet."""
+
+
+def _clicked_run() -> None:
+    st.session_state[RUN_CLICKED] = True
+
+
 def start_comparison(store, study: twin.Study, key: str) -> None:
     ss = st.session_state
     for other, kind in list(ss.watch.items()):  # a newer setting supersedes this session's older run
@@ -168,8 +176,9 @@ def _page() -> None:
 
     bundle = store.result(key) if key else None
     now = progress.status(store, key, study is not None, autorun)
-    if study is not None and bundle is None and autorun and not now.cancelled and \
-            (now.job is None or now.job.status == "cancelled"):
+    clicked = ss.pop(RUN_CLICKED, False) and not now.running
+    automatic = autorun and not now.cancelled and (now.job is None or now.job.status == "cancelled")
+    if study is not None and bundle is None and (clicked or automatic):
         start_comparison(store, study, key)
         now = progress.status(store, key, True, autorun)
     elif now.job is not None and now.job.status == "running" and key not in ss.watch:
@@ -177,10 +186,12 @@ def _page() -> None:
 
     hashes = results.ConfigHashes.of(current)
     with run_box:
-        if st.button("Run comparison", icon=":material/play_arrow:", type="primary", width="stretch",
-                     key="run", disabled=study is None or bundle is not None or now.running):
-            start_comparison(store, study, key)
-            st.rerun()  # so the progress panel, drawn earlier in this run, starts polling
+        # the click is kept by its callback (RUN_CLICKED) and acted on above, where this run's setting
+        # is known: a rerun cut short by the next click (a tab a moment later) would lose the
+        # button's own value, never its callback
+        st.button("Run comparison", icon=":material/play_arrow:", type="primary", width="stretch",
+                  key="run", disabled=study is None or bundle is not None or now.running,
+                  on_click=_clicked_run)
         if bundle is not None:
             st.caption(":material/check_circle: Results for this setting: "
                        f"{bundle.runs[next(iter(bundle.runs))].replications} "
