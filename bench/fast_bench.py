@@ -6,8 +6,8 @@ warm-up, on each engine in a fresh process (one core), so the comparison is:
 
 - whole process: wall time of `twin run configs/reference_line.yaml --engine E --workers 1
   --replications 20 --horizon ... --warmup 0 --format json`, interpreter start, imports, numba's
-  cached machine code, KPIs and JSON included, in CPU time (user + system: steadier than wall time
-  on a shared host; both are printed) (target: SimPy / fast >= 30);
+  cached machine code and Python bytecode, KPIs and JSON included, in CPU time (user + system:
+  steadier than wall time on a shared host; both are printed) (target: SimPy / fast >= 30);
 - per part inside the process: CPU time of the replications alone (`simulate_with` in a fresh
   worker process), divided by the parts they produced (target: >= 100).
 
@@ -117,6 +117,17 @@ def time_cli(engine: str, parts: int, replications: int) -> tuple[float, float]:
     return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
+def warm_caches() -> None:
+    """A user's second run: the package's bytecode compiled (what a regular install does, and what
+    `make bench` does for the editable one: a host with PYTHONDONTWRITEBYTECODE would otherwise
+    recompile every module of the package at each start, ~0.7 s) and numba's cache filled."""
+    subprocess.run([sys.executable, "-m", "compileall", "-q", "twin"], cwd=ROOT, check=True)
+    subprocess.run([sys.executable, str(Path(__file__).resolve()), "--worker", "fast", "1000", "1"],
+                   cwd=ROOT, check=True, capture_output=True)
+    for engine in ("fast", "simpy"):
+        time_cli(engine, 100, 1)
+
+
 PARALLEL_REPLICATIONS = 5
 
 
@@ -143,8 +154,7 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(worker(engine, int(parts), int(replications), args.line)))
         return 0
     parts, replications = (20_000, 4) if args.quick else (200_000, 20)
-    subprocess.run([sys.executable, str(Path(__file__).resolve()), "--worker", "fast", "1000", "1"],
-                   cwd=ROOT, check=True, capture_output=True)  # fill numba's cache: a user's second run
+    warm_caches()
     runs = {engine: run_worker(engine, parts, replications) for engine in ("fast", "simpy")}
     for engine, report in runs.items():
         report["process_wall_seconds"], report["process_cpu_seconds"] = time_cli(engine, parts, replications)
