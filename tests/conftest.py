@@ -14,6 +14,7 @@ from dataclasses import dataclass, fields, is_dataclass
 from typing import Any
 
 import numpy as np
+import pytest
 from scipy.stats import t as student_t
 from warm_kernels import pytest_configure, pytest_xdist_node_collection_finished  # noqa: F401  (hooks)
 
@@ -187,3 +188,13 @@ def run_checked(line: twin.Line, replications: int, seed: int) -> twin.Results:
     for stats in results.runs:
         check_invariants(line, stats)
     return results
+
+
+@pytest.fixture(autouse=True)
+def _replication_memo_off():
+    """The app turns on twin's process-wide memo of replications; a test that follows in the same
+    worker must not be served another test's results (a patched engine, a counted run)."""
+    yield
+    from twin.experiments import memo
+
+    memo.disable()

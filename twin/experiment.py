@@ -27,6 +27,7 @@ from twin.diagnostics import Notice, line_notices, run_notices
 from twin.engine import PartRecord, RunStats, StateRecord, choose_engine, simulate_with
 from twin.engine.states import ACTIVE_STATES, share_columns
 from twin.errors import ConfigError, RunError
+from twin.experiments import memo
 from twin.io import config_hash, validate_as
 from twin.kpi import LINE_KPIS, bottleneck, line_kpis, station_kpis
 from twin.state import LineState
@@ -349,16 +350,35 @@ def run_tasks(tasks: list[tuple[Line, int]], seed: int, *, workers: int | None =
     chosen = {id(line): choose_engine(line, engine, initial_state, states=keep_state_log)
               for line, _ in tasks}
     named = [(line, rep, chosen[id(line)]) for line, rep in tasks]
+    if options != TaskOptions():  # logs or a start state: never memoised
+        return _dispatch(named, seed, workers, dask, options, progress)
+
+    def missing_ones(missing: list[Task], found: int) -> list[RunStats]:
+        counted = None if progress is None else _counted_from(progress, found, len(named))
+        return [stats for stats, _, _ in _dispatch(missing, seed, workers, dask, options, counted)]
+
+    return [(stats, None, None) for stats in memo.run_with(named, seed, missing_ones)]
+
+
+def _counted_from(progress: Progress, found: int, total: int) -> Progress:
+    """`progress` for the tasks after `found` already known ones, out of `total`."""
+    if found:
+        progress(found, total)
+    return lambda done, _: progress(found + done, total)
+
+
+def _dispatch(named: list[Task], seed: int, workers: int | None, dask: str | None, options: TaskOptions,
+              progress: Progress | None) -> list[Outcome]:
     if dask is not None:
         return _run_on_dask(named, seed, dask, options, progress)
-    workers = worker_count(workers, len(tasks))
-    if workers > 1 and len(tasks) > 1:
+    workers = worker_count(workers, len(named))
+    if workers > 1 and len(named) > 1:
         return _run_on_pool(named, seed, workers, options, progress)
     results: list[Outcome] = []
     for done, (line, rep, name) in enumerate(named, start=1):
         results.append(simulate_task(line, rep, seed, options, name))
         if progress:
-            progress(done, len(tasks))
+            progress(done, len(named))
     return results
 
 

@@ -350,10 +350,17 @@ def study_from_text(text: str, source: str = "", base: Path | None = None, *,
     return study_from_data(parse_yaml(text, source), source, base, lines=lines)
 
 
-def config_hash(model: BaseModel) -> str:
-    """A short, stable fingerprint of a validated config (stamped on every result)."""
+def config_digest(model: BaseModel) -> str:
+    """The SHA-256 of a validated config's canonical JSON: what identifies its numbers (a memo of
+    results keys on it whole)."""
     canonical = json.dumps(model.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(canonical.encode()).hexdigest()[:12]
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def config_hash(model: BaseModel) -> str:
+    """A short, stable fingerprint of a validated config (stamped on every result): the first 12
+    hex digits of `config_digest`."""
+    return config_digest(model)[:12]
 
 
 def dump_yaml(model: BaseModel) -> str:

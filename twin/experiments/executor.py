@@ -28,6 +28,7 @@ from twin.experiment import (
     run_on_pool,
     simulate_task,
 )
+from twin.experiments import memo
 from twin.workers import ignoring_interrupts, quiet_dask_logs, stop_pool
 from twin.workload import check_tasks, worker_count
 
@@ -87,6 +88,15 @@ class Executor:
         named = [(line, rep, engines[id(line)]) for line, rep in tasks]
         total = max(self.planned, self.done + len(named))
         start, self.done = self.done, self.done + len(named)
+        return memo.run_with(named, seed,
+                             lambda missing, found: self._simulate(missing, seed, start, found, total))
+
+    def _simulate(self, named: list[memo.Named], seed: int, start: int, found: int,
+                  total: int) -> list[RunStats]:
+        """The tasks the memo did not hold; progress counts the `found` ones as done first."""
+        if found and self.progress:
+            self.progress(start + found, total)
+        start += found
         if self.dask is not None:
             client = self._dask_client()
             with lost_scheduler_is_run_error(self.dask):

@@ -77,8 +77,14 @@ class Job:
         self.total = grand_total or total
 
 
+MEMO_BYTES = 64 * 2**20
+"""Bound of the process's memo of replications (`twin.memoize_replications`): about 8,000 of the
+demo's, so a lever switched on and off, or a tour after a comparison, re-runs only what changed."""
+
+
 class Store:
-    """Finished results (LRU) and running jobs, shared by every session of this server process."""
+    """Finished results (LRU) and running jobs, shared by every session of this server process.
+    Its jobs run with twin's memo of replications on (one for the process, like the store)."""
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
@@ -107,6 +113,7 @@ class Store:
 
     def submit(self, key: str, kind: str, label: str, work: Callable[[Job], Any]) -> Job:
         """Start `work(job)` in a thread unless the same key is running already or is done."""
+        twin.memoize_replications(MEMO_BYTES)
         with self.lock:
             running = self.jobs.get(key)
             if running is not None and running.status == "running":
@@ -131,6 +138,15 @@ class Store:
             job.result, job.status = result, "done"
         finally:
             job.finished = time.perf_counter()
+
+
+def to_simulate(lines: list[twin.Line], replications: int, seed: int) -> list[twin.Line]:
+    """The lines of which the memo lacks a replication `0..replications-1` (on `seed`)."""
+    from twin.engine import choose_engine
+    from twin.experiments import memo
+
+    return [line for line in lines
+            if memo.count_known([line], range(replications), seed, [choose_engine(line)]) < replications]
 
 
 def work_units(study: twin.Study, scenarios: int) -> float:
@@ -194,8 +210,10 @@ class Pace:
                     budget: float | None = None) -> int | None:
         """Replications of each line in the first look: as many as fit in `budget` (at least 2, so
         there is a CI, and fewer than `replications`), or None when the whole run fits in about the
-        budget anyway."""
+        budget anyway. `lines` are those to simulate (not those the memo holds)."""
         budget = FIRST_LOOK_SECONDS if budget is None else budget
+        if not lines:
+            return None
         per = self.seconds(lines)
         if replications < 3 or per * replications <= 1.5 * budget:
             return None
