@@ -349,7 +349,7 @@ def run_tasks(tasks: list[tuple[Line, int]], seed: int, *, workers: int | None =
     options = TaskOptions(part_log=keep_part_log, state_log=keep_state_log, initial_state=initial_state)
     chosen = {id(line): choose_engine(line, engine, initial_state, states=keep_state_log)
               for line, _ in tasks}
-    named = [(line, rep, chosen[id(line)]) for line, rep in tasks]
+    named: list[Task] = [(line, rep, chosen[id(line)]) for line, rep in tasks]
     if options != TaskOptions():  # logs or a start state: never memoised
         return _dispatch(named, seed, workers, dask, options, progress)
 
