@@ -8,7 +8,7 @@ warm-up, on each engine in a fresh process (one core), so the comparison is:
   --replications 20 --horizon ... --warmup 0 --format json`, interpreter start, imports, numba's
   cached machine code and Python bytecode, KPIs and JSON included, in CPU time (user + system:
   steadier than wall time on a shared host; both are printed; the fast process's median of 3
-  runs) (target: SimPy / fast >= 30);
+  runs, before and after the SimPy run) (target: SimPy / fast >= 30);
 - per part inside the process: CPU time of the replications alone (`simulate_with` in a fresh
   worker process), divided by the parts they produced (target: >= 100).
 
@@ -129,9 +129,10 @@ def warm_caches() -> None:
         time_cli(engine, 100, 1)
 
 
-PROCESS_RUNS = {"fast": 3, "simpy": 1}
-"""Whole-process timings per engine, their median reported: the fast process (about 3 s) varies by
-a few tenths on a shared host, and three of them cost less than a tenth of the SimPy run."""
+PROCESS_ORDER = ("fast", "simpy", "fast", "fast")
+"""The whole-process runs, in order; each engine's median is reported. A shared host's speed drifts
+by up to a quarter within minutes (the same fast run took 2.6 s of CPU, then 3.3 s ten minutes
+later), so the fast runs (about 3 s each) stand before and after the SimPy run (about 80 s)."""
 
 PARALLEL_REPLICATIONS = 5
 
@@ -161,10 +162,12 @@ def main(argv: list[str] | None = None) -> int:
     parts, replications = (20_000, 4) if args.quick else (200_000, 20)
     warm_caches()
     runs = {engine: run_worker(engine, parts, replications) for engine in ("fast", "simpy")}
+    timings: dict[str, list[tuple[float, float]]] = {engine: [] for engine in runs}
+    for engine in PROCESS_ORDER:  # the fast runs on both sides of the SimPy one: the host drifts
+        timings[engine].append(time_cli(engine, parts, replications))
     for engine, report in runs.items():
-        timings = [time_cli(engine, parts, replications) for _ in range(PROCESS_RUNS[engine])]
-        report["process_wall_seconds"] = statistics.median(wall for wall, _ in timings)
-        report["process_cpu_seconds"] = statistics.median(cpu for _, cpu in timings)
+        report["process_wall_seconds"] = statistics.median(wall for wall, _ in timings[engine])
+        report["process_cpu_seconds"] = statistics.median(cpu for _, cpu in timings[engine])
     small = run_worker("fast", parts // 10, 2)
     rows = {}
     for engine, report in runs.items():
