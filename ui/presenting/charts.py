@@ -54,14 +54,18 @@ title on a short chart and leave a gap on a tall one)."""
 def _layout(fig: go.Figure, title: str, height: int = 380, legend: str = "top") -> go.Figure:
     """House style: title top left, legend where it hides nothing, subplot titles in grey, the
     toolbar upright at the right edge so it never covers the title."""
-    if len(title) > TITLE_CHARS and " (" in title:  # a half-width chart at 800 px would cut it
-        title = title.replace(" (", "<br>(", 1)
+    subtitle = ""
+    if len(title) > TITLE_CHARS and " (" in title and title.endswith(")"):
+        # a half-width chart at 800 px would cut it: its parenthesis becomes the subtitle (a title
+        # folded with <br> rose past the figure's top edge and lost its first line)
+        title, subtitle = title[:-1].split(" (", 1)
     place = dict(LEGENDS[legend])
     bottom = BOTTOM if legend == "bottom" else 10
     if legend == "bottom":
         place["y"] = -BELOW_AXIS / max(height - TOP - bottom, 1)
     fig.update_layout(
-        title={"text": title, "x": 0, "xanchor": "left", "y": 0.98, "yanchor": "top", "font": {"size": 16}},
+        title={"text": title, "x": 0, "xanchor": "left", "y": 0.98, "yanchor": "top", "font": {"size": 16},
+               "subtitle": {"text": subtitle, "font": {"size": 13, "color": "#475569"}}},
         height=height, template="plotly_white", legend=place, modebar={"orientation": "v"},
         margin={"l": 10, "r": 30, "t": TOP, "b": bottom},
         font={"family": "Source Sans Pro, Helvetica, Arial, sans-serif", "size": 12},
@@ -80,7 +84,7 @@ def station_states(runs: dict[str, twin.Results]) -> go.Figure:
     positions, not names, so the panels share them even when their bottlenecks differ (and two names
     that look alike once escaped stay two rows)."""
     first = next(iter(runs.values()))
-    fig = make_subplots(rows=1, cols=len(runs), shared_yaxes=True, horizontal_spacing=0.04,
+    fig = make_subplots(rows=1, cols=len(runs), shared_yaxes=True, horizontal_spacing=0.07,
                         subplot_titles=[SCENARIOS[k][0] for k in runs] if len(runs) > 1 else None)
     names = [s.name for s in first.line.stations]
     labels = [escape.plotly(n) for n in names]
@@ -110,7 +114,10 @@ def station_states(runs: dict[str, twin.Results]) -> go.Figure:
                      if name in shares else label for name, label in zip(names, labels, strict=True)]
             fig.update_yaxes(ticktext=ticks, tickvals=rows, row=1, col=col)
     fig.update_layout(barmode="stack")
-    fig.update_xaxes(range=[0, 100], ticksuffix="%", title_text="% of on-shift time")
+    # no tick at 0 and the axis title once: side by side on a narrow screen the
+    # panels' "100%" and "0%" ran into each other, and so did two axis titles
+    fig.update_xaxes(range=[0, 100], tickvals=[0, 25, 50, 75, 100], ticktext=["", "", "50%", "", "100%"])
+    fig.update_xaxes(title_text="% of on-shift time", row=1, col=1)
     fig.update_yaxes(autorange="reversed")
     neck = "bottleneck: how often each station was, in red" if len(runs) > 1 or len(shares) > 1 else \
         "bottleneck outlined in red"
@@ -248,8 +255,10 @@ def cost_breakdown(runs: dict[str, twin.Results], currency: str) -> go.Figure:
         fig.add_trace(go.Bar(x=x, y=values, name=item, marker_color=COST_COLOURS.get(item, "#999"),
                              hovertemplate=f"{item}: %{{y:.2f}} {currency}<extra></extra>"))
     totals = [float(t["cost_per_good_part"].mean()) for t in tables]
-    fig.add_trace(go.Scatter(x=x, y=totals, mode="text", text=[f"<b>{t:,.2f} {currency}</b>" for t in totals],
-                             textposition="top center", showlegend=False, hoverinfo="skip"))
+    # the totals drawn over the plot's edge (cliponaxis off), without the currency the axis names:
+    # in a half-width column at 800 px "41.86 EUR" was wider than its bar and was cut
+    fig.add_trace(go.Scatter(x=x, y=totals, mode="text", text=[f"<b>{t:,.2f}</b>" for t in totals],
+                             textposition="top center", showlegend=False, hoverinfo="skip", cliponaxis=False))
     fig.update_layout(barmode="stack", yaxis_title=f"{currency} per good part",
                       yaxis_range=[0, max(totals) * 1.15 if all(map(math.isfinite, totals)) else None])
     return _layout(fig, "Cost per good part, item by item", 560, "right")
