@@ -49,7 +49,6 @@ class Drawn:
 
     figures: dict[str, Any]
     lock: threading.Lock
-    shown: threading.Event
     study: twin.Study
 
     def makers(self) -> dict[str, Any]:
@@ -118,8 +117,6 @@ class ComparisonBundle(Drawn):
     """For a first look: the replications the full result will have (this one has fewer)."""
     figures: dict[str, Any] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
-    shown: threading.Event = field(default_factory=threading.Event, repr=False)
-    """Set by the first page pass that has drawn this result (`Drawn.mark_shown`)."""
 
     def makers(self) -> dict[str, Any]:
         from ui.presenting.charts import comparison_figures
@@ -152,8 +149,6 @@ class LineBundle(Drawn):
     """For a first look: the replications the full result will have (this one has fewer)."""
     figures: dict[str, Any] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
-    shown: threading.Event = field(default_factory=threading.Event, repr=False)
-    """Set by the first page pass that has drawn this result (`Drawn.mark_shown`)."""
     levers: list[str] = field(default_factory=list)
     business: None = None
 
@@ -241,12 +236,6 @@ def _part_log(results: twin.Results) -> pd.DataFrame:
     return frame.copy()
 
 
-SHOWN_WAIT_SECONDS = 1.5
-"""How long a job waits, once it has published its cards, for a page pass to draw them before it
-makes the precision logs and the other charts: that pass then has the interpreter lock to itself
-(beside the logs and charts, a pass that costs 0.15 s of CPU took 0.6 s of wall)."""
-
-
 def _finish(bundle: Bundle, job: Job) -> Bundle:
     """Publish the bundle (the page shows its cards now), then make the precision logs and draw the
     charts while the page is already in use."""
@@ -254,7 +243,6 @@ def _finish(bundle: Bundle, job: Job) -> Bundle:
     bundle.hashes  # noqa: B018 (computed here, off the page's thread)
     job.publish(bundle)
     job.first_look = None  # replaced by the full result (and not kept with the job)
-    bundle.shown.wait(SHOWN_WAIT_SECONDS)
     job.note = "drawing the charts"
     with timing.phase("draw first screen"):
         for name in bundle.first_screen:  # the page shows it with the cards: it waits for it

@@ -231,8 +231,6 @@ def _page() -> None:
             continue
         with tab:
             page.show(context)
-    if bundle is not None:
-        bundle.shown.set()  # its job goes on with the precision logs and the other charts
 
 
 def safe_main() -> None:
