@@ -168,7 +168,6 @@ def _wait_for_jobs(timeout: float = 60) -> None:
 
 def test_a_lever_toggle_changes_the_industry40_numbers(monkeypatch):
     import twin.experiment as experiment
-
     from ui.shell.state import store
 
     _wait_for_jobs()
