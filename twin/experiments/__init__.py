@@ -27,6 +27,9 @@ The stable API, by module (import from the module; this package imports nothing,
 - `commands`: `scenarios`, `sweep`, `sensitivity` (also `twin.scenarios`, `twin.sweep`,
   `twin.sensitivity`), each with `.to_json()` as its command prints it.
 - `export`: `write_table(table, path, option)` (.csv or .parquet, written whole).
+- `memo`: the process's memo of replications, off unless `enable(max_bytes)` (also
+  `twin.memoize_replications`) turns it on: the executor and `twin.run` then serve a replication
+  already simulated (same line config, engine, seed and replication) instead of running it again.
 """
 
 
