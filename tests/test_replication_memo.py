@@ -110,3 +110,17 @@ def test_the_memo_keeps_its_bound_least_recently_used_out():
     twin.run(study.line, replications=4, workers=1)
     assert len(store.entries) == 2 and store.bytes <= store.max_bytes
     assert sorted(key[3] for key in store.entries) == [2, 3]  # the latest two
+
+
+def test_a_run_served_whole_from_the_memo_still_counts_its_progress_to_the_end(counted):
+    study = _small_study()
+    twin.memoize_replications()
+    twin.compare(study, workers=1)
+    twin.run(study.line, workers=1)
+    counted.clear()
+    compared: list[tuple[int, int]] = []
+    ran: list[tuple[int, int]] = []
+    twin.compare(study, workers=1, progress=lambda d, t: compared.append((d, t)))
+    twin.run(study.line, workers=1, progress=lambda d, t: ran.append((d, t)))
+    assert counted == []
+    assert compared[-1] == (8, 8) and ran[-1] == (4, 4)

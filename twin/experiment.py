@@ -355,6 +355,8 @@ def run_tasks(tasks: list[tuple[Line, int]], seed: int, *, workers: int | None =
 
     def missing_ones(missing: list[Task], found: int) -> list[RunStats]:
         counted = None if progress is None else _counted_from(progress, found, len(named))
+        if not missing:  # every one was memoised
+            return []
         return [stats for stats, _, _ in _dispatch(missing, seed, workers, dask, options, counted)]
 
     return [(stats, None, None) for stats in memo.run_with(named, seed, missing_ones)]

@@ -96,6 +96,8 @@ class Executor:
         """The tasks the memo did not hold; progress counts the `found` ones as done first."""
         if found and self.progress:
             self.progress(start + found, total)
+        if not named:  # every one was memoised: no pool to open
+            return []
         start += found
         if self.dask is not None:
             client = self._dask_client()

@@ -139,11 +139,12 @@ def count_known(lines: Sequence[Line], replications: Sequence[int], seed: int,
 def run_with(tasks: Sequence[Named], seed: int,
              simulate: Callable[[list[Named], int], list[RunStats]]) -> list[RunStats]:
     """The tasks' results in order: those the memo holds from it, the others from
-    `simulate(missing, found)` (`found`: how many were already there, for a progress count),
-    which are then kept. With the memo off, `simulate(tasks, 0)`."""
+    `simulate(missing, found)` (`found`: how many were already there, for a progress count;
+    called even when nothing is missing, so that the count reaches its total), which are then
+    kept. With the memo off, `simulate(tasks, 0)`."""
     found = known(tasks, seed)
     missing = [task for task, hit in zip(tasks, found, strict=True) if hit is None]
-    fresh = simulate(missing, len(tasks) - len(missing)) if missing else []
+    fresh = simulate(missing, len(tasks) - len(missing))
     remember(missing, seed, fresh)
     computed = iter(fresh)
     return [hit if hit is not None else next(computed) for hit in found]
