@@ -143,6 +143,24 @@ def test_a_comparison_in_chromium(app_url, tmp_path):
             assert twin.config_hash(reloaded) == twin.config_hash(expected)
             shown = re.search(r"study\s+([0-9a-f]{12})\s+·\s+lines\s+([0-9a-f]{12})", sidebar.inner_text())
             assert shown and shown.groups() == (twin.config_hash(reloaded), twin.config_hash(reloaded.line))
+
+            # an edit, and Export the moment its results are in: the new setting's report, by name
+            # (the earlier setting's button, shown with its results while the run went on, exported
+            # the earlier report, or nothing)
+            seed = sidebar.get_by_label("Seed", exact=True)
+            seed.fill("7")
+            seed.press("Enter")
+            main = page.get_by_test_id("stMain")
+            expect(main.get_by_text("These results are for an earlier setting")).to_be_visible(timeout=30_000)
+            assert main.get_by_role("button", name="Export HTML report").count() == 0  # not the earlier one
+            sidebar.get_by_role("button", name="Run comparison").click()
+            expect(sidebar.get_by_text("Results for this setting")).to_be_visible(timeout=60_000)
+            with page.expect_download(timeout=30_000) as download:
+                main.get_by_role("button", name="Export HTML report").click()
+            assert download.value.suggested_filename.endswith("_report.html")
+            report = (tmp_path / "report.html")
+            download.value.save_as(report)
+            assert "seed 7" in report.read_text(encoding="utf-8")
         finally:
             browser.close()
 

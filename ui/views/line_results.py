@@ -70,11 +70,16 @@ def report_html(bundle: results.Bundle, attribution=None, tour=None) -> str:
     return report.build(bundle, attribution, tour)
 
 
-def export_button(bundle: results.Bundle, build: Callable[[], str]) -> None:
-    """On its own row, as wide as its label (in a narrow column it was cut to "E…")."""
+def export_button(bundle: results.Bundle, build: Callable[[], str], stale: bool = False) -> None:
+    """On its own row, as wide as its label (in a narrow column it was cut to "E…"). Not offered
+    for an earlier setting's results (shown marked while the new ones run): clicked a moment after
+    an edit, it exported the earlier setting's report under the same file name, or nothing. Its key
+    names the result, so a click on a button the page is replacing cannot build another one's."""
+    if stale:
+        return
     st.download_button("Export HTML report", icon=":material/description:", data=build,
                        file_name=f"{escape.file_stem(bundle.study.line.name)}_report.html", mime="text/html",
-                       on_click="ignore", width="content", key="export_html",
+                       on_click="ignore", width="content", key=f"export_html-{bundle.key}",
                        help="One self-contained HTML file with the cards and every chart, for slides")
 
 
@@ -163,7 +168,7 @@ def first_look_note(bundle: results.Bundle) -> None:
             "when the run at the top is done.", icon=":material/hourglass_top:")
 
 
-def render(bundle: results.LineBundle, tour=None) -> None:
+def render(bundle: results.LineBundle, tour=None, stale: bool = False) -> None:
     st.caption(stamp(bundle))
     if bundle.first_look:
         first_look_note(bundle)
@@ -171,7 +176,7 @@ def render(bundle: results.LineBundle, tour=None) -> None:
         return
     st.info("No lever is switched on, so these are the line's own results. Switch levers on in the "
             "Levers tab to compare the line with its Industry 4.0 upgrade.", icon=":material/info:")
-    export_button(bundle, lambda: report_html(bundle, None, tour))
+    export_button(bundle, lambda: report_html(bundle, None, tour), stale)
     estimate_cards(bundle)
     st.markdown("#### Stations")
     names = [s.name for s in bundle.study.line.stations]
