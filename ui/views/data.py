@@ -9,15 +9,12 @@ import streamlit as st
 
 import twin
 from twin.eventlog.schema import TIME_UNITS
-from twin.limits import MAX_LOG_BYTES
 from ui.computing.calibration import Calibrated, Upload, calibrate_uploads
 from ui.presenting import escape
 from ui.presenting.units import MISSING_CELL
 from ui.shell import state
-from ui.shell.sidebar import UPLOAD_MB
 from ui.views.context import Context
-
-LOG_TYPES = ["csv", "parquet"]
+from ui.views.log_uploads import log_uploaders
 
 
 def show(ctx: Context) -> None:
@@ -27,13 +24,7 @@ def show(ctx: Context) -> None:
                 "stations, machines, buffers, source and every time distribution, with how well "
                 "each fits; the schema is in docs/event-logs.md, and `twin calibrate` does the same "
                 "on the command line.")
-    limit = (f"Up to {UPLOAD_MB} MiB here (the app's upload limit); `twin calibrate` reads logs up "
-             f"to {MAX_LOG_BYTES >> 20} MiB.")
-    left, right = st.columns(2)
-    events = left.file_uploader("Part-event log (CSV or Parquet)", type=LOG_TYPES, key="data.events",
-                                max_upload_size=UPLOAD_MB, help=limit)
-    states = right.file_uploader("Machine-state log (optional)", type=LOG_TYPES, key="data.states",
-                                 max_upload_size=UPLOAD_MB, help=limit)
+    events, states = log_uploaders("data")
     left, right = st.columns([3, 1])
     mapping = left.text_input("Your log's column names", key="data.map",
                               placeholder="time=ts,station=resource,part=case_id",

@@ -21,6 +21,7 @@ from ui.presenting import escape
 from ui.presenting.units import TIME_UNITS, duration_text
 from ui.shell import progress
 from ui.views.context import Context
+from ui.views.log_uploads import log_uploaders
 
 CURRENT, UPLOAD = "the current line", "an uploaded log"
 KEPT_FIGURES = 6
@@ -76,11 +77,7 @@ def _current(ctx: Context) -> tuple[timeline.Logs | None, str]:
 
 
 def _uploaded() -> tuple[timeline.Logs | None, str]:
-    left, right = st.columns(2)
-    events_file = left.file_uploader("Part-event log (CSV or Parquet)", type=["csv", "parquet", "pq"],
-                                     key="timeline.events")
-    states_file = right.file_uploader("Machine-state log (optional)", type=["csv", "parquet", "pq"],
-                                      key="timeline.states")
+    events_file, states_file = log_uploaders("timeline")
     unit_box, map_box = st.columns([1, 3])
     unit = unit_box.selectbox("Unit of numeric times", ("min", "s", "ms", "h"), key="timeline.unit")
     columns = map_box.text_input("Column names, if the log's differ", key="timeline.map",
