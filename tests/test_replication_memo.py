@@ -1,6 +1,6 @@
 """The memo of replications (`twin.memoize_replications`): a replication served from it is the one
-the engine would compute, only what is missing runs, logged or state-started runs never use it,
-and its bound is kept."""
+the engine would compute, only what is missing runs, a part log is kept with its run and a state
+log never, and its bound is kept."""
 
 from __future__ import annotations
 
@@ -91,12 +91,18 @@ def test_a_first_look_and_a_progress_count_see_the_memoised_replications():
     assert twin.run(study.line, workers=1).to_json() == full.to_json()
 
 
-def test_logged_runs_are_never_memoised(counted):
+def test_a_part_log_is_memoised_with_its_run_and_a_state_log_never(counted):
     study = _small_study()
     store = twin.memoize_replications()
-    twin.run(study.line, replications=2, workers=1, keep_part_log=True)
-    twin.run(study.line, replications=2, workers=1, keep_part_log=True)
-    assert len(counted) == 4 and len(store.entries) == 0
+    first = twin.run(study.line, replications=2, workers=1, keep_part_log=True).part_records()
+    again = twin.run(study.line, replications=2, workers=1, keep_part_log=True).part_records()
+    assert len(counted) == 2 and len(first) > 0
+    assert again.equals(first)
+    twin.run(study.line, replications=2, workers=1)  # kept apart: the plain runs are run
+    assert len(counted) == 4 and len(store.entries) == 4
+    twin.run(study.line, replications=2, workers=1, keep_state_log=True)
+    twin.run(study.line, replications=2, workers=1, keep_state_log=True)
+    assert len(counted) == 8 and len(store.entries) == 4
 
 
 def test_the_memo_keeps_its_bound_least_recently_used_out():

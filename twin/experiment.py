@@ -350,16 +350,16 @@ def run_tasks(tasks: list[tuple[Line, int]], seed: int, *, workers: int | None =
     chosen = {id(line): choose_engine(line, engine, initial_state, states=keep_state_log)
               for line, _ in tasks}
     named: list[Task] = [(line, rep, chosen[id(line)]) for line, rep in tasks]
-    if options != TaskOptions():  # logs or a start state: never memoised
+    if options.state_log or options.initial_state is not None:  # never memoised
         return _dispatch(named, seed, workers, dask, options, progress)
 
-    def missing_ones(missing: list[Task], found: int) -> list[RunStats]:
+    def missing_ones(missing: list[Task], found: int) -> list[Outcome]:
         counted = None if progress is None else _counted_from(progress, found, len(named))
         if not missing:  # every one was memoised
             return []
-        return [stats for stats, _, _ in _dispatch(missing, seed, workers, dask, options, counted)]
+        return _dispatch(missing, seed, workers, dask, options, counted)
 
-    return [(stats, None, None) for stats in memo.run_with(named, seed, missing_ones)]
+    return memo.run_with(named, seed, missing_ones, kept="part log" if options.part_log else memo.PLAIN)
 
 
 def _counted_from(progress: Progress, found: int, total: int) -> Progress:

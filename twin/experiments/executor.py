@@ -18,6 +18,7 @@ from typing import Any
 from twin.config import Line
 from twin.engine import RunStats, choose_engine
 from twin.experiment import (
+    Outcome,
     Progress,
     TaskOptions,
     dask_client,
@@ -88,11 +89,12 @@ class Executor:
         named = [(line, rep, engines[id(line)]) for line, rep in tasks]
         total = max(self.planned, self.done + len(named))
         start, self.done = self.done, self.done + len(named)
-        return memo.run_with(named, seed,
-                             lambda missing, found: self._simulate(missing, seed, start, found, total))
+        outcomes = memo.run_with(named, seed,
+                                 lambda missing, found: self._simulate(missing, seed, start, found, total))
+        return [stats for stats, _, _ in outcomes]
 
     def _simulate(self, named: list[memo.Named], seed: int, start: int, found: int,
-                  total: int) -> list[RunStats]:
+                  total: int) -> list[Outcome]:
         """The tasks the memo did not hold; progress counts the `found` ones as done first."""
         if found and self.progress:
             self.progress(start + found, total)
@@ -112,7 +114,7 @@ class Executor:
                 pairs.append(simulate_task(line, rep, seed, TaskOptions(), name))
                 if self.progress:
                     self.progress(done, total)
-        return [stats for stats, _, _ in pairs]
+        return pairs
 
     def _open_pool(self, workers: int) -> ProcessPoolExecutor:
         self._pool = process_pool(workers)

@@ -9,8 +9,9 @@ are found here.
 
 The memo is off unless a long-lived process turns it on (`enable`): a CLI run simulates each
 replication once anyway. It holds pickled results, so each caller gets its own copy and the bound
-is on bytes, least recently used first out. Only plain replications are kept (no part or state
-log, no initial state): those are the ones experiments and comparisons run.
+is on bytes, least recently used first out. A replication is kept with what its run kept: plain
+(what experiments and comparisons run) or with its part log (an app's precision charts), each under
+its own key; a run that keeps a machine-state log or starts from a given state is never memoised.
 """
 
 from __future__ import annotations
@@ -19,22 +20,23 @@ import pickle
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
+from typing import Any
 
 from twin.config import Line
-from twin.engine import RunStats
 from twin.io import config_digest
 
 DEFAULT_BYTES = 64 * 2**20
-"""Default bound of the memo's pickled results (a demo replication is a few kB)."""
+"""Default bound of the memo's pickled results (a demo replication is about 8 kB, 430 kB with its
+part log)."""
 
 
-Key = tuple[str, str, int, int]
-"""(`twin.io.config_digest` of the line, engine, seed, replication)."""
+Key = tuple[str, str, int, int, str]
+"""(`twin.io.config_digest` of the line, engine, seed, replication, what was kept)."""
 
 
 class ReplicationMemo:
-    """Pickled `RunStats` by (line digest, engine, seed, replication), at most `max_bytes` of
-    them; thread-safe (an app's sessions share it)."""
+    """Pickled replication outcomes by `Key`, at most `max_bytes` of them; thread-safe (an app's
+    sessions share it)."""
 
     def __init__(self, max_bytes: int = DEFAULT_BYTES) -> None:
         self.max_bytes = max_bytes
@@ -44,7 +46,7 @@ class ReplicationMemo:
         self.hits = 0
         self.misses = 0
 
-    def get(self, key: Key) -> RunStats | None:
+    def get(self, key: Key) -> Any:
         with self.lock:
             blob = self.entries.get(key)
             if blob is None:
@@ -54,8 +56,8 @@ class ReplicationMemo:
             self.hits += 1
         return pickle.loads(blob)
 
-    def put(self, key: Key, stats: RunStats) -> None:
-        blob = pickle.dumps(stats, protocol=pickle.HIGHEST_PROTOCOL)
+    def put(self, key: Key, outcome: Any) -> None:
+        blob = pickle.dumps(outcome, protocol=pickle.HIGHEST_PROTOCOL)
         if len(blob) > self.max_bytes:
             return
         with self.lock:
@@ -66,11 +68,6 @@ class ReplicationMemo:
             while self.bytes > self.max_bytes:
                 _, dropped = self.entries.popitem(last=False)
                 self.bytes -= len(dropped)
-
-    def clear(self) -> None:
-        with self.lock:
-            self.entries.clear()
-            self.bytes = self.hits = self.misses = 0
 
 
 _MEMO: ReplicationMemo | None = None
@@ -96,38 +93,25 @@ def active() -> ReplicationMemo | None:
 Named = tuple[Line, int, str]
 """(line, replication, engine name): a task with its engine chosen."""
 
+PLAIN = "plain"
+"""What a replication run for its KPIs alone is kept as (the other kind names the logs kept)."""
 
-def keys_for(tasks: Sequence[Named], seed: int) -> list[Key]:
+
+def keys_for(tasks: Sequence[Named], seed: int, kept: str = PLAIN) -> list[Key]:
     digests: dict[int, str] = {}
     keys = []
     for line, rep, engine in tasks:
         digest = digests.get(id(line))
         if digest is None:
             digest = digests[id(line)] = config_digest(line)
-        keys.append((digest, engine, seed, rep))
+        keys.append((digest, engine, seed, rep, kept))
     return keys
-
-
-def known(tasks: Sequence[Named], seed: int) -> list[RunStats | None]:
-    """Each task's memoised result, or None (all None when the memo is off)."""
-    memo = _MEMO
-    if memo is None:
-        return [None] * len(tasks)
-    return [memo.get(key) for key in keys_for(tasks, seed)]
-
-
-def remember(tasks: Sequence[Named], seed: int, results: Sequence[RunStats]) -> None:
-    memo = _MEMO
-    if memo is None:
-        return
-    for key, stats in zip(keys_for(tasks, seed), results, strict=True):
-        memo.put(key, stats)
 
 
 def count_known(lines: Sequence[Line], replications: Sequence[int], seed: int,
                 engines: Sequence[str]) -> int:
-    """How many of `lines` × `replications` the memo holds (an app sizes its first look on the
-    rest); 0 when the memo is off."""
+    """How many of `lines` × `replications` the memo holds as plain runs (an app sizes its first
+    look on the rest); 0 when the memo is off."""
     memo = _MEMO
     if memo is None:
         return 0
@@ -136,15 +120,20 @@ def count_known(lines: Sequence[Line], replications: Sequence[int], seed: int,
         return sum(key in memo.entries for key in keys_for(tasks, seed))
 
 
-def run_with(tasks: Sequence[Named], seed: int,
-             simulate: Callable[[list[Named], int], list[RunStats]]) -> list[RunStats]:
-    """The tasks' results in order: those the memo holds from it, the others from
+def run_with(tasks: Sequence[Named], seed: int, simulate: Callable[[list[Named], int], list[Any]],
+             kept: str = PLAIN) -> list[Any]:
+    """The tasks' outcomes in order: those the memo holds (as `kept`) from it, the others from
     `simulate(missing, found)` (`found`: how many were already there, for a progress count;
     called even when nothing is missing, so that the count reaches its total), which are then
     kept. With the memo off, `simulate(tasks, 0)`."""
-    found = known(tasks, seed)
-    missing = [task for task, hit in zip(tasks, found, strict=True) if hit is None]
-    fresh = simulate(missing, len(tasks) - len(missing))
-    remember(missing, seed, fresh)
-    computed = iter(fresh)
-    return [hit if hit is not None else next(computed) for hit in found]
+    memo = _MEMO
+    if memo is None:
+        return simulate(list(tasks), 0)
+    keys = keys_for(tasks, seed, kept)
+    found = [memo.get(key) for key in keys]
+    missing = [i for i, hit in enumerate(found) if hit is None]
+    fresh = simulate([tasks[i] for i in missing], len(tasks) - len(missing))
+    for i, outcome in zip(missing, fresh, strict=True):
+        memo.put(keys[i], outcome)
+        found[i] = outcome
+    return found

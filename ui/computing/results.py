@@ -7,7 +7,6 @@ from __future__ import annotations
 import hashlib
 import threading
 import time
-from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -207,33 +206,14 @@ def has_quality(line: twin.Line) -> bool:
     return any(s.quality is not None for s in line.stations)
 
 
-MAX_PART_LOGS = 8
-"""Part logs kept for the precision charts (a demo line's is about 10,000 rows): a lever toggled
-logs the Industry 4.0 line again, not the conventional one."""
-_part_log_cache: OrderedDict[str, pd.DataFrame] = OrderedDict()
-_part_log_lock = threading.Lock()
-
-
 def _part_logs(runs: dict[str, twin.Results]) -> dict[str, pd.DataFrame]:
-    """Replication 0 of each line again, keeping its per-part log (same streams, same parts)."""
-    return {name: _part_log(results) for name, results in runs.items()}
-
-
-def _part_log(results: twin.Results) -> pd.DataFrame:
-    from twin.io import config_digest
-
-    key = f"{config_digest(results.line.model_copy(update={'replications': 1}))}:{results.seed}"
-    with _part_log_lock:
-        if key in _part_log_cache:
-            _part_log_cache.move_to_end(key)
-            return _part_log_cache[key].copy()
-    logged = twin.run(results.line, replications=1, seed=results.seed, workers=1, keep_part_log=True)
-    frame = logged.part_records()
-    with _part_log_lock:
-        _part_log_cache[key] = frame
-        while len(_part_log_cache) > MAX_PART_LOGS:
-            _part_log_cache.popitem(last=False)
-    return frame.copy()
+    """Replication 0 of each line again, keeping its per-part log (same streams, same parts); the
+    memo of replications keeps it, so a lever toggled logs the Industry 4.0 line alone."""
+    out = {}
+    for name, results in runs.items():
+        logged = twin.run(results.line, replications=1, seed=results.seed, workers=1, keep_part_log=True)
+        out[name] = logged.part_records()
+    return out
 
 
 def _finish(bundle: Bundle, job: Job) -> Bundle:
