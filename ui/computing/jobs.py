@@ -79,7 +79,8 @@ class Job:
 
 MEMO_BYTES = 64 * 2**20
 """Bound of the process's memo of replications (`twin.memoize_replications`): about 8,000 of the
-demo's, so a lever switched on and off, or a tour after a comparison, re-runs only what changed."""
+demo's replications (8 kB each) or 150 of its part-logged ones (430 kB), so a lever switched on and
+off, or a tour after a comparison, re-runs only what changed."""
 
 
 class Store:
