@@ -144,9 +144,9 @@ def test_a_comparison_in_chromium(app_url, tmp_path):
             shown = re.search(r"study\s+([0-9a-f]{12})\s+·\s+lines\s+([0-9a-f]{12})", sidebar.inner_text())
             assert shown and shown.groups() == (twin.config_hash(reloaded), twin.config_hash(reloaded.line))
 
-            # an edit, and Export the moment its results are in: the new setting's report, by name
-            # (the earlier setting's button, shown with its results while the run went on, exported
-            # the earlier report, or nothing)
+            # an edit, and Export the moment it is offered: the new setting's report, by name (the
+            # earlier setting's button, shown with its results while the run went on, exported the
+            # earlier report, or nothing; a click while the job drew its charts lost the file name)
             seed = sidebar.get_by_label("Seed", exact=True)
             seed.fill("7")
             seed.press("Enter")
@@ -155,8 +155,10 @@ def test_a_comparison_in_chromium(app_url, tmp_path):
             assert main.get_by_role("button", name="Export HTML report").count() == 0  # not the earlier one
             sidebar.get_by_role("button", name="Run comparison").click()
             expect(sidebar.get_by_text("Results for this setting")).to_be_visible(timeout=60_000)
+            export = main.get_by_role("button", name="Export HTML report")
+            expect(export).to_be_visible(timeout=60_000)
             with page.expect_download(timeout=30_000) as download:
-                main.get_by_role("button", name="Export HTML report").click()
+                export.click()
             assert download.value.suggested_filename.endswith("_report.html")
             report = (tmp_path / "report.html")
             download.value.save_as(report)

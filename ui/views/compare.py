@@ -151,7 +151,7 @@ def render(bundle: results.Bundle | None, status: Status, *, study: twin.Study |
         st.warning(f"These results are for an earlier setting ({bundle.hashes.text}). {status.sentence()}",
                    icon=":material/history:")
     if isinstance(bundle, results.LineBundle):
-        line_results.render(bundle, tour, stale)
+        line_results.render(bundle, tour, stale, status.running)
         return
     st.caption(stamp(bundle))
     if bundle.first_look:
@@ -159,7 +159,7 @@ def render(bundle: results.Bundle | None, status: Status, *, study: twin.Study |
         kpi_cards(bundle)
         return
     attribution = store.result(attribution_key) if not stale else None
-    export_button(bundle, lambda: line_results.report_html(bundle, attribution, tour), stale)
+    export_button(bundle, lambda: line_results.report_html(bundle, attribution, tour), stale, status.running)
     kpi_cards(bundle)
 
     st.markdown("#### OEE: from conventional to Industry 4.0")

@@ -70,12 +70,19 @@ def report_html(bundle: results.Bundle, attribution=None, tour=None) -> str:
     return report.build(bundle, attribution, tour)
 
 
-def export_button(bundle: results.Bundle, build: Callable[[], str], stale: bool = False) -> None:
-    """On its own row, as wide as its label (in a narrow column it was cut to "E…"). Not offered
-    for an earlier setting's results (shown marked while the new ones run): clicked a moment after
-    an edit, it exported the earlier setting's report under the same file name, or nothing. Its key
-    names the result, so a click on a button the page is replacing cannot build another one's."""
+def export_button(bundle: results.Bundle, build: Callable[[], str], stale: bool = False,
+                  drawing: bool = False) -> None:
+    """On its own row, as wide as its label (in a narrow column it was cut to "E…"). Offered only
+    for the current setting's results once their job has ended: an earlier setting's button (shown
+    with its results while the new ones ran), clicked a moment after an edit, exported the earlier
+    report under the same file name, or nothing; and a click while the job was drawing its charts
+    met the job's last rerun, which lost the download's file name. Its key names the result, so a
+    click on a button the page is replacing cannot build another one's."""
     if stale:
+        return
+    if drawing:
+        st.caption(":material/hourglass_top: Export HTML report: offered once the charts are drawn, "
+                   "in a moment.")
         return
     st.download_button("Export HTML report", icon=":material/description:", data=build,
                        file_name=f"{escape.file_stem(bundle.study.line.name)}_report.html", mime="text/html",
@@ -168,7 +175,7 @@ def first_look_note(bundle: results.Bundle) -> None:
             "when the run at the top is done.", icon=":material/hourglass_top:")
 
 
-def render(bundle: results.LineBundle, tour=None, stale: bool = False) -> None:
+def render(bundle: results.LineBundle, tour=None, stale: bool = False, drawing: bool = False) -> None:
     st.caption(stamp(bundle))
     if bundle.first_look:
         first_look_note(bundle)
@@ -176,7 +183,7 @@ def render(bundle: results.LineBundle, tour=None, stale: bool = False) -> None:
         return
     st.info("No lever is switched on, so these are the line's own results. Switch levers on in the "
             "Levers tab to compare the line with its Industry 4.0 upgrade.", icon=":material/info:")
-    export_button(bundle, lambda: report_html(bundle, None, tour), stale)
+    export_button(bundle, lambda: report_html(bundle, None, tour), stale, drawing)
     estimate_cards(bundle)
     st.markdown("#### Stations")
     names = [s.name for s in bundle.study.line.stations]
