@@ -34,7 +34,7 @@ def test_theory_tab_shows_the_exact_values_beside_the_twin():
         at.run()
     assert not at.exception
     tables = [t.value for t in at.dataframe if "exact" in t.value.columns]
-    assert len(tables) == len(cases)
+    assert len(tables) == len(cases), [m.value for m in [*at.error, *at.warning, *at.info, *at.caption]]
     for case, table in zip(cases, tables, strict=True):
         assert any(case.subject in m.value.replace("\\", "") for m in at.markdown)
         assert set(table["verdict"]) <= {"inside", "outside"} and len(table) == len(case.expected)

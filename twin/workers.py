@@ -51,6 +51,12 @@ def stop_pool(pool: ProcessPoolExecutor) -> None:
     for process in processes:
         with contextlib.suppress(Exception):
             process.join(timeout=5)
+    # the pool's manager thread, seeing its workers gone, closes its wake-up pipe; were it still
+    # doing so at exit, Python 3.11's exit hook could write to the pipe in between and print a
+    # traceback (OSError: Bad file descriptor) after "terminated": let it finish first
+    manager = getattr(pool, "_executor_manager_thread", None)
+    if manager is not None and manager is not threading.current_thread():
+        manager.join(timeout=5)
 
 
 @contextlib.contextmanager

@@ -43,10 +43,11 @@ def warm_up() -> None:
 
         import twin
         from ui.computing import results
-        from ui.shell import page, state  # noqa: F401  (the page's imports, the point of the warm-up)
+        from ui.shell import heap, page, state  # noqa: F401  (the page's imports, the point of the warm-up)
         from ui.views import registry
 
         registry.import_all()  # the pages' modules (the page imports each when it first draws it)
+        heap.freeze_imports()  # out of Streamlit's full collection after every script run
 
         deadline = time.monotonic() + RUNTIME_WAIT_SECONDS
         while not Runtime.exists() and time.monotonic() < deadline:

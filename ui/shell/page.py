@@ -16,7 +16,7 @@ import twin
 from twin.io import validate_as
 from ui.computing import results, timing
 from ui.presenting import diagram, escape
-from ui.shell import layout, progress, sidebar, state
+from ui.shell import heap, layout, progress, sidebar, state
 from ui.views import levers as levers_view
 from ui.views import line as line_view
 from ui.views import registry
@@ -117,6 +117,7 @@ def shown_results(store, bundle, version: int):
 def main() -> None:
     # an emoji icon is drawn in the page; a :material/…: one would be fetched from fonts.gstatic.com
     st.set_page_config(page_title="Lighthouse Twin", page_icon="🏭", layout="wide")
+    heap.freeze_imports()  # once per process (the warm-up has done it under `make run`)
     with timing.phase("page"):
         _page()
 
