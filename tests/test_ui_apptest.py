@@ -455,3 +455,42 @@ def test_compare_draws_the_cards_and_the_oee_bridge_first_and_each_section_when_
     at.session_state[line_results.FLOW] = False
     at.run()
     assert len(at.get("plotly_chart")) == 3
+
+
+def test_export_is_offered_once_the_charts_are_drawn(monkeypatch):
+    """While the job that published the cards still draws its charts, Export is a note, not a
+    button: a click then met the job's last rerun, and the download lost its file name."""
+    from ui.computing import results
+    from ui.shell.state import store
+
+    _wait_for_jobs()
+    with store().lock:  # an earlier test's result would be served with no job drawing
+        store().results.clear()
+    drawn = threading.Event()
+    draw_all = results.Drawn.draw_all
+
+    def held(self) -> None:
+        drawn.wait(60)
+        draw_all(self)
+
+    monkeypatch.setattr(results.Drawn, "draw_all", held)
+    at = start()
+    set_small_run(at)
+    at.run()
+
+    def exports() -> list:
+        return [b for b in at.get("download_button") if b.label == "Export HTML report"]
+
+    try:
+        cards = run_and_wait(at)
+        assert cards
+        assert not exports()
+        assert any("Export HTML report: offered once the charts are drawn" in c.value for c in at.caption)
+    finally:
+        drawn.set()
+    deadline = time.monotonic() + 60
+    while not exports() and time.monotonic() < deadline:
+        time.sleep(0.3)
+        at.run()
+    assert len(exports()) == 1
+    assert not any("offered once the charts are drawn" in c.value for c in at.caption)
