@@ -8,7 +8,10 @@ warm-up, on each engine in a fresh process (one core), so the comparison is:
   --replications 20 --horizon ... --warmup 0 --format json`, interpreter start, imports, numba's
   cached machine code and Python bytecode, KPIs and JSON included, in CPU time (user + system:
   steadier than wall time on a shared host; both are printed; the fast process's median of 3
-  runs, before and after the SimPy run) (target: SimPy / fast >= 30);
+  runs, before and after the SimPy run) (target: SimPy / fast >= 30). The fast engine's kernels run
+  compiled ahead of time when built (`make bench` builds them: `twin.engine.fast_aot`), so the
+  process never imports numba; the same process on numba's JIT kernels (`TWIN_KERNELS=jit`, what
+  an install without the build runs) is timed too and reported beside it;
 - per part inside the process: CPU time of the replications alone (`simulate_with` in a fresh
   worker process), divided by the parts they produced (target: >= 100).
 
@@ -40,6 +43,8 @@ import time
 from pathlib import Path
 
 from line_models import BUFFER, EXACT_THROUGHPUT, MEANS, horizon_for
+
+from twin.engine import fast_compiled
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "fast_results.json"
@@ -101,16 +106,18 @@ def run_worker(engine: str, parts: int, replications: int, kind: str = "referenc
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def time_cli(engine: str, parts: int, replications: int) -> tuple[float, float]:
+def time_cli(engine: str, parts: int, replications: int, kernels: str = "") -> tuple[float, float]:
     """Wall and CPU time (user + system) of the whole `twin run` process on one core (start,
-    imports, KPIs, JSON). CPU time is the steadier measure on a shared host."""
+    imports, KPIs, JSON). CPU time is the steadier measure on a shared host. `kernels="jit"` runs
+    the fast engine on numba's JIT kernels even where the compiled ones are built."""
     config = ROOT / "configs" / "reference_line.yaml"
     command = [str(Path(sys.executable).parent / "twin"), "run", str(config),
                "--engine", engine, "--workers", "1", "--replications", str(replications),
                "--horizon", f"{horizon_for(parts)!r}min", "--warmup", "0", "--format", "json"]
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
-    done = subprocess.run(command, capture_output=True, text=True, cwd=ROOT, check=False)
+    env = {**os.environ, fast_compiled.ENV: kernels} if kernels else None
+    done = subprocess.run(command, capture_output=True, text=True, cwd=ROOT, check=False, env=env)
     wall = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if done.returncode != 0 or json.loads(done.stdout)["engine"] != engine:
@@ -121,15 +128,17 @@ def time_cli(engine: str, parts: int, replications: int) -> tuple[float, float]:
 def warm_caches() -> None:
     """A user's second run: the package's bytecode compiled (what a regular install does, and what
     `make bench` does for the editable one: a host with PYTHONDONTWRITEBYTECODE would otherwise
-    recompile every module of the package at each start, ~0.7 s) and numba's cache filled."""
+    recompile every module of the package at each start, ~0.7 s) and numba's cache filled (the
+    ahead-of-time kernels are `make bench`'s to build: `make kernels`)."""
     subprocess.run([sys.executable, "-m", "compileall", "-q", "twin"], cwd=ROOT, check=True)
     subprocess.run([sys.executable, str(Path(__file__).resolve()), "--worker", "fast", "1000", "1"],
                    cwd=ROOT, check=True, capture_output=True)
     for engine in ("fast", "simpy"):
         time_cli(engine, 100, 1)
+    time_cli("fast", 100, 1, "jit")
 
 
-PROCESS_ORDER = ("fast", "simpy", "fast", "fast")
+PROCESS_ORDER = ("fast", "simpy", "fast", "fast", "fast-jit", "fast-jit", "fast-jit")
 """The whole-process runs, in order; each engine's median is reported. A shared host's speed drifts
 by up to a quarter within minutes (the same fast run took 2.6 s of CPU, then 3.3 s ten minutes
 later), so the fast runs (about 3 s each) stand before and after the SimPy run (about 80 s)."""
@@ -162,9 +171,11 @@ def main(argv: list[str] | None = None) -> int:
     parts, replications = (20_000, 4) if args.quick else (200_000, 20)
     warm_caches()
     runs = {engine: run_worker(engine, parts, replications) for engine in ("fast", "simpy")}
-    timings: dict[str, list[tuple[float, float]]] = {engine: [] for engine in runs}
+    timings: dict[str, list[tuple[float, float]]] = {engine: [] for engine in PROCESS_ORDER}
     for engine in PROCESS_ORDER:  # the fast runs on both sides of the SimPy one: the host drifts
-        timings[engine].append(time_cli(engine, parts, replications))
+        timings[engine].append(time_cli(engine.removesuffix("-jit"), parts, replications,
+                                        "jit" if engine.endswith("-jit") else ""))
+    jit_cpu = statistics.median(cpu for _, cpu in timings["fast-jit"])
     for engine, report in runs.items():
         report["process_wall_seconds"] = statistics.median(wall for wall, _ in timings[engine])
         report["process_cpu_seconds"] = statistics.median(cpu for _, cpu in timings[engine])
@@ -193,9 +204,13 @@ def main(argv: list[str] | None = None) -> int:
               f"{row['us_per_part']:9.3f} "
               f"{row['parts_per_second']:12,.0f} {row['events_per_second']:13,.0f} "
               f"{row['throughput']:10.6f}±{row['throughput_se']:.6f} {row['rss_peak_mib']:9.1f}")
+    kernels = fast_compiled.which()
+    ratio_jit = rows["simpy"]["process_cpu_seconds"] / jit_cpu
     print(f"speed-up: {ratio_process:.1f}× whole process in CPU time ({ratio_wall:.1f}× in wall time; "
-          f"target {TARGET_PROCESS:g}×), "
+          f"target {TARGET_PROCESS:g}×; kernels {kernels}), "
           f"{ratio_part:.1f}× per part inside the process (target {TARGET_PER_PART:g}×)")
+    print(f"on numba's JIT kernels (TWIN_KERNELS=jit, no ahead-of-time build): {jit_cpu:.2f} s process "
+          f"CPU, {ratio_jit:.1f}× whole process")
     fast = rows["fast"]
     checks = [
         ("same departures on both engines", runs["fast"]["departed"] == runs["simpy"]["departed"], ""),
@@ -220,6 +235,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  {'ok  ' if ok else 'FAIL'} {name} {detail}")
     RESULTS.write_text(json.dumps({"parts": parts, "replications": replications, "rows": rows,
                                    "ratio_process": ratio_process, "ratio_process_wall": ratio_wall,
+                                   "kernels": kernels, "process_cpu_seconds_jit": jit_cpu,
+                                   "ratio_process_jit": ratio_jit,
                                    "ratio_per_part": ratio_part, "parallel": parallel,
                                    "ratio_parallel_per_part": ratio_parallel,
                                    "checks": {name: ok for name, ok, _ in checks}}, indent=2) + "\n")

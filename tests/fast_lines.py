@@ -71,7 +71,7 @@ def fast_lines(draw: st.DrawFn, plain: bool = False) -> twin.Line:
     """A line the fast engine runs: every source, buffers 0 to unbounded, every distribution,
     operating-clock failures, preventive maintenance, product mix with setups and setup pairs,
     tool wear with SPC or closed-loop control, inline, sampling and end-of-line scrap, shifts.
-    With `plain`, only what a plain line has (`fast_kernel.is_plain`): sources, buffers,
+    With `plain`, only what a plain line has (`fast_layout.is_plain`): sources, buffers,
     distributions and products, with processing times by product."""
     mix = draw(st.booleans())
     products = ([{"name": f"p{i}", "share": draw(st.sampled_from([1, 2])),

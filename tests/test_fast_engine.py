@@ -129,7 +129,7 @@ def test_fast_engine_agrees_with_simpy_on_generated_lines(line):
 
 def _plan_is_plain(line) -> bool:
     import twin.engine.fast as fast
-    from twin.engine.fast_kernel import is_plain
+    from twin.engine.fast_layout import is_plain
     from twin.engine.sampling import Streams
 
     plan = fast._Plan(line, Streams(line.seed, 0), None)

@@ -34,7 +34,7 @@ def warm(kernel: str) -> None:
     station = {"name": "A", "buffer": 2, "process": {"dist": "exponential", "mean": 1.0},
                "failures": {"mtbf": {"dist": "exponential", "mean": 30.0},
                             "mttr": {"dist": "exponential", "mean": 3.0}}}
-    if kernel == "plain":  # no failures, no shifts: fast_kernel.is_plain
+    if kernel == "plain":  # no failures, no shifts: fast_layout.is_plain
         del station["failures"]
     machines = {"parts": 1, "plain": 1, "events": 2}[kernel]
     calendar = None if kernel == "plain" else {"shifts": [{"start": "6h", "end": "14h"}], "days_per_week": 5}

@@ -3,7 +3,8 @@
 Same contract as `twin.engine.line.simulate` (a line, a replication and a seed in; the same
 `RunStats` and per-part log out, from a `LineState` too), same streams drawn in the same order, so
 the numbers agree with the SimPy engine to rounding. `twin.engine.scope` says which lines it runs;
-the kernel is in `fast_kernel`, the streams in `fast_streams`.
+the kernel is in `fast_kernel` (compiled ahead of time where built: `fast_compiled`), the streams
+in `fast_streams`.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from twin.config import ArrivalSource, ConwipSource, Line, PreventiveMaintenance
 from twin.config.dists import dist_mean
 from twin.config.quality import ClosedLoopControl, SpcControl
 from twin.engine import fast_layout as L
-from twin.engine.fast_kernel import is_plain, run_parts, run_plain, start_machines
+from twin.engine.fast_compiled import kernel
 from twin.engine.fast_streams import (
     Block,
     DrawTable,
@@ -250,8 +251,9 @@ def _run(line: Line, replication: int, seed: int, log: list[PartRecord] | None,
         if isinstance(line.source, ConwipSource):  # more parts than the cap: one leaves, one comes
             plan.cfg_i[L.C_CAP] = max(int(plan.cfg_i[L.C_CAP]), len(placed))
         start_i, start_f = _prime(placement, ms_f, ms_i)
-        start_machines(plan.cfg_i, plan.cfg_f, plan.st_i, table.values, table.pos, ms_f, ms_i, out_f,
-                       out_i, start_i, start_f, plan.shift_starts, plan.shift_ends, overrun)
+        kernel("start_machines")(plan.cfg_i, plan.cfg_f, plan.st_i, table.values, table.pos, ms_f, ms_i,
+                                 out_f, out_i, start_i, start_f, plan.shift_starts, plan.shift_ends,
+                                 overrun)
     cap = int(plan.cfg_i[L.C_CAP])
     plan.cfg_i[L.C_LOGGING] = 1 if log is not None else 0
     ls_f = np.zeros(L.N_LS_F)
@@ -263,7 +265,7 @@ def _run(line: Line, replication: int, seed: int, log: list[PartRecord] | None,
         line_i[L.R_WIP_START] = len(placed)  # no warm-up: the state's parts are the WIP at the start
     ring = np.zeros(plan.ring_size)
     deviation = np.zeros(m)
-    advance = run_plain if plain and is_plain(plan.cfg_i, plan.st_i) else run_parts
+    advance = kernel("run_plain" if plain and L.is_plain(plan.cfg_i, plan.st_i) else "run_parts")
     while True:
         advance(plan.cfg_i, plan.cfg_f, plan.st_i, plan.st_f, plan.proc_s, plan.setup_s, table.values,
                   table.pos, margin, ring, ms_f, ms_i, ls_f, ls_i, conwip, out_f, out_i, line_f, line_i,

@@ -20,7 +20,7 @@ from twin.engine import fast_events_layout as K
 from twin.engine import fast_layout as L
 from twin.engine.fast import MARGIN, _Plan, _stats, line_outputs
 from twin.engine.fast import _records as records
-from twin.engine.fast_events_kernel import run_events
+from twin.engine.fast_compiled import kernel
 from twin.engine.fast_streams import DrawTable, dist_block, normal_block
 from twin.engine.line import PartRecord
 from twin.engine.sampling import Purpose, Streams
@@ -148,6 +148,7 @@ def _run(line: Line, replication: int, seed: int, log: list[PartRecord] | None, 
     conwip = np.zeros(cap)
     status = np.zeros(1, dtype=np.int64)
     rings = np.zeros(ring_total, dtype=np.int64)
+    run_events = kernel("run_events")
     while True:
         run_events(plan.cfg_i, plan.cfg_f, plan.st_i, plan.st_f, plan.proc_s, plan.setup_s,
                      table.values, table.pos, margin, machines.st_i, machines.st_f, ms_f, ms_i, mout_f,

@@ -170,7 +170,7 @@ from twin.engine.fast_layout import (
 )
 from twin.engine.states import BLOCKED, BUSY, DOWN, MAINTENANCE, OFF, SETUP, STARVED, TOOL_CHANGE
 
-KERNEL_SOURCES = "b2de4b764d6b29c5"  # twin.engine.kernel_sources: what the kernels read
+KERNEL_SOURCES = "952487e0ab2bb282"  # twin.engine.kernel_sources: what the kernels read
 
 EPSILON = 1e-9
 """The SimPy engine's tolerance on remaining work (machine.EPSILON): the same float steps here."""
@@ -383,16 +383,6 @@ PLAIN = False
 folds away."""
 
 
-def is_plain(cfg_i: np.ndarray, st_i: np.ndarray) -> bool:
-    """A line `run_plain` runs: no shifts, no start state, and no station with failures, setups, a
-    tool (quality, inspection, scrap) or preventive maintenance. Sources, buffers, products, every
-    processing-time distribution and the per-part log stay."""
-    if cfg_i[C_SHIFTS] == 1 or cfg_i[C_PLACED] > 0:
-        return False
-    return not bool((st_i[:, [S_FAIL, S_SETUP, S_TOOL, S_PM]] == 1).any()
-                    or (st_i[:, S_INSPECT] != NO_INSPECTION).any())
-
-
 def run_parts(cfg_i, cfg_f, st_i, st_f, proc_s, setup_s, values, pos, margin, ring, ms_f, ms_i, ls_f,
               ls_i, conwip, out_f, out_i, line_f, line_i, lead_p, good_p, series_t, wip_diff, good_diff,
               log_f, log_i, deviation, done_p, shift_s, shift_e, placed_i, placed_f, placed_dev_j, placed_dev,
@@ -456,7 +446,7 @@ def run_parts(cfg_i, cfg_f, st_i, st_f, proc_s, setup_s, values, pos, margin, ri
                 else 0.0
         else:
             first = 0
-            held = IN_BUFFER
+            held = np.int64(IN_BUFFER)  # one integer type on both branches (numba.pycc needs it)
             pid = part + 1 + id_offset
             product = _index(int(_draw(values, pos, product_s, status))) if product_s >= 0 else 0
             # --- the source: when the part is offered to station 1 -----------------------------

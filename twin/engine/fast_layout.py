@@ -6,6 +6,11 @@ what each column holds. `fast_kernel` reads them, `fast` fills and unpacks them.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import numpy as np
+
 # cfg_i: the line
 (C_STATIONS, C_SOURCE, C_CAP, C_PRODUCT_S, C_ARRIVAL_S, C_LOGGING, C_WARMUP_ZERO, C_SHIFTS,
  C_PLACED, C_ID_OFFSET) = range(10)
@@ -78,3 +83,13 @@ N_LINE_I = 17
 G_START, G_END, G_DEPARTURE, G_VALUE, G_RELEASE = range(5)
 G_PART, G_STATION, G_REJECTED, G_PRODUCT = range(4)
 N_LOG_F, N_LOG_I = 5, 4
+
+
+def is_plain(cfg_i: np.ndarray, st_i: np.ndarray) -> bool:
+    """A line `run_plain` runs: no shifts, no start state, and no station with failures, setups, a
+    tool (quality, inspection, scrap) or preventive maintenance. Sources, buffers, products, every
+    processing-time distribution and the per-part log stay."""
+    if cfg_i[C_SHIFTS] == 1 or cfg_i[C_PLACED] > 0:
+        return False
+    return not bool((st_i[:, [S_FAIL, S_SETUP, S_TOOL, S_PM]] == 1).any()
+                    or (st_i[:, S_INSPECT] != NO_INSPECTION).any())
