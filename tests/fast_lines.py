@@ -67,11 +67,12 @@ back-to-back shifts that merge."""
 
 
 @st.composite
-def fast_lines(draw: st.DrawFn, plain: bool = False) -> twin.Line:
+def fast_lines(draw: st.DrawFn, plain: bool = False, predictive: bool = True) -> twin.Line:
     """A line the fast engine runs: every source, buffers 0 to unbounded, every distribution,
-    operating-clock failures, preventive maintenance, product mix with setups and setup pairs,
+    operating-clock failures, preventive or predictive maintenance, product mix with setups and setup pairs,
     tool wear with SPC or closed-loop control, inline, sampling and end-of-line scrap, shifts.
-    With `plain`, only what a plain line has (`fast_layout.is_plain`): sources, buffers,
+    Without `predictive`, no predictive maintenance (the fast engine runs it from the empty line
+    only). With `plain`, only what a plain line has (`fast_layout.is_plain`): sources, buffers,
     distributions and products, with processing times by product."""
     mix = draw(st.booleans())
     products = ([{"name": f"p{i}", "share": draw(st.sampled_from([1, 2])),
@@ -86,7 +87,12 @@ def fast_lines(draw: st.DrawFn, plain: bool = False) -> twin.Line:
         if not plain and draw(st.integers(0, 3)) == 0:
             spec["failures"] = {"mtbf": draw(distributions(draw(st.sampled_from([20.0, 60.0])))),
                                 "mttr": draw(distributions(draw(st.sampled_from([2.0, 5.0]))))}
-        if not plain and draw(st.integers(0, 3)) == 0:
+        if not plain and predictive and "failures" in spec and draw(st.integers(0, 2)) == 0:
+            spec["maintenance"] = {"policy": "predictive", "recall": draw(st.sampled_from([0.0, 0.7, 1.0])),
+                                   "lead_time": draw(st.sampled_from([0.0, 10.0, 30.0])),
+                                   "planned_repair_factor": draw(st.sampled_from([0.5, 1.0])),
+                                   "false_alarms_per_week": draw(st.sampled_from([0.0, 50.0, 500.0]))}
+        elif not plain and draw(st.integers(0, 3)) == 0:
             spec["maintenance"] = {"policy": "preventive", "interval": draw(st.sampled_from([30, 100])),
                                    "duration": draw(distributions(4.0))}
         if not plain and mix and draw(st.booleans()):

@@ -83,6 +83,25 @@ FIXED_CASES = {
          {"name": "b", "buffer": 0, "process": {"dist": "gamma", "mean": 18.0, "cv": 0.5}}],
         {"calendar": TWO_SHIFTS, "horizon": 8_000.0, "source": {"kind": "arrivals",
                                                                  "interarrival": exponential(25.0)}}),
+    "predictive-maintenance": (
+        [{"name": "a", "buffer": 2, "process": exponential(1.0),
+          "failures": {"mtbf": exponential(40.0), "mttr": {"dist": "gamma", "mean": 6.0, "cv": 0.6}},
+          "maintenance": {"policy": "predictive", "recall": 0.8, "lead_time": 15,
+                          "false_alarms_per_week": 300}},
+         {"name": "b", "buffer": 0, "process": exponential(0.9),
+          "failures": {"mtbf": {"dist": "weibull", "mean": 60.0, "shape": 2.0}, "mttr": 4.0},
+          "maintenance": {"policy": "predictive", "recall": 1.0, "lead_time": 0,
+                          "planned_repair_factor": 1.0, "false_alarms_per_week": 0}}], {"horizon": 3_000.0}),
+    "predictive-maintenance-deterministic-ties-and-shifts": (
+        # whole minutes: lives exactly as long as the lead time (seen coming: `>=`, as the SimPy
+        # engine compares), failures at a part's end or a shift's; frequent false alarms
+        [{"name": "a", "buffer": 1, "process": 2.0,
+          "failures": {"mtbf": {"dist": "empirical", "values": [10, 20, 40]}, "mttr": 5.0},
+          "maintenance": {"policy": "predictive", "recall": 0.5, "lead_time": 20,
+                          "false_alarms_per_week": 1008}},
+         {"name": "b", "buffer": 0, "process": 3.0, "failures": {"mtbf": 30.0, "mttr": 2.0},
+          "maintenance": {"policy": "predictive", "recall": 1.0, "lead_time": 30}}],
+        {"calendar": TWO_SHIFTS, "horizon": 4_000.0}),
     "shifts-deterministic-ties-and-setups": (
         [{"name": "a", "buffer": 1, "process": 2.0, "setup": 7.0,
           "quality": {**QUALITY, "tool_life": 40, "tool_change": 10}},
@@ -203,9 +222,6 @@ OUT_OF_SCOPE = {
     "calendar-failures": ([{"name": "a", "process": 1.0,
                             "failures": {"mtbf": 50.0, "mttr": 5.0, "mode": "calendar"}}], {},
                           "stations[0].failures: failures on the calendar clock need the SimPy engine"),
-    "predictive": ([{"name": "a", "process": 1.0, "failures": {"mtbf": 50.0, "mttr": 5.0},
-                     "maintenance": {"policy": "predictive"}}], {},
-                   "stations[0].maintenance: predictive maintenance needs the SimPy engine"),
     "rework": ([{"name": "a", "process": 1.0, "quality": QUALITY,
                  "inspection": {"where": "inline", "action": "rework", "to": "a"}}], {},
                "stations[0].inspection: rework sends parts back and needs the SimPy engine"),
@@ -221,6 +237,24 @@ def test_out_of_scope_features_are_refused_by_name_and_run_on_simpy(case):
         choose_engine(line, "fast")
     assert choose_engine(line, "auto") == choose_engine(line, "simpy") == "simpy"
     assert twin.run(line, replications=1, workers=1).engine == "simpy"
+
+
+def test_a_start_state_of_a_line_with_predictive_maintenance_runs_on_simpy():
+    """A line state holds no monitor's detections or false alarms: from a non-empty one, a line with
+    predictive maintenance is refused by `--engine fast` and run on SimPy under auto; from the empty
+    line it runs on the fast engine."""
+    from twin.engine.start import RunningLine
+
+    line = make_line(*FIXED_CASES["predictive-maintenance"][:1], horizon=600.0)
+    assert choose_engine(line) == "fast"
+    running = RunningLine(line)
+    running.advance(100.0)
+    state = running.state()
+    message = ("stations[0].maintenance: a run from a non-empty line state with predictive maintenance "
+               "needs the SimPy engine")
+    with pytest.raises(ConfigError, match="^" + message.replace("[", r"\[").replace("]", r"\]") + "$"):
+        choose_engine(line, "fast", state)
+    assert choose_engine(line, "auto", state) == "simpy"
 
 
 def test_an_unknown_engine_is_a_config_error():

@@ -13,7 +13,7 @@ import math
 
 import numpy as np
 
-from twin.config import ArrivalSource, ConwipSource, Line, PreventiveMaintenance
+from twin.config import ArrivalSource, ConwipSource, Line, PredictiveMaintenance, PreventiveMaintenance
 from twin.config.dists import dist_mean
 from twin.config.quality import ClosedLoopControl, SpcControl
 from twin.engine import fast_layout as L
@@ -27,7 +27,7 @@ from twin.engine.fast_streams import (
     product_block,
     uniform_block,
 )
-from twin.engine.line import SERIES_POINTS, PartRecord, shifted_windows
+from twin.engine.line import SERIES_POINTS, PartRecord, false_alarm_gaps, shifted_windows
 from twin.engine.quality import CharacteristicStats, InspectionCounts
 from twin.engine.sampling import Purpose, Streams
 from twin.engine.scope import choose_engine, needs_events
@@ -92,6 +92,26 @@ class _Plan:
         self.blocks.append(block)
         return len(self.blocks) - 1
 
+    def _monitor(self, j: int, spec, streams: Streams, machine: int, row: np.ndarray | None = None) -> None:
+        """The condition monitor's streams of machine `machine` of station j (predictive maintenance
+        on a station with failures, as `engine.line._monitor` builds it) into `row` (default: the
+        station's row), and its settings."""
+        policy = spec.maintenance
+        row = self.st_i[j] if row is None else row
+        row[L.S_PDM] = 1 if isinstance(policy, PredictiveMaintenance) and spec.failures is not None else 0
+        if not row[L.S_PDM]:
+            return
+        number = j + 1
+        values = self.st_f[j]
+        values[L.T_RECALL], values[L.T_LEAD] = policy.recall, policy.lead_time
+        values[L.T_FACTOR] = policy.planned_repair_factor
+        row[L.S_DETECT_S] = self._add(uniform_block(streams, number, Purpose.PREDICTION, machine))
+        row[L.S_FA_S] = (self._add(dist_block(false_alarm_gaps(policy), streams, number, Purpose.FALSE_ALARM,
+                                              machine))
+                         if policy.false_alarms_per_week > 0 else -1)
+        row[L.S_FA_REPAIR_S] = self._add(dist_block(spec.failures.mttr, streams, number,
+                                                    Purpose.FALSE_ALARM_REPAIR, machine))
+
     def _station(self, line: Line, j: int, spec, streams: Streams, names: list[str]) -> None:
         number = j + 1
         row, values = self.st_i[j], self.st_f[j]
@@ -114,6 +134,7 @@ class _Plan:
         if spec.failures is not None:
             row[L.S_TTF_S] = self._add(dist_block(spec.failures.mtbf, streams, number, Purpose.FAILURE, 0))
             row[L.S_REPAIR_S] = self._add(dist_block(spec.failures.mttr, streams, number, Purpose.REPAIR, 0))
+        self._monitor(j, spec, streams, 0)
         pm = spec.maintenance if isinstance(spec.maintenance, PreventiveMaintenance) else None
         row[L.S_PM] = 1 if pm is not None else 0
         if pm is not None:
@@ -235,11 +256,7 @@ def _run(line: Line, replication: int, seed: int, log: list[PartRecord] | None,
     ms_i = np.zeros((m, L.N_MS_I), dtype=np.int64)
     ms_i[:, L.M_PRODUCT] = -1
     for j in range(m):
-        ms_f[j, L.M_TTF] = math.inf
-        if plan.st_i[j, L.S_FAIL]:
-            row = plan.st_i[j, L.S_TTF_S]  # the machine draws its first time to failure when built
-            ms_f[j, L.M_TTF] = table.values[row, 0]
-            table.pos[row] = 1
+        built(plan.st_i[j], plan.st_f[j], ms_f[j], ms_i[j], table)
     out_f = np.zeros((m, L.N_OUT_F))
     out_i = np.zeros((m, L.N_OUT_I), dtype=np.int64)
     overrun = np.zeros(1, dtype=np.int64)
@@ -251,9 +268,9 @@ def _run(line: Line, replication: int, seed: int, log: list[PartRecord] | None,
         if isinstance(line.source, ConwipSource):  # more parts than the cap: one leaves, one comes
             plan.cfg_i[L.C_CAP] = max(int(plan.cfg_i[L.C_CAP]), len(placed))
         start_i, start_f = _prime(placement, ms_f, ms_i)
-        kernel("start_machines")(plan.cfg_i, plan.cfg_f, plan.st_i, table.values, table.pos, ms_f, ms_i,
-                                 out_f, out_i, start_i, start_f, plan.shift_starts, plan.shift_ends,
-                                 overrun)
+        kernel("start_machines")(plan.cfg_i, plan.cfg_f, plan.st_i, plan.st_f, table.values, table.pos,
+                                 ms_f, ms_i, out_f, out_i, start_i, start_f, plan.shift_starts,
+                                 plan.shift_ends, overrun)
     cap = int(plan.cfg_i[L.C_CAP])
     plan.cfg_i[L.C_LOGGING] = 1 if log is not None else 0
     ls_f = np.zeros(L.N_LS_F)
@@ -286,6 +303,20 @@ def _run(line: Line, replication: int, seed: int, log: list[PartRecord] | None,
         log.extend(_records(log_f[:ls_i[L.L_LOG_N]], log_i[:ls_i[L.L_LOG_N]]))
     return _stats(line, replication, plan, out_f, out_i, line_f, line_i, lead_p, good_p, times,
                   wip_diff, good_diff, done_p)
+
+
+def built(st_i: np.ndarray, st_f: np.ndarray, ms_f: np.ndarray, ms_i: np.ndarray, table: DrawTable) -> None:
+    """A machine's draws when it is built (`Machine.__init__`, one machine's rows): its first time
+    to failure (the life its monitor reads), and with predictive maintenance whether the monitor
+    will see that failure coming and when its first false alarm is due."""
+    ms_f[L.M_TTF] = ms_f[L.M_LIFE] = ms_f[L.M_NEXT_FA] = math.inf
+    if not st_i[L.S_FAIL]:
+        return
+    ms_f[L.M_TTF] = ms_f[L.M_LIFE] = table.take(st_i[L.S_TTF_S])
+    if st_i[L.S_PDM]:
+        ms_i[L.M_DETECTED] = 1 if table.take(st_i[L.S_DETECT_S]) < st_f[L.T_RECALL] else 0
+        if st_i[L.S_FA_S] >= 0:
+            ms_f[L.M_NEXT_FA] = 0.0 + table.take(st_i[L.S_FA_S])
 
 
 def _placed_parts(placed: list[Placed]) -> tuple[np.ndarray, ...]:

@@ -10,7 +10,6 @@ engine keeps them.
 
 from __future__ import annotations
 
-import math
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -18,7 +17,7 @@ import numpy as np
 from twin.config import ArrivalSource, ConwipSource, Line, PreventiveMaintenance
 from twin.engine import fast_events_layout as K
 from twin.engine import fast_layout as L
-from twin.engine.fast import MARGIN, _Plan, _stats, line_outputs
+from twin.engine.fast import MARGIN, _Plan, _stats, built, line_outputs
 from twin.engine.fast import _records as records
 from twin.engine.fast_compiled import kernel
 from twin.engine.fast_streams import DrawTable, dist_block, normal_block
@@ -76,6 +75,7 @@ class _Machines:
                                                       index))
                 row[L.S_REPAIR_S] = plan._add(dist_block(spec.failures.mttr, streams, number, Purpose.REPAIR,
                                                          index))
+            plan._monitor(j, spec, streams, index, row)
             if isinstance(spec.maintenance, PreventiveMaintenance):
                 row[L.S_PM_S] = plan._add(dist_block(spec.maintenance.duration, streams, number,
                                                      Purpose.MAINTENANCE, index))
@@ -117,12 +117,8 @@ def _run(line: Line, replication: int, seed: int, log: list[PartRecord] | None, 
     ms_i[:, K.K_STATION] = machines.station
     ms_i[:, K.K_INDEX] = machines.index
     ms_i[:, K.K_OPEN] = ms_i[:, K.K_OFF_SAVED] = -1
-    ms_f[:, L.M_TTF] = math.inf
     for k in range(n):
-        if machines.st_i[k, L.S_FAIL]:
-            row = machines.st_i[k, L.S_TTF_S]  # each machine draws its first time to failure when built
-            ms_f[k, L.M_TTF] = table.values[row, 0]
-            table.pos[row] = 1
+        built(machines.st_i[k], machines.st_f[k], ms_f[k], ms_i[k], table)
     sq, ring_total = _rings(line, ring, machines.counts)
     pool = ring_total + n + 2
     part_f = np.zeros((pool, 2))

@@ -64,7 +64,7 @@ from twin.engine.fast_layout import (
     UNBOUNDED,
 )
 
-KERNEL_SOURCES = "952487e0ab2bb282"  # twin.engine.kernel_sources: what the kernels read
+KERNEL_SOURCES = "e88c325f7d5aaae5"  # twin.engine.kernel_sources: what the kernels read
 
 
 @kernel(inline="always")

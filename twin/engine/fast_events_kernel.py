@@ -68,6 +68,8 @@ from twin.engine.fast_events_layout import (
     PC_BLOCKED,
     PC_CHUNK,
     PC_DONE,
+    PC_FALSE_ALARM,
+    PC_FALSE_ALARM_DONE,
     PC_GOT,
     PC_PM,
     PC_PM_DONE,
@@ -87,10 +89,15 @@ from twin.engine.fast_events_layout import (
 from twin.engine.fast_events_states import _clock_step, _close, _open, _wait_for_shift
 from twin.engine.fast_kernel import (
     EPSILON,
+    _breakdown,
     _draw,
+    _false_alarm,
+    _false_alarm_due,
     _inside,
     _inspect,
     _leave,
+    _new_life,
+    _next_false_alarm,
     _overlap,
     _produce,
     _stop,
@@ -120,10 +127,8 @@ from twin.engine.fast_layout import (
     M_SINCE_CHANGE,
     M_TTF,
     O_COMPLETED,
-    O_FAILURES,
     O_PLANNED,
     O_PLANNED_STOPS,
-    O_REPAIR,
     O_SETUP_MINUTES,
     O_SETUPS,
     O_STARTED,
@@ -133,18 +138,16 @@ from twin.engine.fast_layout import (
     S_INSPECT,
     S_PM,
     S_PM_S,
-    S_REPAIR_S,
     S_SETUP,
     S_TOOL,
-    S_TTF_S,
     SAMPLING,
     SATURATED,
     T_PM_INTERVAL,
     T_TOOL_CHANGE,
 )
-from twin.engine.states import BLOCKED, BUSY, DOWN, MAINTENANCE, SETUP, STARVED, TOOL_CHANGE
+from twin.engine.states import BLOCKED, BUSY, MAINTENANCE, SETUP, STARVED, TOOL_CHANGE
 
-KERNEL_SOURCES = "952487e0ab2bb282"  # twin.engine.kernel_sources: what the kernels read
+KERNEL_SOURCES = "e88c325f7d5aaae5"  # twin.engine.kernel_sources: what the kernels read
 
 
 @kernel()
@@ -265,8 +268,8 @@ def _machine_step(k, now, cfg_i, cfg_f, st_i, st_f, proc_s, setup_s, values, pos
             ms_f[k, M_TTF] -= chunk
             pc = PC_WORK
             if ms_i[k, K_CAUSE] == 1 or ms_f[k, M_TTF] <= EPSILON:
-                end = _stop(k, now, mst_i[k, S_REPAIR_S], DOWN, O_FAILURES, O_REPAIR, values, pos,
-                            mout_f, mout_i, W, H, wz, status)
+                end = _breakdown(k, now, mst_i, mst_f, values, pos, ms_f, ms_i, mout_f, mout_i, W, H, wz,
+                                 status)
                 _push(h_t, h_i, g_i, end, k)
                 ms_i[k, K_PC] = PC_REPAIR
                 return
@@ -274,7 +277,7 @@ def _machine_step(k, now, cfg_i, cfg_f, st_i, st_f, proc_s, setup_s, values, pos
                 _wait_for_shift(k, now, PC_WORK, ms_i, ms_f, mout_f, clk_i, waiters, W, H)
                 return
         elif pc == PC_REPAIR:
-            ms_f[k, M_TTF] = _draw(values, pos, mst_i[k, S_TTF_S], status)
+            ms_f[k, M_TTF] = _new_life(k, mst_i, mst_f, values, pos, ms_f, ms_i, status)
             pc = PC_WORK
         elif pc == PC_DONE:  # `Machine.complete`, then the hand-over
             slot = ms_i[k, K_PART]
@@ -342,18 +345,28 @@ def _machine_step(k, now, cfg_i, cfg_f, st_i, st_f, proc_s, setup_s, values, pos
                 mout_i[k, O_TOOL_CHANGES] += 1
             pc = PC_PM
         elif pc == PC_PM:
-            pc = PC_TAKE
+            pc = PC_FALSE_ALARM
             if st_i[j, S_PM] == 1 and ms_f[k, M_AGE] >= st_f[j, T_PM_INTERVAL]:
                 end = _stop(k, now, mst_i[k, S_PM_S], MAINTENANCE, O_PLANNED_STOPS, O_PLANNED, values,
                             pos, mout_f, mout_i, W, H, wz, status)
                 _push(h_t, h_i, g_i, end, k)
                 ms_i[k, K_PC] = PC_PM_DONE
                 return
+        elif pc == PC_FALSE_ALARM:  # the monitor's false alarm, when due
+            pc = PC_TAKE
+            if _false_alarm_due(k, now, mst_i, ms_f):
+                end = _false_alarm(k, now, mst_i, mst_f, values, pos, mout_f, mout_i, W, H, wz, status)
+                _push(h_t, h_i, g_i, end, k)
+                ms_i[k, K_PC] = PC_FALSE_ALARM_DONE
+                return
+        elif pc == PC_FALSE_ALARM_DONE:
+            _next_false_alarm(k, now, mst_i, values, pos, ms_f, status)
+            pc = PC_TAKE
         else:  # PC_PM_DONE: the machine is renewed
             ms_f[k, M_AGE] = 0.0
             if st_i[j, S_FAIL] == 1:
-                ms_f[k, M_TTF] = _draw(values, pos, mst_i[k, S_TTF_S], status)
-            pc = PC_TAKE
+                ms_f[k, M_TTF] = _new_life(k, mst_i, mst_f, values, pos, ms_f, ms_i, status)
+            pc = PC_FALSE_ALARM
 
 
 @kernel()

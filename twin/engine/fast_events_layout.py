@@ -5,15 +5,15 @@ machine columns come first): one place for the kernel, its helpers and `fast_eve
 from __future__ import annotations
 
 # --- the kernel's own columns (beside fast_layout's) --------------------------------------------
-# per machine, integers (after fast_layout's M_* columns 0-3)
-K_STATION, K_PC, K_PART, K_CAUSE, K_STOP, K_LOGROW, K_INDEX, K_OPEN, K_OFF_SAVED, K_AFTER = range(4, 14)
-N_K_I = 14
+# per machine, integers (after fast_layout's M_* columns 0-4)
+K_STATION, K_PC, K_PART, K_CAUSE, K_STOP, K_LOGROW, K_INDEX, K_OPEN, K_OFF_SAVED, K_AFTER = range(5, 15)
+N_K_I = 15
 """K_OPEN: the open-ended state the machine is in (starved, blocked, off) since K_SINCE, or -1
 (the other states' minutes are booked when they are scheduled); K_OFF_SAVED: the idle state an
 `off` stands for outside shifts; K_AFTER: where a machine waiting for a shift goes on."""
-# per machine, floats (after fast_layout's M_* columns 0-4)
-K_SINCE, K_REMAINING, K_CHUNK, K_WORK, K_START, K_SETUP_LEFT = range(5, 11)
-N_K_F = 11
+# per machine, floats (after fast_layout's M_* columns 0-6)
+K_SINCE, K_REMAINING, K_CHUNK, K_WORK, K_START, K_SETUP_LEFT = range(7, 13)
+N_K_F = 13
 # resumption points of a machine (where `Machine.run` waits)
 PC_TAKE, PC_WOKEN, PC_SETUP, PC_CHUNK, PC_REPAIR, PC_DONE, PC_BLOCKED, PC_TOOL, PC_PM = range(9)
 # per station, the rings: buffer (part slots), idle machines, blocked (upstream machines, or parts
@@ -43,4 +43,5 @@ N_LOG_I = 5
 
 PC_GOT, PC_START, PC_WORK, PC_AFTER, PC_PM_DONE = range(9, 14)
 PC_SHIFT_WAIT, PC_PREPARED, PC_SETUP_LOOP, PC_SETUP_GO, PC_WORK_CHUNK = range(14, 19)
+PC_FALSE_ALARM, PC_FALSE_ALARM_DONE = range(19, 21)
 """Points a machine passes without waiting (`_machine_step`'s jumps), and waiting for a shift."""

@@ -76,9 +76,12 @@ from twin.engine.fast_layout import (
     LOG_FULL,
     M_AGE,
     M_CORRECTION,
+    M_DETECTED,
     M_ENTRIES,
     M_EWMA,
     M_FREE,
+    M_LIFE,
+    M_NEXT_FA,
     M_PRODUCT,
     M_SINCE_CHANGE,
     M_SLOT,
@@ -139,12 +142,16 @@ from twin.engine.fast_layout import (
     REFILL,
     S_BUFFER,
     S_CONTROL,
+    S_DETECT_S,
+    S_FA_REPAIR_S,
+    S_FA_S,
     S_FAIL,
     S_GAUGE_S,
     S_INSPECT,
     S_INSPECT_GAUGE_S,
     S_INSPECT_SAMPLE_S,
     S_NOISE_S,
+    S_PDM,
     S_PM,
     S_PM_S,
     S_REPAIR_S,
@@ -156,21 +163,24 @@ from twin.engine.fast_layout import (
     SATURATED,
     T_BIAS,
     T_DRIFT,
+    T_FACTOR,
     T_FRACTION,
     T_GAIN,
     T_GAUGE_SIGMA,
     T_HIGH,
     T_LAMBDA,
+    T_LEAD,
     T_LIMIT,
     T_LOW,
     T_PM_INTERVAL,
+    T_RECALL,
     T_SIGMA,
     T_TOOL_CHANGE,
     UNBOUNDED,
 )
 from twin.engine.states import BLOCKED, BUSY, DOWN, MAINTENANCE, OFF, SETUP, STARVED, TOOL_CHANGE
 
-KERNEL_SOURCES = "952487e0ab2bb282"  # twin.engine.kernel_sources: what the kernels read
+KERNEL_SOURCES = "e88c325f7d5aaae5"  # twin.engine.kernel_sources: what the kernels read
 
 EPSILON = 1e-9
 """The SimPy engine's tolerance on remaining work (machine.EPSILON): the same float steps here."""
@@ -535,8 +545,8 @@ def run_parts(cfg_i, cfg_f, st_i, st_f, proc_s, setup_s, values, pos, margin, ri
                     work = _draw(values, pos, proc_s[j, product], status)
                     elapsed = 0.0
                 if (not PLAIN and st_i[j, S_FAIL] == 1) or shifts:
-                    t = _work(j, t, work, st_i, values, pos, ms_f, out_f, out_i, W, H, wz, status, shifts,
-                              shift_s, shift_e)
+                    t = _work(j, t, work, st_i, st_f, values, pos, ms_f, ms_i, out_f, out_i, W, H, wz,
+                              status, shifts, shift_s, shift_e)
                 else:
                     out_f[j, BUSY] += _overlap(t, t + work, W, H)
                     t = t + work
@@ -579,7 +589,10 @@ def run_parts(cfg_i, cfg_f, st_i, st_f, proc_s, setup_s, values, pos, margin, ri
             if not PLAIN and st_i[j, S_PM] == 1 and ms_f[j, M_AGE] >= st_f[j, T_PM_INTERVAL]:
                 t = _stop(j, t, st_i[j, S_PM_S], MAINTENANCE, O_PLANNED_STOPS, O_PLANNED,
                           values, pos, out_f, out_i, W, H, wz, status)
-                _renew(j, st_i, values, pos, ms_f, status)
+                _renew(j, st_i, st_f, values, pos, ms_f, ms_i, status)
+            if not PLAIN and _false_alarm_due(j, t, st_i, ms_f):
+                t = _false_alarm(j, t, st_i, st_f, values, pos, out_f, out_i, W, H, wz, status)
+                _next_false_alarm(j, t, st_i, values, pos, ms_f, status)
             ms_f[j, M_FREE] = t
             if scrapped:
                 break
@@ -629,6 +642,12 @@ def _stop(j, t, row, state, count, minutes, values, pos, out_f, out_i, W, H, wz,
     stream: zero): counted, with its full duration, when it starts inside the window, as the SimPy
     engine counts it when it begins; its minutes in `state`. Returns when it ends."""
     duration = _draw(values, pos, row, status) if row >= 0 else 0.0
+    return _stop_for(j, t, duration, state, count, minutes, out_f, out_i, W, H, wz)
+
+
+@kernel(inline="always")
+def _stop_for(j, t, duration, state, count, minutes, out_f, out_i, W, H, wz):
+    """`_stop` of a given duration."""
     if _inside(t, W, H, wz):
         out_i[j, count] += 1
         out_f[j, minutes] += duration
@@ -650,16 +669,62 @@ def _tool_change(j, t, duration, ms_f, ms_i, out_f, out_i, W, H, wz):
 
 
 @kernel(inline="always")
-def _renew(j, st_i, values, pos, ms_f, status):
+def _renew(j, st_i, st_f, values, pos, ms_f, ms_i, status):
     """After preventive maintenance: the operating age restarts, and with it a new life
     (Machine.renew)."""
     ms_f[j, M_AGE] = 0.0
     if st_i[j, S_FAIL] == 1:
-        ms_f[j, M_TTF] = _draw(values, pos, st_i[j, S_TTF_S], status)
+        ms_f[j, M_TTF] = _new_life(j, st_i, st_f, values, pos, ms_f, ms_i, status)
+
+
+@kernel(inline="always")
+def _new_life(j, st_i, st_f, values, pos, ms_f, ms_i, status):
+    """Machine.renew on the operating clock: a new time to failure, returned and kept as the life
+    the monitor reads, and (predictive maintenance) whether the monitor will see it coming."""
+    ttf = _draw(values, pos, st_i[j, S_TTF_S], status)
+    ms_f[j, M_LIFE] = ttf
+    if st_i[j, S_PDM] == 1:
+        ms_i[j, M_DETECTED] = 1 if _draw(values, pos, st_i[j, S_DETECT_S], status) < st_f[j, T_RECALL] else 0
+    return ttf
+
+
+@kernel(inline="always")
+def _breakdown(j, t, st_i, st_f, values, pos, ms_f, ms_i, out_f, out_i, W, H, wz, status):
+    """Machine.breakdown from t, the instant the time to failure runs out: a failure the monitor
+    sees coming (predictive maintenance: it was detected and the life lasted at least the lead time)
+    is a planned intervention of the planned repair factor × the repair it would have needed;
+    otherwise the machine is down for the repair. Returns when the stop ends."""
+    if st_i[j, S_PDM] == 1 and ms_i[j, M_DETECTED] == 1 and ms_f[j, M_LIFE] >= st_f[j, T_LEAD]:
+        duration = _draw(values, pos, st_i[j, S_REPAIR_S], status) * st_f[j, T_FACTOR]
+        return _stop_for(j, t, duration, MAINTENANCE, O_PLANNED_STOPS, O_PLANNED, out_f, out_i, W, H, wz)
+    return _stop(j, t, st_i[j, S_REPAIR_S], DOWN, O_FAILURES, O_REPAIR, values, pos, out_f, out_i, W, H,
+                 wz, status)
+
+
+@kernel(inline="always")
+def _false_alarm_due(j, t, st_i, ms_f):
+    """Whether the monitor's false alarm is due when the machine is done with a part at t
+    (Machine.run checks after the hand-over, the tool change and preventive maintenance)."""
+    return st_i[j, S_PDM] == 1 and t >= ms_f[j, M_NEXT_FA]
+
+
+@kernel(inline="always")
+def _false_alarm(j, t, st_i, st_f, values, pos, out_f, out_i, W, H, wz, status):
+    """Machine.false_alarm from t: a planned inspection as long as a planned intervention (the
+    planned repair factor × a repair draw of its own stream). Returns when it ends."""
+    duration = _draw(values, pos, st_i[j, S_FA_REPAIR_S], status) * st_f[j, T_FACTOR]
+    return _stop_for(j, t, duration, MAINTENANCE, O_PLANNED_STOPS, O_PLANNED, out_f, out_i, W, H, wz)
+
+
+@kernel(inline="always")
+def _next_false_alarm(j, t, st_i, values, pos, ms_f, status):
+    """ConditionMonitor.schedule_false_alarm at t: the next one a gap later (none without gaps)."""
+    row = st_i[j, S_FA_S]
+    ms_f[j, M_NEXT_FA] = t + _draw(values, pos, row, status) if row >= 0 else np.inf
 
 
 @kernel()
-def start_machines(cfg_i, cfg_f, st_i, values, pos, ms_f, ms_i, out_f, out_i, start_i, start_f,
+def start_machines(cfg_i, cfg_f, st_i, st_f, values, pos, ms_f, ms_i, out_f, out_i, start_i, start_f,
                    shift_s, shift_e, status):
     """Time 0 of a run from a state: each machine finishes the stop it has under way
     (Machine.start_from_state: not counted as a stop of the run, its minutes are), and is free
@@ -675,7 +740,7 @@ def start_machines(cfg_i, cfg_f, st_i, values, pos, ms_f, ms_i, out_f, out_i, st
             out_f[j, kind] += _overlap(0.0, left, W, H)  # repairs run through off-shift time
             t = left
             if start_i[j, A_RENEWS] == 1:
-                _renew(j, st_i, values, pos, ms_f, status)
+                _renew(j, st_i, st_f, values, pos, ms_f, ms_i, status)
         elif kind == SETUP:
             t = _on_shift(j, 0.0, left, SETUP, out_f, W, H, shifts, shift_s, shift_e)
         elif kind == TOOL_CHANGE:
@@ -684,7 +749,8 @@ def start_machines(cfg_i, cfg_f, st_i, values, pos, ms_f, ms_i, out_f, out_i, st
 
 
 @kernel()
-def _work(j, t, work, st_i, values, pos, ms_f, out_f, out_i, W, H, wz, status, shifts, starts, ends):
+def _work(j, t, work, st_i, st_f, values, pos, ms_f, ms_i, out_f, out_i, W, H, wz, status, shifts, starts,
+          ends):
     """Machine.work: busy chunks until the work is done, cut where the time to failure (operating
     clock) runs out, repaired (down) with a new time to failure, and cut at a shift's end, resumed
     at the next start; the same float steps as the SimPy engine."""
@@ -710,9 +776,8 @@ def _work(j, t, work, st_i, values, pos, ms_f, out_f, out_i, W, H, wz, status, s
         remaining -= chunk
         ttf -= chunk
         if cause == 1 or ttf <= EPSILON:
-            t = _stop(j, t, st_i[j, S_REPAIR_S], DOWN, O_FAILURES, O_REPAIR,
-                      values, pos, out_f, out_i, W, H, wz, status)
-            ttf = _draw(values, pos, st_i[j, S_TTF_S], status)
+            t = _breakdown(j, t, st_i, st_f, values, pos, ms_f, ms_i, out_f, out_i, W, H, wz, status)
+            ttf = _new_life(j, st_i, st_f, values, pos, ms_f, ms_i, status)
         elif cause == 2 and remaining > EPSILON:
             resumed = _next_shift(t, starts)
             out_f[j, OFF] += _overlap(t, resumed, W, H)

@@ -24,21 +24,29 @@ N_CFG_F = 3
 
 # st_i: per station, integers (stream ids are rows of the draw table, -1 for none)
 (S_BUFFER, S_RING, S_FAIL, S_TTF_S, S_REPAIR_S, S_PM, S_PM_S, S_SETUP, S_TOOL, S_NOISE_S, S_GAUGE_S,
- S_CONTROL, S_TOOL_LIFE, S_INSPECT, S_INSPECT_GAUGE_S, S_INSPECT_SAMPLE_S) = range(16)
-N_ST_I = 16
+ S_CONTROL, S_TOOL_LIFE, S_INSPECT, S_INSPECT_GAUGE_S, S_INSPECT_SAMPLE_S, S_PDM, S_DETECT_S, S_FA_S,
+ S_FA_REPAIR_S) = range(20)
+N_ST_I = 20
+"""S_PDM: predictive maintenance (a condition monitor on a machine with failures); its streams:
+S_DETECT_S the monitor's uniforms (does it see the next failure coming), S_FA_S the gaps between
+false alarms (-1: none), S_FA_REPAIR_S the repair draws a false alarm's inspection is sized by."""
 UNBOUNDED = -1
 NO_CONTROL, SHEWHART, EWMA, CLOSED_LOOP = range(4)
 NO_INSPECTION, INLINE, SAMPLING, END_OF_LINE = range(4)
 # st_f: per station, floats
 (T_PM_INTERVAL, T_BIAS, T_DRIFT, T_SIGMA, T_GAUGE_SIGMA, T_LIMIT, T_LAMBDA, T_GAIN, T_TOOL_CHANGE,
- T_LOW, T_HIGH, T_FRACTION) = range(12)
-N_ST_F = 12
+ T_LOW, T_HIGH, T_FRACTION, T_RECALL, T_LEAD, T_FACTOR) = range(15)
+N_ST_F = 15
+"""T_RECALL, T_LEAD, T_FACTOR: the monitor's recall, lead time and planned repair factor."""
 
 # machine state (one machine per station)
-M_FREE, M_AGE, M_TTF, M_CORRECTION, M_EWMA = range(5)
-N_MS_F = 5
-M_ENTRIES, M_PRODUCT, M_SINCE_CHANGE, M_SLOT = range(4)
-N_MS_I = 4
+M_FREE, M_AGE, M_TTF, M_CORRECTION, M_EWMA, M_LIFE, M_NEXT_FA = range(7)
+N_MS_F = 7
+"""M_LIFE: the time to failure drawn at the last renewal (the monitor needs `lead_time` of it);
+M_NEXT_FA: when the monitor's next false alarm is due (inf: none)."""
+M_ENTRIES, M_PRODUCT, M_SINCE_CHANGE, M_SLOT, M_DETECTED = range(5)
+N_MS_I = 5
+"""M_DETECTED: 1 when the monitor will see the current life's failure coming."""
 
 # the start state's parts (placed_i, placed_f: one row each, in the order they leave the line)
 P_STATION, P_HELD, P_ID, P_PRODUCT, P_DEV_FIRST, P_DEV_END = range(6)

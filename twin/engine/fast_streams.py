@@ -140,6 +140,12 @@ class DrawTable:
         for row, block in enumerate(blocks):
             block(self.values[row])
 
+    def take(self, row: int) -> float:
+        """The next draw of stream `row`, read from Python (a machine's draws when it is built)."""
+        used = int(self.pos[row])
+        self.pos[row] = used + 1
+        return float(self.values[row, used])
+
     def refill(self) -> None:
         """Keep each row's unread tail, append fresh draws behind it."""
         for row, block in enumerate(self.blocks):

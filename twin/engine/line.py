@@ -323,13 +323,16 @@ def shifted_windows(line: Line, clock: float) -> list[tuple[float, float]]:
     return [(max(0.0, s - clock), e - clock) for s, e in windows if e > clock]
 
 
+def false_alarm_gaps(policy: PredictiveMaintenance) -> Exponential:
+    """Minutes between a machine's false alarms (calendar time; the policy gives them per week)."""
+    return Exponential(mean=7 * 24 * 60.0 / policy.false_alarms_per_week)
+
+
 def _monitor(spec, streams: Streams, number: int, index: int) -> ConditionMonitor | None:
     policy = spec.maintenance
     if not isinstance(policy, PredictiveMaintenance) or spec.failures is None:
         return None
-    week = 7 * 24 * 60.0
-    gaps = (streams.sampler(Exponential(mean=week / policy.false_alarms_per_week), number,
-                            Purpose.FALSE_ALARM, index)
+    gaps = (streams.sampler(false_alarm_gaps(policy), number, Purpose.FALSE_ALARM, index)
             if policy.false_alarms_per_week > 0 else None)
     repairs = streams.sampler(spec.failures.mttr, number, Purpose.FALSE_ALARM_REPAIR, index)
     return ConditionMonitor(policy, streams.uniforms(number, Purpose.PREDICTION, index), gaps, repairs)

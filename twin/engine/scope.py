@@ -33,8 +33,6 @@ def fast_scope_problem(line: Line) -> str | None:
             return f"{where}.operator: the operator pool needs the SimPy engine"
         if spec.failures is not None and spec.failures.mode == "calendar":
             return f"{where}.failures: failures on the calendar clock need the SimPy engine"
-        if spec.failures is not None and isinstance(spec.maintenance, PredictiveMaintenance):
-            return f"{where}.maintenance: predictive maintenance needs the SimPy engine"
         inspection = spec.inspection
         if inspection is not None and inspection.where != "none" and inspection.action == "rework":
             return f"{where}.inspection: rework sends parts back and needs the SimPy engine"
@@ -76,11 +74,17 @@ def state_scope_problem(line: Line, state: LineState | None) -> str | None:
     from every machine state of `FAST_START_STATES`, which are all a machine of a line in its
     scope can be in. What it cannot start from: a part reworked before the run (the first-pass
     yield needs each part's rework history, which the fast engine does not keep), refused by its
-    field, and any non-empty state of a line the event kernel runs (`events_state_problem`)."""
+    field, any non-empty state of a line the event kernel runs (`events_state_problem`), and any of
+    a line with predictive maintenance (a state does not hold the monitors' detections and false
+    alarms)."""
     if state is None or state.is_empty():
         return None
     if (problem := events_state_problem(line, state)) is not None:
         return problem
+    for index, spec in enumerate(line.stations):
+        if spec.failures is not None and isinstance(spec.maintenance, PredictiveMaintenance):
+            return (f"stations[{index}].maintenance: a run from a non-empty line state with predictive "
+                    "maintenance needs the SimPy engine")
     for where, part in state.parts():
         if part.reworks:
             return f"{where}.reworks: a part reworked before the run needs the SimPy engine"
