@@ -67,12 +67,16 @@ back-to-back shifts that merge."""
 
 
 @st.composite
-def fast_lines(draw: st.DrawFn, plain: bool = False, predictive: bool = True) -> twin.Line:
+def fast_lines(draw: st.DrawFn, plain: bool = False, predictive: bool = True,
+               calendar_failures: bool = True) -> twin.Line:
     """A line the fast engine runs: every source, buffers 0 to unbounded, every distribution,
-    operating-clock failures, preventive or predictive maintenance, product mix with setups and setup pairs,
-    tool wear with SPC or closed-loop control, inline, sampling and end-of-line scrap, shifts.
-    Without `predictive`, no predictive maintenance (the fast engine runs it from the empty line
-    only). With `plain`, only what a plain line has (`fast_layout.is_plain`): sources, buffers,
+    operating-clock failures, preventive or predictive maintenance, product mix with setups and
+    setup pairs, tool wear with SPC or closed-loop control, inline, sampling and end-of-line scrap,
+    shifts.
+    On a line without shifts, failures on the calendar clock now and then (with a continuous time
+    between failures: `scope.CALENDAR_LIVES`). Without `predictive` or `calendar_failures`, none of
+    that kind (the fast engine runs them from the empty line, and on single machines, only).
+    With `plain`, only what a plain line has (`fast_layout.is_plain`): sources, buffers,
     distributions and products, with processing times by product."""
     mix = draw(st.booleans())
     products = ([{"name": f"p{i}", "share": draw(st.sampled_from([1, 2])),
@@ -131,6 +135,15 @@ def fast_lines(draw: st.DrawFn, plain: bool = False, predictive: bool = True) ->
         settings["products"] = products
         if draw(st.booleans()):
             settings["release_sequence"] = ["p1", "p0"]
+    if calendar_failures and "calendar" not in settings and draw(st.booleans()):
+        for spec in stations:
+            if ("failures" in spec and spec.get("maintenance", {}).get("policy") != "predictive"
+                    and draw(st.booleans())):
+                mean = draw(st.sampled_from([15.0, 60.0]))
+                spec["failures"] = {**spec["failures"], "mode": "calendar", "mtbf": draw(st.sampled_from([
+                    {"dist": "exponential", "mean": mean}, {"dist": "gamma", "mean": mean, "cv": 0.5},
+                    {"dist": "weibull", "mean": mean, "shape": 2.0},
+                    {"dist": "uniform", "min": 0.2 * mean, "max": 1.8 * mean}]))}
     return twin.Line.model_validate(settings)
 
 

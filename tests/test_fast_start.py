@@ -194,7 +194,7 @@ def test_both_engines_agree_from_a_state_under_every_source(source: dict) -> Non
 def snapshots(draw: st.DrawFn) -> tuple[twin.Line, LineState, int]:
     """A line in the fast engine's scope, the state of a SimPy run of it at a random instant (every
     machine state the line can be in, parts anywhere), and the replication to continue it with."""
-    line = draw(fast_lines(predictive=False))  # (a state holds no monitor: SimPy)
+    line = draw(fast_lines(predictive=False, calendar_failures=False))  # (from a state: SimPy)
     running = RunningLine(line, replication=draw(st.integers(0, 3)))
     running.advance(draw(st.floats(0.01, 0.9 * line.horizon)))
     snapshot = running.state()
@@ -266,7 +266,7 @@ def written_states(draw: st.DrawFn) -> tuple[twin.Line, LineState, int]:
     leaves it: any state each machine may be in, parts on it or not where it may hold one, any
     buffer level, elapsed times, ages and counters, any clock (so at time 0 a starved machine may
     face a full buffer, a blocked one free room downstream)."""
-    line = draw(fast_lines(predictive=False))  # (a state holds no monitor: SimPy)
+    line = draw(fast_lines(predictive=False, calendar_failures=False))  # (from a state: SimPy)
     products = [p.name for p in line.products]
     ids = iter(range(1, 10_000))
     clock = draw(st.sampled_from([0.0, 5.0, 333.3, 1000.0]))

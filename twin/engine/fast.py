@@ -131,6 +131,7 @@ class _Plan:
                 self.setup_s[j, pair_key[0], pair_key[1]] = self._add(
                     dist_block(pair.time, streams, number, Purpose.SETUP, setup=pair_key))
         row[L.S_FAIL] = 1 if spec.failures is not None else 0
+        row[L.S_CALENDAR] = 1 if spec.failures is not None and spec.failures.mode == "calendar" else 0
         if spec.failures is not None:
             row[L.S_TTF_S] = self._add(dist_block(spec.failures.mtbf, streams, number, Purpose.FAILURE, 0))
             row[L.S_REPAIR_S] = self._add(dist_block(spec.failures.mttr, streams, number, Purpose.REPAIR, 0))

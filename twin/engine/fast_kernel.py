@@ -15,6 +15,13 @@ at a shift's end pauses and resumes at the next start, as `Machine.work` and `Ma
 taking and handing on go on off shift, and idle time (starved, blocked) off shift is `off`.
 Repairs, preventive maintenance and tool changes run through off-shift time.
 
+Failures on the calendar clock (`S_CALENDAR`; M_TTF holds the next one's instant) strike whatever
+the machine does, as `Machine.calendar_clock` interrupts it: waiting for a part or for room
+downstream it is repaired at once and waits on (a part may be taken downstream meanwhile, a station
+of no buffer lets a part in only once its machine is up), processing goes on after the repair, and
+a failure due during a changeover, a tool change or maintenance strikes when that is over. Each
+repair's end starts the next life.
+
 State minutes are the overlaps of these intervals with the window; counters count the instants
 inside it. Ties follow the rule both engines share (docs/model.md): an instant t is in the window
 when warm-up < t < horizon; samples of the series see the line after every event at their instant.
@@ -141,6 +148,7 @@ from twin.engine.fast_layout import (
     R_WIP_START,
     REFILL,
     S_BUFFER,
+    S_CALENDAR,
     S_CONTROL,
     S_DETECT_S,
     S_FA_REPAIR_S,
@@ -180,7 +188,7 @@ from twin.engine.fast_layout import (
 )
 from twin.engine.states import BLOCKED, BUSY, DOWN, MAINTENANCE, OFF, SETUP, STARVED, TOOL_CHANGE
 
-KERNEL_SOURCES = "e88c325f7d5aaae5"  # twin.engine.kernel_sources: what the kernels read
+KERNEL_SOURCES = "1b6a0ed8359169d5"  # twin.engine.kernel_sources: what the kernels read
 
 EPSILON = 1e-9
 """The SimPy engine's tolerance on remaining work (machine.EPSILON): the same float steps here."""
@@ -429,7 +437,11 @@ def run_parts(cfg_i, cfg_f, st_i, st_f, proc_s, setup_s, values, pos, margin, ri
             ls_i[L_PHASE] = PHASE_DONE
         if ls_i[L_PHASE] == PHASE_DONE:
             for j in range(m):  # every machine is starved (off outside shifts) from its last free instant on
-                _idle(out_f, j, STARVED, ms_f[j, M_FREE], H, shifts, shift_s, shift_e, W, H)
+                if not PLAIN and st_i[j, S_CALENDAR] == 1:
+                    _idle_calendar(j, STARVED, ms_f[j, M_FREE], H, st_i, values, pos, ms_f, out_f, out_i, W,
+                                   H, wz, status)
+                else:
+                    _idle(out_f, j, STARVED, ms_f[j, M_FREE], H, shifts, shift_s, shift_e, W, H)
             ls_i[L_STATUS] = DONE
             return
         if logging and ls_i[L_LOG_N] + m > log_f.shape[0]:
@@ -469,7 +481,8 @@ def run_parts(cfg_i, cfg_f, st_i, st_f, proc_s, setup_s, values, pos, margin, ri
                 offered = 0.0 if part < cap else conwip[part % cap]
             else:
                 offered = 0.0
-            entry = _entry(0, offered, source == SATURATED, st_i, ring, ms_f, ms_i)
+            entry = _entry_at(0, offered, source == SATURATED, st_i, values, pos, ring, ms_f, ms_i, out_f,
+                              out_i, W, H, wz, status)
             if entry >= H:
                 if source == ARRIVALS:
                     ls_f[L_ARRIVAL_CLOCK] = offered
@@ -499,12 +512,17 @@ def run_parts(cfg_i, cfg_f, st_i, st_f, proc_s, setup_s, values, pos, margin, ri
         for station in range(first, m):
             j = _index(station)
             on_machine = held != IN_BUFFER and j == first  # a start state's part, taken before the run
+            calendar = not PLAIN and st_i[j, S_CALENDAR] == 1
             if on_machine:
                 take = 0.0
                 t = ms_f[j, M_FREE]  # after the stop under way at time 0 (start_machines)
             else:
                 take = entry if j == 0 and source == SATURATED else max(entry, ms_f[j, M_FREE])
-                _idle(out_f, j, STARVED, ms_f[j, M_FREE], take, shifts, shift_s, shift_e, W, H)
+                if calendar and take > ms_f[j, M_FREE]:
+                    take = _idle_calendar(j, STARVED, ms_f[j, M_FREE], entry, st_i, values, pos, ms_f,
+                                          out_f, out_i, W, H, wz, status)
+                else:
+                    _idle(out_f, j, STARVED, ms_f[j, M_FREE], take, shifts, shift_s, shift_e, W, H)
                 if not (j == 0 and source == SATURATED):
                     out_f[j, O_BUFFER_AREA] += _overlap(entry, take, W, H)
                 t = take
@@ -539,12 +557,17 @@ def run_parts(cfg_i, cfg_f, st_i, st_f, proc_s, setup_s, values, pos, margin, ri
                                 t = _stop(j, t, setup_s[j, previous, product], SETUP, O_SETUPS,
                                           O_SETUP_MINUTES, values, pos, out_f, out_i, W, H, wz, status)
                         ms_i[j, M_PRODUCT] = product
+                        if calendar:
+                            t = _pending_calendar(j, t, st_i, values, pos, ms_f, out_f, out_i, W, H, wz,
+                                                  status)
                     start = t
                     if _inside(start, W, H, wz):
                         out_i[j, O_STARTED] += 1
                     work = _draw(values, pos, proc_s[j, product], status)
                     elapsed = 0.0
-                if (not PLAIN and st_i[j, S_FAIL] == 1) or shifts:
+                if calendar:
+                    t = _busy_calendar(j, t, work, st_i, values, pos, ms_f, out_f, out_i, W, H, wz, status)
+                elif (not PLAIN and st_i[j, S_FAIL] == 1) or shifts:
                     t = _work(j, t, work, st_i, st_f, values, pos, ms_f, ms_i, out_f, out_i, W, H, wz,
                               status, shifts, shift_s, shift_e)
                 else:
@@ -569,11 +592,19 @@ def run_parts(cfg_i, cfg_f, st_i, st_f, proc_s, setup_s, values, pos, margin, ri
                 departure = end
                 scrapped = True
                 leave = end
+                free = departure
             elif j == m - 1:
                 departure = offered
+                free = departure
             else:
-                departure = _entry(_index(j + 1), offered, False, st_i, ring, ms_f, ms_i)
-                _idle(out_f, j, BLOCKED, offered, departure, shifts, shift_s, shift_e, W, H)
+                departure = _entry_at(_index(j + 1), offered, False, st_i, values, pos, ring, ms_f, ms_i,
+                                      out_f, out_i, W, H, wz, status)
+                free = departure
+                if calendar:
+                    free = _idle_calendar(j, BLOCKED, offered, departure, st_i, values, pos, ms_f, out_f,
+                                          out_i, W, H, wz, status)
+                else:
+                    _idle(out_f, j, BLOCKED, offered, departure, shifts, shift_s, shift_e, W, H)
             if logging and departure < H:
                 n = ls_i[L_LOG_N]
                 log_f[n, G_START], log_f[n, G_END], log_f[n, G_DEPARTURE] = start, end, departure
@@ -583,13 +614,15 @@ def run_parts(cfg_i, cfg_f, st_i, st_f, proc_s, setup_s, values, pos, margin, ri
                 log_i[n, G_PRODUCT] = product
                 log_i[n, G_REJECTED] = 1 if rejected else 0
                 ls_i[L_LOG_N] = n + 1
-            t = departure
+            t = free  # the departure, or the end of a repair under way then (calendar failures)
             if stop:
                 t = _tool_change(j, t, st_f[j, T_TOOL_CHANGE], ms_f, ms_i, out_f, out_i, W, H, wz)
             if not PLAIN and st_i[j, S_PM] == 1 and ms_f[j, M_AGE] >= st_f[j, T_PM_INTERVAL]:
                 t = _stop(j, t, st_i[j, S_PM_S], MAINTENANCE, O_PLANNED_STOPS, O_PLANNED,
                           values, pos, out_f, out_i, W, H, wz, status)
                 _renew(j, st_i, st_f, values, pos, ms_f, ms_i, status)
+            if calendar:
+                t = _pending_calendar(j, t, st_i, values, pos, ms_f, out_f, out_i, W, H, wz, status)
             if not PLAIN and _false_alarm_due(j, t, st_i, ms_f):
                 t = _false_alarm(j, t, st_i, st_f, values, pos, out_f, out_i, W, H, wz, status)
                 _next_false_alarm(j, t, st_i, values, pos, ms_f, status)
@@ -673,7 +706,7 @@ def _renew(j, st_i, st_f, values, pos, ms_f, ms_i, status):
     """After preventive maintenance: the operating age restarts, and with it a new life
     (Machine.renew)."""
     ms_f[j, M_AGE] = 0.0
-    if st_i[j, S_FAIL] == 1:
+    if st_i[j, S_FAIL] == 1 and st_i[j, S_CALENDAR] == 0:  # (a calendar clock runs on)
         ms_f[j, M_TTF] = _new_life(j, st_i, st_f, values, pos, ms_f, ms_i, status)
 
 
@@ -721,6 +754,76 @@ def _next_false_alarm(j, t, st_i, values, pos, ms_f, status):
     """ConditionMonitor.schedule_false_alarm at t: the next one a gap later (none without gaps)."""
     row = st_i[j, S_FA_S]
     ms_f[j, M_NEXT_FA] = t + _draw(values, pos, row, status) if row >= 0 else np.inf
+
+
+@kernel(inline="always")
+def _calendar_repair(j, t, st_i, values, pos, ms_f, out_f, out_i, W, H, wz, status):
+    """A failure on the calendar clock strikes at t (Machine.breakdown): down for a repair; when
+    it ends the clock draws the next life (Machine.calendar_clock), so the next failure is due
+    that long after. Returns the repair's end."""
+    t = _stop(j, t, st_i[j, S_REPAIR_S], DOWN, O_FAILURES, O_REPAIR, values, pos, out_f, out_i, W, H, wz,
+              status)
+    ms_f[j, M_TTF] = t + _draw(values, pos, st_i[j, S_TTF_S], status)
+    return t
+
+
+@kernel(inline="always")
+def _idle_calendar(j, state, a, b, st_i, values, pos, ms_f, out_f, out_i, W, H, wz, status):
+    """The machine waits in `state` (starved or blocked) from a until b (the part comes, or is
+    taken downstream), with failures on the calendar clock striking meanwhile (M_TTF: the next
+    one's instant): each is repaired at once, and the machine waits on afterwards. Returns when it
+    can go on: b, or the end of a repair under way at b (a blocked part may leave during a repair;
+    a starved machine takes the part that came during one when it is over)."""
+    t = a
+    while ms_f[j, M_TTF] < min(b, H):  # (none matters after the horizon)
+        strike = ms_f[j, M_TTF]
+        out_f[j, state] += _overlap(t, strike, W, H)
+        t = _calendar_repair(j, strike, st_i, values, pos, ms_f, out_f, out_i, W, H, wz, status)
+    if t < b:
+        out_f[j, state] += _overlap(t, b, W, H)
+        t = b
+    return t
+
+
+@kernel(inline="always")
+def _busy_calendar(j, start, work, st_i, values, pos, ms_f, out_f, out_i, W, H, wz, status):
+    """Processing from `start` for `work` with failures on the calendar clock striking meanwhile
+    (Machine.resume_after_failure): each is repaired, then the rest of the work is done; the same
+    float steps as the SimPy engine. Returns when the part is done."""
+    resumed, remaining = start, work
+    first = True
+    while True:
+        end = resumed + remaining
+        if ms_f[j, M_TTF] >= end:
+            out_f[j, BUSY] += _overlap(resumed, end, W, H)
+            return end
+        strike = ms_f[j, M_TTF]
+        out_f[j, BUSY] += _overlap(resumed, strike, W, H)
+        remaining = end - strike if first else remaining - (strike - resumed)
+        first = False
+        resumed = _calendar_repair(j, strike, st_i, values, pos, ms_f, out_f, out_i, W, H, wz, status)
+
+
+@kernel(inline="always")
+def _pending_calendar(j, t, st_i, values, pos, ms_f, out_f, out_i, W, H, wz, status):
+    """After a stop a failure cannot interrupt (a changeover, a tool change, preventive
+    maintenance): a calendar failure due during it strikes when it ends (Machine.pending_failure).
+    Returns when the machine can go on."""
+    if ms_f[j, M_TTF] < t:
+        t = _calendar_repair(j, t, st_i, values, pos, ms_f, out_f, out_i, W, H, wz, status)
+    return t
+
+
+@kernel(inline="always")
+def _entry_at(j, offered, saturated, st_i, values, pos, ring, ms_f, ms_i, out_f, out_i, W, H, wz, status):
+    """`_entry`, where a station of no buffer with failures on the calendar clock lets a part in
+    only when its machine is up: the failures that strike while it waits for the part are booked
+    here (the machine is then free from when it can take the part)."""
+    if (not PLAIN and not saturated and st_i[j, S_CALENDAR] == 1 and st_i[j, S_BUFFER] == 0
+            and offered > ms_f[j, M_FREE]):
+        ms_f[j, M_FREE] = _idle_calendar(j, STARVED, ms_f[j, M_FREE], offered, st_i, values, pos, ms_f,
+                                         out_f, out_i, W, H, wz, status)
+    return _entry(j, offered, saturated, st_i, ring, ms_f, ms_i)
 
 
 @kernel()

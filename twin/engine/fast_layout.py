@@ -25,11 +25,13 @@ N_CFG_F = 3
 # st_i: per station, integers (stream ids are rows of the draw table, -1 for none)
 (S_BUFFER, S_RING, S_FAIL, S_TTF_S, S_REPAIR_S, S_PM, S_PM_S, S_SETUP, S_TOOL, S_NOISE_S, S_GAUGE_S,
  S_CONTROL, S_TOOL_LIFE, S_INSPECT, S_INSPECT_GAUGE_S, S_INSPECT_SAMPLE_S, S_PDM, S_DETECT_S, S_FA_S,
- S_FA_REPAIR_S) = range(20)
-N_ST_I = 20
+ S_FA_REPAIR_S, S_CALENDAR) = range(21)
+N_ST_I = 21
 """S_PDM: predictive maintenance (a condition monitor on a machine with failures); its streams:
 S_DETECT_S the monitor's uniforms (does it see the next failure coming), S_FA_S the gaps between
-false alarms (-1: none), S_FA_REPAIR_S the repair draws a false alarm's inspection is sized by."""
+false alarms (-1: none), S_FA_REPAIR_S the repair draws a false alarm's inspection is sized by.
+S_CALENDAR: the failures run on the calendar clock (the machine's M_TTF is then the instant of its
+next failure, not busy time left)."""
 UNBOUNDED = -1
 NO_CONTROL, SHEWHART, EWMA, CLOSED_LOOP = range(4)
 NO_INSPECTION, INLINE, SAMPLING, END_OF_LINE = range(4)

@@ -2,10 +2,12 @@
 
 The fast engine computes every part's start, end and departure from a departure-time recursion,
 which is exact only while each machine's future depends on its own history and on the parts handed
-to it in order. Whatever couples machines through a shared resource (a limited repair crew, the
-operator pool), sends parts backwards (rework), or needs an event order the recursion does not
-track is out of its scope; `fast_scope_problem` names the first such feature, so `--engine fast`
-can refuse it in one line and `auto` can run the line on SimPy instead.
+to it in order (a failure on the calendar clock does: its instant is the machine's own, and the
+recursion books it in whatever the machine is doing then). Whatever couples machines through a
+shared resource (a limited repair crew, the operator pool), sends parts backwards (rework), or
+needs an event order the recursion does not track is out of its scope; `fast_scope_problem` names
+the first such feature, so `--engine fast` can refuse it in one line and `auto` can run the line
+on SimPy instead.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Literal
 
 from twin.config import ConwipSource, Line, PredictiveMaintenance, PreventiveMaintenance
+from twin.config.dists import Exponential, Gamma, Lognormal, Triangular, Uniform, Weibull
 from twin.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -32,10 +35,37 @@ def fast_scope_problem(line: Line) -> str | None:
         if spec.operator is not None and line.operators is not None:
             return f"{where}.operator: the operator pool needs the SimPy engine"
         if spec.failures is not None and spec.failures.mode == "calendar":
-            return f"{where}.failures: failures on the calendar clock need the SimPy engine"
+            problem = _calendar_problem(line, spec)
+            if problem is not None:
+                return f"{where}.failures: {problem}"
         inspection = spec.inspection
         if inspection is not None and inspection.where != "none" and inspection.action == "rework":
             return f"{where}.inspection: rework sends parts back and needs the SimPy engine"
+    return None
+
+
+CALENDAR_LIVES = (Exponential, Gamma, Weibull, Lognormal, Uniform, Triangular)
+"""Distributions of the time between failures on the calendar clock that the fast engine runs:
+continuous ones, so a failure never strikes at the very instant of a part's event (where the
+SimPy engine's order of simultaneous events would decide what happens first). A deterministic,
+discrete (empirical, trace) or normal one (cut at zero) can, and stays on SimPy."""
+
+
+def _calendar_problem(line: Line, spec) -> str | None:
+    """Why the fast engine cannot run the calendar-clock failures of station `spec`, or None: its
+    recursion runs them on a line of single machines without shifts or scrap under CONWIP, with
+    a continuous time between failures, and no condition monitor on them."""
+    if needs_events(line):
+        return ("failures on the calendar clock on a line with parallel machines (or scrap under "
+                "CONWIP) need the SimPy engine")
+    if line.calendar is not None:
+        return "failures on the calendar clock on a line with shifts (calendar) need the SimPy engine"
+    if isinstance(spec.maintenance, PredictiveMaintenance):
+        return "failures on the calendar clock under predictive maintenance need the SimPy engine"
+    life = spec.failures.mtbf
+    if not isinstance(life, CALENDAR_LIVES) or (isinstance(life, Lognormal) and life.cv == 0):
+        return (f"failures on the calendar clock with an mtbf of kind {life.dist} need the SimPy engine "
+                "(a failure could strike at the instant of a part's event)")
     return None
 
 
@@ -82,6 +112,9 @@ def state_scope_problem(line: Line, state: LineState | None) -> str | None:
     if (problem := events_state_problem(line, state)) is not None:
         return problem
     for index, spec in enumerate(line.stations):
+        if spec.failures is not None and spec.failures.mode == "calendar":
+            return (f"stations[{index}].failures: a run from a non-empty line state with failures on the "
+                    "calendar clock needs the SimPy engine")
         if spec.failures is not None and isinstance(spec.maintenance, PredictiveMaintenance):
             return (f"stations[{index}].maintenance: a run from a non-empty line state with predictive "
                     "maintenance needs the SimPy engine")
