@@ -137,3 +137,29 @@ def test_a_twin_run_on_the_compiled_kernels_never_imports_numba(compiled):
         assert done.stderr.strip().splitlines()[-1] == str(kernels == "jit")
         outputs[kernels] = json.loads(done.stdout)
     assert outputs["aot"] == outputs["jit"]
+
+
+def test_the_builder_reads_the_jit_kernels_types_even_where_a_compiled_module_loads(compiled):
+    """A forced rebuild runs its sample runs on the JIT kernels (the compiled module would leave
+    them without a signature), and then the process finds the compiled module again."""
+    from twin.engine import fast_aot
+
+    found = fast_aot._signatures()
+    assert set(found) == set(fast_compiled.KERNELS)
+    assert fast_compiled.which() == "aot"
+
+
+def test_a_build_that_does_not_load_is_built_again(tmp_path, monkeypatch):
+    from twin.engine import fast_aot
+
+    monkeypatch.setattr(fast_compiled, "directory", lambda: tmp_path)
+    fast_compiled.module_path().write_bytes(b"not a shared library")
+    built: list[bool] = []
+
+    def build(force: bool = False) -> Path:
+        built.append(force)
+        return fast_compiled.module_path()
+
+    monkeypatch.setattr(fast_aot, "build", build)
+    assert fast_aot.main([]) == 0
+    assert built == [False]

@@ -140,6 +140,29 @@ def test_fast_engine_agrees_with_simpy_part_by_part(case):
     assert_case_agrees(*FIXED_CASES[case])
 
 
+@pytest.mark.parametrize("case", ["at-the-end", "before-a-station-of-no-buffer"])
+def test_calendar_failures_past_the_draw_table_while_a_machine_waits_are_run_again(case):
+    """More calendar failures in one wait than a draw table holds (the last idle stretch to the
+    horizon; a first station of no buffer waiting for an arrival): the replication is run again
+    with a wider table, never cut short, and agrees with the SimPy engine."""
+    from twin.engine.fast import table_width
+
+    failures = {"mtbf": exponential(0.5 if case == "at-the-end" else 0.25),
+                "mttr": exponential(0.05 if case == "at-the-end" else 0.01), "mode": "calendar"}
+    if case == "at-the-end":
+        stations = [{"name": "a", "buffer": 2, "process": 100.0, "failures": failures}]
+        settings_ = {"source": {"kind": "arrivals", "interarrival": exponential(1e7)}, "horizon": 480.0}
+    else:
+        stations = [{"name": "a", "buffer": 0, "process": 10.0, "failures": failures}]
+        settings_ = {"source": {"kind": "arrivals",
+                                "interarrival": {"dist": "trace", "values": [50.0] * 20 + [1400.0]}},
+                     "horizon": 3_000.0}
+    line = make_line(stations, warmup=0.0, **settings_)
+    assert choose_engine(line) == "fast"
+    stats, _ = assert_engines_agree(line, 0)
+    assert stats.stations[0].failures > table_width(line)
+
+
 def test_a_part_needing_more_draws_than_the_margin_is_run_again_and_still_agrees(monkeypatch):
     """About 150 failures during each 30-minute part: more failure draws than the draw table keeps
     in reserve per part, so the first pass overruns and the replication is run again with a wider
@@ -251,6 +274,11 @@ OUT_OF_SCOPE = {
         [{"name": "a", "process": 1.0}, {"name": "b", "process": 1.0, "failures": {
             "mtbf": {"dist": "empirical", "values": [20, 40]}, "mttr": 5.0, "mode": "calendar"}}], {},
         "stations[1].failures: failures on the calendar clock with an mtbf of kind empirical need the "
+        "SimPy engine (a failure could strike at the instant of a part's event)"),
+    "calendar-failures-gamma-cv-0": (
+        [{"name": "a", "process": 5.0, "failures": {"mtbf": {"dist": "gamma", "mean": 10.0, "cv": 0.0},
+                                                    "mttr": 1.0, "mode": "calendar"}}], {},
+        "stations[0].failures: failures on the calendar clock with an mtbf of kind gamma of cv 0 need the "
         "SimPy engine (a failure could strike at the instant of a part's event)"),
     "calendar-failures-shifts": (
         [{"name": "a", "process": 1.0,

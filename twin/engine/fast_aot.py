@@ -8,8 +8,9 @@ failures, shifts and a part log, one from a start state, one with parallel machi
 cannot drift from what the engine hands over. Like the JIT kernels, the module runs without numba's
 runtime (the kernels allocate nothing) and is compiled for the architecture's generic CPU, so a
 build can be copied to any machine of the same kind (within 2% of the JIT's host-tuned code on the
-benchmark). It is written whole (a temporary file renamed into place) and named by the kernels'
-digest, so a stale build is never loaded; older builds are removed.
+benchmark). It is written whole (a temporary file renamed into place) and named by the digest of the
+kernels' sources and of the modules that call them (`kernel_sources.COMPILED_SOURCES`), so a stale
+build is never loaded; older builds are removed, and one that no longer loads is built again.
 
     python -m twin.engine.fast_aot            # build unless the current one exists
     python -m twin.engine.fast_aot --force    # build again
@@ -28,7 +29,7 @@ import time
 from pathlib import Path
 
 from twin.engine import fast_compiled
-from twin.engine.kernel_sources import digest
+from twin.engine.kernel_sources import COMPILED_SOURCES, digest
 
 
 def _sample_runs() -> None:
@@ -61,10 +62,22 @@ def _sample_runs() -> None:
 
 
 def _signatures() -> dict[str, tuple]:
-    """Each kernel's one argument-type signature, from the JIT kernels after the sample runs."""
+    """Each kernel's one argument-type signature, from the JIT kernels after the sample runs (run on
+    the JIT kernels even where a compiled module loads)."""
     import importlib
+    import os
 
-    _sample_runs()
+    saved = os.environ.get(fast_compiled.ENV)
+    os.environ[fast_compiled.ENV] = "jit"
+    fast_compiled.compiled_module.cache_clear()
+    try:
+        _sample_runs()
+    finally:
+        if saved is None:
+            os.environ.pop(fast_compiled.ENV, None)
+        else:
+            os.environ[fast_compiled.ENV] = saved
+        fast_compiled.compiled_module.cache_clear()
     found = {}
     for name, home in fast_compiled.KERNELS.items():
         dispatcher = getattr(importlib.import_module(home), name)
@@ -76,11 +89,11 @@ def _signatures() -> dict[str, tuple]:
 
 
 def build(force: bool = False) -> Path:
-    """Compile the module for the kernels' current sources (unless it exists and not `force`);
-    return its path."""
-    sources = digest()
+    """Compile the module for the kernels' current sources (unless one that loads exists and not
+    `force`); return its path."""
+    sources = digest(COMPILED_SOURCES)
     target = fast_compiled.module_path(sources)
-    if target.is_file() and not force:
+    if not force and fast_compiled.load(target) is not None:
         return target
     from numba.pycc import CC
 
@@ -110,8 +123,8 @@ def main(argv: list[str] | None = None) -> int:
                                      description="Compile the fast engine's kernels ahead of time.")
     parser.add_argument("--force", action="store_true", help="build again even if up to date")
     args = parser.parse_args(argv)
-    if not args.force and fast_compiled.module_path().is_file():
-        return 0
+    if not args.force and fast_compiled.load(fast_compiled.module_path()) is not None:
+        return 0  # up to date
     if shutil.which("cc") is None and shutil.which("gcc") is None:
         print("fast_aot: no C compiler (cc or gcc) on PATH: the fast engine runs numba's JIT kernels",
               file=sys.stderr)

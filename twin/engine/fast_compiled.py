@@ -6,10 +6,11 @@ imports numba and fills its compiler's registries (about 0.35 s of every process
 kernel's own time on the benchmark's 4 million parts, and again in every worker process of a
 sweep). `python -m twin.engine.fast_aot` therefore compiles the same kernels, from the same source,
 with numba's ahead-of-time compiler into one extension module beside numba's cache. A process that
-finds the module for the kernels' current sources (their digest, `kernel_sources.digest()`, is in
-its name) imports it and never imports numba; anything else (no build, a stale one, one that does
-not load, or `TWIN_KERNELS=jit`) runs the just-in-time kernels. Both give the same numbers: a test
-runs both on generated lines and compares them to the bit.
+finds the module for the kernels' current sources (the digest of those and of the modules that call
+them, `kernel_sources.COMPILED_SOURCES`, is in its name) imports it and never imports numba;
+anything else (no build, a stale one, one that does not load, or `TWIN_KERNELS=jit`) runs the
+just-in-time kernels. Both give the same numbers: a test runs both on generated lines and compares
+them to the bit.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from functools import cache
 from pathlib import Path
 from types import ModuleType
 
-from twin.engine.kernel_sources import ENGINE, digest
+from twin.engine.kernel_sources import COMPILED_SOURCES, ENGINE, digest
 
 KERNELS: dict[str, str] = {
     "run_plain": "twin.engine.fast_kernel",
@@ -44,7 +45,7 @@ def directory() -> Path:
 
 def module_name(sources: str | None = None) -> str:
     """The compiled module's name for the kernels' sources as they are (or for `sources`)."""
-    return f"twin_kernels_{sources or digest()}"
+    return f"twin_kernels_{sources or digest(COMPILED_SOURCES)}"
 
 
 def module_path(sources: str | None = None) -> Path:
@@ -53,11 +54,16 @@ def module_path(sources: str | None = None) -> Path:
 
 @cache
 def compiled_module() -> ModuleType | None:
-    """The compiled kernels for the current sources, or None (not built, stale, or not loadable:
-    e.g. built against another numpy)."""
+    """The compiled kernels for the current sources, or None (not built, stale, not loadable, or
+    `TWIN_KERNELS=jit`)."""
     if os.environ.get(ENV, "").strip().lower() == "jit":
         return None
-    path = module_path()
+    return load(module_path())
+
+
+def load(path: Path) -> ModuleType | None:
+    """The compiled module at `path` with every kernel, or None (missing, or not loadable: e.g.
+    built against another numpy)."""
     if not path.is_file():
         return None
     spec = importlib.util.spec_from_file_location(path.name.split(".")[0], path)

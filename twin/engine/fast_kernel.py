@@ -188,7 +188,7 @@ from twin.engine.fast_layout import (
 )
 from twin.engine.states import BLOCKED, BUSY, DOWN, MAINTENANCE, OFF, SETUP, STARVED, TOOL_CHANGE
 
-KERNEL_SOURCES = "1b6a0ed8359169d5"  # twin.engine.kernel_sources: what the kernels read
+KERNEL_SOURCES = "4381a43f51488fde"  # twin.engine.kernel_sources: what the kernels read
 
 EPSILON = 1e-9
 """The SimPy engine's tolerance on remaining work (machine.EPSILON): the same float steps here."""
@@ -442,7 +442,8 @@ def run_parts(cfg_i, cfg_f, st_i, st_f, proc_s, setup_s, values, pos, margin, ri
                                    H, wz, status)
                 else:
                     _idle(out_f, j, STARVED, ms_f[j, M_FREE], H, shifts, shift_s, shift_e, W, H)
-            ls_i[L_STATUS] = DONE
+            # (calendar failures until the horizon may need more draws than the table held)
+            ls_i[L_STATUS] = OVERRUN if status[0] == OVERRUN else DONE
             return
         if logging and ls_i[L_LOG_N] + m > log_f.shape[0]:
             ls_i[L_STATUS] = LOG_FULL
@@ -483,6 +484,9 @@ def run_parts(cfg_i, cfg_f, st_i, st_f, proc_s, setup_s, values, pos, margin, ri
                 offered = 0.0
             entry = _entry_at(0, offered, source == SATURATED, st_i, values, pos, ring, ms_f, ms_i, out_f,
                               out_i, W, H, wz, status)
+            if status[0] == OVERRUN:  # (calendar failures while the first station waited for the part)
+                ls_i[L_STATUS] = OVERRUN
+                return
             if entry >= H:
                 if source == ARRIVALS:
                     ls_f[L_ARRIVAL_CLOCK] = offered

@@ -23,16 +23,21 @@ SOURCES = ("fast_layout", "fast_events_layout", "states", "fast_kernel", "fast_e
            "fast_events_states", "fast_events_kernel")
 """The modules the kernels' compiled code is made of or reads constants from."""
 
+COMPILED_SOURCES = (*SOURCES, "fast", "fast_events", "fast_streams", "fast_compiled", "fast_aot")
+"""What the kernels compiled ahead of time also depend on: the modules that call them (the argument
+types they pass are fixed in the compiled module) and the build itself (`fast_compiled`)."""
+
 STAMPED = ("fast_kernel", "fast_events_flow", "fast_events_states", "fast_events_kernel")
 """The modules that define cached kernels, each with its `KERNEL_SOURCES` line."""
 
 _STAMP_LINE = re.compile(r"^KERNEL_SOURCES = .*\n", re.MULTILINE)
 
 
-def digest() -> str:
-    """The digest of `SOURCES` as they are now, their `KERNEL_SOURCES` lines left out."""
+def digest(names: tuple[str, ...] = SOURCES) -> str:
+    """The digest of the modules `names` (default `SOURCES`) as they are now, their
+    `KERNEL_SOURCES` lines left out."""
     h = hashlib.sha256()
-    for name in SOURCES:
+    for name in names:
         h.update(_STAMP_LINE.sub("", (ENGINE / f"{name}.py").read_text(encoding="utf-8")).encode())
     return h.hexdigest()[:16]
 

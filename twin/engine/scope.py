@@ -47,8 +47,9 @@ def fast_scope_problem(line: Line) -> str | None:
 CALENDAR_LIVES = (Exponential, Gamma, Weibull, Lognormal, Uniform, Triangular)
 """Distributions of the time between failures on the calendar clock that the fast engine runs:
 continuous ones, so a failure never strikes at the very instant of a part's event (where the
-SimPy engine's order of simultaneous events would decide what happens first). A deterministic,
-discrete (empirical, trace) or normal one (cut at zero) can, and stays on SimPy."""
+SimPy engine's order of simultaneous events would decide what happens first). A deterministic
+one (a lognormal or gamma of cv 0 too), a discrete one (empirical, trace) or a normal one (cut at
+zero) can, and stays on SimPy."""
 
 
 def _calendar_problem(line: Line, spec) -> str | None:
@@ -63,8 +64,9 @@ def _calendar_problem(line: Line, spec) -> str | None:
     if isinstance(spec.maintenance, PredictiveMaintenance):
         return "failures on the calendar clock under predictive maintenance need the SimPy engine"
     life = spec.failures.mtbf
-    if not isinstance(life, CALENDAR_LIVES) or (isinstance(life, Lognormal) and life.cv == 0):
-        return (f"failures on the calendar clock with an mtbf of kind {life.dist} need the SimPy engine "
+    if not isinstance(life, CALENDAR_LIVES) or (isinstance(life, Lognormal | Gamma) and life.cv == 0):
+        kind = f"{life.dist} of cv 0" if isinstance(life, Lognormal | Gamma) else life.dist
+        return (f"failures on the calendar clock with an mtbf of kind {kind} need the SimPy engine "
                 "(a failure could strike at the instant of a part's event)")
     return None
 
