@@ -73,8 +73,8 @@ def fast_lines(draw: st.DrawFn, plain: bool = False, predictive: bool = True,
     operating-clock failures, preventive or predictive maintenance, product mix with setups and
     setup pairs, tool wear with SPC or closed-loop control, inline, sampling and end-of-line scrap,
     shifts.
-    On a line without shifts, failures on the calendar clock now and then (with a continuous time
-    between failures: `scope.CALENDAR_LIVES`). Without `predictive` or `calendar_failures`, none of
+    Failures on the calendar clock now and then (with a continuous time between failures:
+    `scope.CALENDAR_LIVES`). Without `predictive` or `calendar_failures`, none of
     that kind (the fast engine runs them from the empty line, and on single machines, only).
     With `plain`, only what a plain line has (`fast_layout.is_plain`): sources, buffers,
     distributions and products, with processing times by product."""
@@ -135,7 +135,7 @@ def fast_lines(draw: st.DrawFn, plain: bool = False, predictive: bool = True,
         settings["products"] = products
         if draw(st.booleans()):
             settings["release_sequence"] = ["p1", "p0"]
-    if calendar_failures and "calendar" not in settings and draw(st.booleans()):
+    if calendar_failures and draw(st.booleans()):
         for spec in stations:
             if ("failures" in spec and spec.get("maintenance", {}).get("policy") != "predictive"
                     and draw(st.booleans())):

@@ -17,10 +17,10 @@ Repairs, preventive maintenance and tool changes run through off-shift time.
 
 Failures on the calendar clock (`S_CALENDAR`; M_TTF holds the next one's instant) strike whatever
 the machine does, as `Machine.calendar_clock` interrupts it: waiting for a part or for room
-downstream it is repaired at once and waits on (a part may be taken downstream meanwhile, a station
-of no buffer lets a part in only once its machine is up), processing goes on after the repair, and
-a failure due during a changeover, a tool change or maintenance strikes when that is over. Each
-repair's end starts the next life.
+downstream, or off shift, it is repaired at once and waits on (a part may be taken downstream
+meanwhile, a station of no buffer lets a part in only once its machine is up), processing goes on
+after the repair, and a failure due during a changeover (a stretch of it, with shifts), a tool
+change or maintenance strikes when that is over. Each repair's end starts the next life.
 
 State minutes are the overlaps of these intervals with the window; counters count the instants
 inside it. Ties follow the rule both engines share (docs/model.md): an instant t is in the window
@@ -188,7 +188,7 @@ from twin.engine.fast_layout import (
 )
 from twin.engine.states import BLOCKED, BUSY, DOWN, MAINTENANCE, OFF, SETUP, STARVED, TOOL_CHANGE
 
-KERNEL_SOURCES = "4381a43f51488fde"  # twin.engine.kernel_sources: what the kernels read
+KERNEL_SOURCES = "bc3f3ba95a85bf7c"  # twin.engine.kernel_sources: what the kernels read
 
 EPSILON = 1e-9
 """The SimPy engine's tolerance on remaining work (machine.EPSILON): the same float steps here."""
@@ -292,29 +292,42 @@ def _wait_for_shift(j, t, starts, ends, out_f, W, H):
 
 
 @kernel()
-def _setup_on_shift(j, t, row, values, pos, out_f, out_i, W, H, wz, status, starts, ends):
+def _setup_on_shift(j, t, row, values, pos, out_f, out_i, W, H, wz, status, starts, ends, calendar, st_i,
+                    ms_f):
     """Machine.change_over with shifts (`on_shift`): counted when it begins (on shift), its working
     minutes in `setup`, paused off shift."""
     duration = _draw(values, pos, row, status) if row >= 0 else 0.0
     if _inside(t, W, H, wz):
         out_i[j, O_SETUPS] += 1
         out_f[j, O_SETUP_MINUTES] += duration
-    return _on_shift(j, t, duration, SETUP, out_f, W, H, True, starts, ends)
+    return _on_shift(j, t, duration, SETUP, out_f, W, H, True, starts, ends, calendar, st_i, values, pos,
+                     ms_f, out_i, wz, status)
 
 
 @kernel()
-def _on_shift(j, t, duration, state, out_f, W, H, shifts, starts, ends):
-    """Machine.on_shift: `duration` of working time in `state` from t, paused outside shifts."""
+def _on_shift(j, t, duration, state, out_f, W, H, shifts, starts, ends, calendar, st_i, values, pos, ms_f,
+              out_i, wz, status):
+    """Machine.on_shift: `duration` of working time in `state` from t, paused outside shifts. With
+    failures on the calendar clock, one due while the machine is off between two stretches strikes
+    at once (`off` can be interrupted); one due in a stretch of the changeover strikes when the
+    changeover is over (`_pending_calendar`), and none strikes in the pauses after it."""
     if not shifts:
         out_f[j, state] += _overlap(t, t + duration, W, H)
         return t + duration
     remaining = duration
+    pending = False
     while True:
-        t = _wait_for_shift(j, t, starts, ends, out_f, W, H)
+        if calendar and not pending:
+            t = _off_calendar(j, t, _working_from(t, starts, ends), st_i, values, pos, ms_f, out_f, out_i,
+                              W, H, wz, status, starts, ends)
+        else:
+            t = _wait_for_shift(j, t, starts, ends, out_f, W, H)
         if t == np.inf:
             return t
         chunk = min(remaining, _shift_end(t, ends) - t)
         out_f[j, state] += _overlap(t, t + chunk, W, H)
+        if calendar and ms_f[j, M_TTF] < t + chunk:
+            pending = True
         t = t + chunk
         remaining -= chunk
         if remaining <= EPSILON:
@@ -439,7 +452,7 @@ def run_parts(cfg_i, cfg_f, st_i, st_f, proc_s, setup_s, values, pos, margin, ri
             for j in range(m):  # every machine is starved (off outside shifts) from its last free instant on
                 if not PLAIN and st_i[j, S_CALENDAR] == 1:
                     _idle_calendar(j, STARVED, ms_f[j, M_FREE], H, st_i, values, pos, ms_f, out_f, out_i, W,
-                                   H, wz, status)
+                                   H, wz, status, shifts, shift_s, shift_e)
                 else:
                     _idle(out_f, j, STARVED, ms_f[j, M_FREE], H, shifts, shift_s, shift_e, W, H)
             # (calendar failures until the horizon may need more draws than the table held)
@@ -483,7 +496,7 @@ def run_parts(cfg_i, cfg_f, st_i, st_f, proc_s, setup_s, values, pos, margin, ri
             else:
                 offered = 0.0
             entry = _entry_at(0, offered, source == SATURATED, st_i, values, pos, ring, ms_f, ms_i, out_f,
-                              out_i, W, H, wz, status)
+                              out_i, W, H, wz, status, shifts, shift_s, shift_e)
             if status[0] == OVERRUN:  # (calendar failures while the first station waited for the part)
                 ls_i[L_STATUS] = OVERRUN
                 return
@@ -524,7 +537,7 @@ def run_parts(cfg_i, cfg_f, st_i, st_f, proc_s, setup_s, values, pos, margin, ri
                 take = entry if j == 0 and source == SATURATED else max(entry, ms_f[j, M_FREE])
                 if calendar and take > ms_f[j, M_FREE]:
                     take = _idle_calendar(j, STARVED, ms_f[j, M_FREE], entry, st_i, values, pos, ms_f,
-                                          out_f, out_i, W, H, wz, status)
+                                          out_f, out_i, W, H, wz, status, shifts, shift_s, shift_e)
                 else:
                     _idle(out_f, j, STARVED, ms_f[j, M_FREE], take, shifts, shift_s, shift_e, W, H)
                 if not (j == 0 and source == SATURATED):
@@ -544,7 +557,10 @@ def run_parts(cfg_i, cfg_f, st_i, st_f, proc_s, setup_s, values, pos, margin, ri
                 start, end = placed_f[part, P_START], placed_f[part, P_END]
                 offered = 0.0
             else:
-                if shifts:
+                if shifts and calendar:
+                    t = _off_calendar(j, t, _working_from(t, shift_s, shift_e), st_i, values, pos, ms_f,
+                                      out_f, out_i, W, H, wz, status, shift_s, shift_e)
+                elif shifts:
                     t = _wait_for_shift(j, t, shift_s, shift_e, out_f, W, H)
                 if on_machine:  # the rest of its processing, drawn given the time spent
                     start = placed_f[part, P_START]
@@ -556,7 +572,8 @@ def run_parts(cfg_i, cfg_f, st_i, st_f, proc_s, setup_s, values, pos, margin, ri
                         if previous >= 0 and previous != product:
                             if shifts:
                                 t = _setup_on_shift(j, t, setup_s[j, previous, product], values, pos,
-                                                    out_f, out_i, W, H, wz, status, shift_s, shift_e)
+                                                    out_f, out_i, W, H, wz, status, shift_s, shift_e,
+                                                    calendar, st_i, ms_f)
                             else:
                                 t = _stop(j, t, setup_s[j, previous, product], SETUP, O_SETUPS,
                                           O_SETUP_MINUTES, values, pos, out_f, out_i, W, H, wz, status)
@@ -569,11 +586,11 @@ def run_parts(cfg_i, cfg_f, st_i, st_f, proc_s, setup_s, values, pos, margin, ri
                         out_i[j, O_STARTED] += 1
                     work = _draw(values, pos, proc_s[j, product], status)
                     elapsed = 0.0
-                if calendar:
+                if calendar and not shifts:
                     t = _busy_calendar(j, t, work, st_i, values, pos, ms_f, out_f, out_i, W, H, wz, status)
                 elif (not PLAIN and st_i[j, S_FAIL] == 1) or shifts:
                     t = _work(j, t, work, st_i, st_f, values, pos, ms_f, ms_i, out_f, out_i, W, H, wz,
-                              status, shifts, shift_s, shift_e)
+                              status, shifts, shift_s, shift_e, calendar)
                 else:
                     out_f[j, BUSY] += _overlap(t, t + work, W, H)
                     t = t + work
@@ -602,11 +619,11 @@ def run_parts(cfg_i, cfg_f, st_i, st_f, proc_s, setup_s, values, pos, margin, ri
                 free = departure
             else:
                 departure = _entry_at(_index(j + 1), offered, False, st_i, values, pos, ring, ms_f, ms_i,
-                                      out_f, out_i, W, H, wz, status)
+                                      out_f, out_i, W, H, wz, status, shifts, shift_s, shift_e)
                 free = departure
                 if calendar:
                     free = _idle_calendar(j, BLOCKED, offered, departure, st_i, values, pos, ms_f, out_f,
-                                          out_i, W, H, wz, status)
+                                          out_i, W, H, wz, status, shifts, shift_s, shift_e)
                 else:
                     _idle(out_f, j, BLOCKED, offered, departure, shifts, shift_s, shift_e, W, H)
             if logging and departure < H:
@@ -772,7 +789,24 @@ def _calendar_repair(j, t, st_i, values, pos, ms_f, out_f, out_i, W, H, wz, stat
 
 
 @kernel(inline="always")
-def _idle_calendar(j, state, a, b, st_i, values, pos, ms_f, out_f, out_i, W, H, wz, status):
+def _off_calendar(j, t, resumed, st_i, values, pos, ms_f, out_f, out_i, W, H, wz, status, starts, ends):
+    """Off shift from t until `resumed` (the next working instant) with failures on the calendar
+    clock striking meanwhile (Machine.wait_for_shift): each is repaired at once (repairs go on off
+    shift), then the machine waits on if still off shift. Returns when it works again."""
+    while ms_f[j, M_TTF] < min(resumed, H):
+        strike = ms_f[j, M_TTF]
+        out_f[j, OFF] += _overlap(t, strike, W, H)
+        t = _calendar_repair(j, strike, st_i, values, pos, ms_f, out_f, out_i, W, H, wz, status)
+        resumed = _working_from(t, starts, ends)
+    if t < resumed:
+        out_f[j, OFF] += _overlap(t, resumed, W, H)
+        t = resumed
+    return t
+
+
+@kernel(inline="always")
+def _idle_calendar(j, state, a, b, st_i, values, pos, ms_f, out_f, out_i, W, H, wz, status, shifts, starts,
+                   ends):
     """The machine waits in `state` (starved or blocked) from a until b (the part comes, or is
     taken downstream), with failures on the calendar clock striking meanwhile (M_TTF: the next
     one's instant): each is repaired at once, and the machine waits on afterwards. Returns when it
@@ -781,10 +815,10 @@ def _idle_calendar(j, state, a, b, st_i, values, pos, ms_f, out_f, out_i, W, H, 
     t = a
     while ms_f[j, M_TTF] < min(b, H):  # (none matters after the horizon)
         strike = ms_f[j, M_TTF]
-        out_f[j, state] += _overlap(t, strike, W, H)
+        _idle(out_f, j, state, t, strike, shifts, starts, ends, W, H)
         t = _calendar_repair(j, strike, st_i, values, pos, ms_f, out_f, out_i, W, H, wz, status)
     if t < b:
-        out_f[j, state] += _overlap(t, b, W, H)
+        _idle(out_f, j, state, t, b, shifts, starts, ends, W, H)
         t = b
     return t
 
@@ -819,14 +853,15 @@ def _pending_calendar(j, t, st_i, values, pos, ms_f, out_f, out_i, W, H, wz, sta
 
 
 @kernel(inline="always")
-def _entry_at(j, offered, saturated, st_i, values, pos, ring, ms_f, ms_i, out_f, out_i, W, H, wz, status):
+def _entry_at(j, offered, saturated, st_i, values, pos, ring, ms_f, ms_i, out_f, out_i, W, H, wz, status,
+              shifts, shift_s, shift_e):
     """`_entry`, where a station of no buffer with failures on the calendar clock lets a part in
     only when its machine is up: the failures that strike while it waits for the part are booked
     here (the machine is then free from when it can take the part)."""
     if (not PLAIN and not saturated and st_i[j, S_CALENDAR] == 1 and st_i[j, S_BUFFER] == 0
             and offered > ms_f[j, M_FREE]):
         ms_f[j, M_FREE] = _idle_calendar(j, STARVED, ms_f[j, M_FREE], offered, st_i, values, pos, ms_f,
-                                         out_f, out_i, W, H, wz, status)
+                                         out_f, out_i, W, H, wz, status, shifts, shift_s, shift_e)
     return _entry(j, offered, saturated, st_i, ring, ms_f, ms_i)
 
 
@@ -849,7 +884,8 @@ def start_machines(cfg_i, cfg_f, st_i, st_f, values, pos, ms_f, ms_i, out_f, out
             if start_i[j, A_RENEWS] == 1:
                 _renew(j, st_i, st_f, values, pos, ms_f, ms_i, status)
         elif kind == SETUP:
-            t = _on_shift(j, 0.0, left, SETUP, out_f, W, H, shifts, shift_s, shift_e)
+            t = _on_shift(j, 0.0, left, SETUP, out_f, W, H, shifts, shift_s, shift_e, False, st_i, values,
+                          pos, ms_f, out_i, wz, status)
         elif kind == TOOL_CHANGE:
             t = _tool_change(j, 0.0, left, ms_f, ms_i, out_f, out_i, W, H, wz)
         ms_f[j, M_FREE] = t
@@ -857,15 +893,19 @@ def start_machines(cfg_i, cfg_f, st_i, st_f, values, pos, ms_f, ms_i, out_f, out
 
 @kernel()
 def _work(j, t, work, st_i, st_f, values, pos, ms_f, ms_i, out_f, out_i, W, H, wz, status, shifts, starts,
-          ends):
+          ends, calendar):
     """Machine.work: busy chunks until the work is done, cut where the time to failure (operating
     clock) runs out, repaired (down) with a new time to failure, and cut at a shift's end, resumed
     at the next start; the same float steps as the SimPy engine."""
     remaining = work
-    ttf = ms_f[j, M_TTF]
+    ttf = np.inf if calendar else ms_f[j, M_TTF]  # (M_TTF: the next calendar failure's instant)
     while remaining > EPSILON:
-        if shifts:
-            t = _wait_for_shift(j, t, starts, ends, out_f, W, H)  # a repair ended off shift
+        if shifts:  # a repair ended off shift
+            if calendar:
+                t = _off_calendar(j, t, _working_from(t, starts, ends), st_i, values, pos, ms_f, out_f,
+                                  out_i, W, H, wz, status, starts, ends)
+            else:
+                t = _wait_for_shift(j, t, starts, ends, out_f, W, H)
             if t == np.inf:
                 break
         chunk = remaining
@@ -878,6 +918,12 @@ def _work(j, t, work, st_i, st_f, values, pos, ms_f, ms_i, out_f, out_i, W, H, w
             if left < chunk:
                 chunk = max(0.0, left)
                 cause = 2
+        if calendar and ms_f[j, M_TTF] < t + chunk:  # a calendar failure cuts the chunk: repair, go on
+            strike = ms_f[j, M_TTF]
+            out_f[j, BUSY] += _overlap(t, strike, W, H)
+            remaining -= strike - t
+            t = _calendar_repair(j, strike, st_i, values, pos, ms_f, out_f, out_i, W, H, wz, status)
+            continue
         out_f[j, BUSY] += _overlap(t, t + chunk, W, H)
         t = t + chunk
         remaining -= chunk
@@ -887,9 +933,14 @@ def _work(j, t, work, st_i, st_f, values, pos, ms_f, ms_i, out_f, out_i, W, H, w
             ttf = _new_life(j, st_i, st_f, values, pos, ms_f, ms_i, status)
         elif cause == 2 and remaining > EPSILON:
             resumed = _next_shift(t, starts)
-            out_f[j, OFF] += _overlap(t, resumed, W, H)
-            t = resumed
-    ms_f[j, M_TTF] = ttf
+            if calendar:
+                t = _off_calendar(j, t, resumed, st_i, values, pos, ms_f, out_f, out_i, W, H, wz, status,
+                                  starts, ends)
+            else:
+                out_f[j, OFF] += _overlap(t, resumed, W, H)
+                t = resumed
+    if not calendar:
+        ms_f[j, M_TTF] = ttf
     return t
 
 

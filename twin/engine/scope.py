@@ -54,13 +54,11 @@ zero) can, and stays on SimPy."""
 
 def _calendar_problem(line: Line, spec) -> str | None:
     """Why the fast engine cannot run the calendar-clock failures of station `spec`, or None: its
-    recursion runs them on a line of single machines without shifts or scrap under CONWIP, with
-    a continuous time between failures, and no condition monitor on them."""
+    recursion runs them on a line of single machines without scrap under CONWIP, with a continuous
+    time between failures, and no condition monitor on them."""
     if needs_events(line):
         return ("failures on the calendar clock on a line with parallel machines (or scrap under "
                 "CONWIP) need the SimPy engine")
-    if line.calendar is not None:
-        return "failures on the calendar clock on a line with shifts (calendar) need the SimPy engine"
     if isinstance(spec.maintenance, PredictiveMaintenance):
         return "failures on the calendar clock under predictive maintenance need the SimPy engine"
     life = spec.failures.mtbf
