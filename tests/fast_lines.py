@@ -137,8 +137,7 @@ def fast_lines(draw: st.DrawFn, plain: bool = False, predictive: bool = True,
             settings["release_sequence"] = ["p1", "p0"]
     if calendar_failures and draw(st.booleans()):
         for spec in stations:
-            if ("failures" in spec and spec.get("maintenance", {}).get("policy") != "predictive"
-                    and draw(st.booleans())):
+            if "failures" in spec and draw(st.booleans()):
                 mean = draw(st.sampled_from([15.0, 60.0]))
                 spec["failures"] = {**spec["failures"], "mode": "calendar", "mtbf": draw(st.sampled_from([
                     {"dist": "exponential", "mean": mean}, {"dist": "gamma", "mean": mean, "cv": 0.5},

@@ -138,6 +138,18 @@ FIXED_CASES = {
           "maintenance": {"policy": "preventive", "interval": 100, "duration": 25}}],
         {"calendar": TWO_SHIFTS, "horizon": 6_000.0,
          "products": [{"name": "x", "share": 2, "lot_size": 5}, {"name": "y", "share": 1, "lot_size": 3}]}),
+    "calendar-failures-and-predictive-maintenance": (
+        # the monitor sees calendar failures coming too; false alarms, and a failure due in one
+        # strikes when it is over
+        [{"name": "a", "buffer": 2, "process": exponential(1.0),
+          "failures": {"mtbf": exponential(30.0), "mttr": exponential(6.0), "mode": "calendar"},
+          "maintenance": {"policy": "predictive", "recall": 0.8, "lead_time": 10,
+                          "false_alarms_per_week": 400}},
+         {"name": "b", "buffer": 0, "process": {"dist": "gamma", "mean": 1.1, "cv": 0.5},
+          "failures": {"mtbf": {"dist": "weibull", "mean": 45.0, "shape": 2.0}, "mttr": 4.0,
+                       "mode": "calendar"},
+          "maintenance": {"policy": "predictive", "recall": 1.0, "lead_time": 0,
+                          "planned_repair_factor": 1.0}}], {"horizon": 3_000.0}),
     "shifts-deterministic-ties-and-setups": (
         [{"name": "a", "buffer": 1, "process": 2.0, "setup": 7.0,
           "quality": {**QUALITY, "tool_life": 40, "tool_change": 10}},
@@ -292,12 +304,6 @@ OUT_OF_SCOPE = {
                                                     "mttr": 1.0, "mode": "calendar"}}], {},
         "stations[0].failures: failures on the calendar clock with an mtbf of kind gamma of cv 0 need the "
         "SimPy engine (a failure could strike at the instant of a part's event)"),
-    "calendar-failures-predictive": (
-        [{"name": "a", "process": 1.0,
-          "failures": {"mtbf": exponential(50.0), "mttr": 5.0, "mode": "calendar"},
-          "maintenance": {"policy": "predictive"}}], {},
-        "stations[0].failures: failures on the calendar clock under predictive maintenance need the SimPy "
-        "engine"),
     "rework": ([{"name": "a", "process": 1.0, "quality": QUALITY,
                  "inspection": {"where": "inline", "action": "rework", "to": "a"}}], {},
                "stations[0].inspection: rework sends parts back and needs the SimPy engine"),

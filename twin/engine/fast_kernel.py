@@ -188,7 +188,7 @@ from twin.engine.fast_layout import (
 )
 from twin.engine.states import BLOCKED, BUSY, DOWN, MAINTENANCE, OFF, SETUP, STARVED, TOOL_CHANGE
 
-KERNEL_SOURCES = "bc3f3ba95a85bf7c"  # twin.engine.kernel_sources: what the kernels read
+KERNEL_SOURCES = "acbc40d2efe4f58e"  # twin.engine.kernel_sources: what the kernels read
 
 EPSILON = 1e-9
 """The SimPy engine's tolerance on remaining work (machine.EPSILON): the same float steps here."""
@@ -293,20 +293,20 @@ def _wait_for_shift(j, t, starts, ends, out_f, W, H):
 
 @kernel()
 def _setup_on_shift(j, t, row, values, pos, out_f, out_i, W, H, wz, status, starts, ends, calendar, st_i,
-                    ms_f):
+                    st_f, ms_f, ms_i):
     """Machine.change_over with shifts (`on_shift`): counted when it begins (on shift), its working
     minutes in `setup`, paused off shift."""
     duration = _draw(values, pos, row, status) if row >= 0 else 0.0
     if _inside(t, W, H, wz):
         out_i[j, O_SETUPS] += 1
         out_f[j, O_SETUP_MINUTES] += duration
-    return _on_shift(j, t, duration, SETUP, out_f, W, H, True, starts, ends, calendar, st_i, values, pos,
-                     ms_f, out_i, wz, status)
+    return _on_shift(j, t, duration, SETUP, out_f, W, H, True, starts, ends, calendar, st_i, st_f, values,
+                     pos, ms_f, ms_i, out_i, wz, status)
 
 
 @kernel()
-def _on_shift(j, t, duration, state, out_f, W, H, shifts, starts, ends, calendar, st_i, values, pos, ms_f,
-              out_i, wz, status):
+def _on_shift(j, t, duration, state, out_f, W, H, shifts, starts, ends, calendar, st_i, st_f, values, pos,
+              ms_f, ms_i, out_i, wz, status):
     """Machine.on_shift: `duration` of working time in `state` from t, paused outside shifts. With
     failures on the calendar clock, one due while the machine is off between two stretches strikes
     at once (`off` can be interrupted); one due in a stretch of the changeover strikes when the
@@ -318,8 +318,8 @@ def _on_shift(j, t, duration, state, out_f, W, H, shifts, starts, ends, calendar
     pending = False
     while True:
         if calendar and not pending:
-            t = _off_calendar(j, t, _working_from(t, starts, ends), st_i, values, pos, ms_f, out_f, out_i,
-                              W, H, wz, status, starts, ends)
+            t = _off_calendar(j, t, _working_from(t, starts, ends), st_i, st_f, values, pos, ms_f, ms_i,
+                              out_f, out_i, W, H, wz, status, starts, ends)
         else:
             t = _wait_for_shift(j, t, starts, ends, out_f, W, H)
         if t == np.inf:
@@ -451,8 +451,8 @@ def run_parts(cfg_i, cfg_f, st_i, st_f, proc_s, setup_s, values, pos, margin, ri
         if ls_i[L_PHASE] == PHASE_DONE:
             for j in range(m):  # every machine is starved (off outside shifts) from its last free instant on
                 if not PLAIN and st_i[j, S_CALENDAR] == 1:
-                    _idle_calendar(j, STARVED, ms_f[j, M_FREE], H, st_i, values, pos, ms_f, out_f, out_i, W,
-                                   H, wz, status, shifts, shift_s, shift_e)
+                    _idle_calendar(j, STARVED, ms_f[j, M_FREE], H, st_i, st_f, values, pos, ms_f, ms_i,
+                                   out_f, out_i, W, H, wz, status, shifts, shift_s, shift_e)
                 else:
                     _idle(out_f, j, STARVED, ms_f[j, M_FREE], H, shifts, shift_s, shift_e, W, H)
             # (calendar failures until the horizon may need more draws than the table held)
@@ -495,8 +495,8 @@ def run_parts(cfg_i, cfg_f, st_i, st_f, proc_s, setup_s, values, pos, margin, ri
                 offered = 0.0 if part < cap else conwip[part % cap]
             else:
                 offered = 0.0
-            entry = _entry_at(0, offered, source == SATURATED, st_i, values, pos, ring, ms_f, ms_i, out_f,
-                              out_i, W, H, wz, status, shifts, shift_s, shift_e)
+            entry = _entry_at(0, offered, source == SATURATED, st_i, st_f, values, pos, ring, ms_f, ms_i,
+                              out_f, out_i, W, H, wz, status, shifts, shift_s, shift_e)
             if status[0] == OVERRUN:  # (calendar failures while the first station waited for the part)
                 ls_i[L_STATUS] = OVERRUN
                 return
@@ -536,8 +536,8 @@ def run_parts(cfg_i, cfg_f, st_i, st_f, proc_s, setup_s, values, pos, margin, ri
             else:
                 take = entry if j == 0 and source == SATURATED else max(entry, ms_f[j, M_FREE])
                 if calendar and take > ms_f[j, M_FREE]:
-                    take = _idle_calendar(j, STARVED, ms_f[j, M_FREE], entry, st_i, values, pos, ms_f,
-                                          out_f, out_i, W, H, wz, status, shifts, shift_s, shift_e)
+                    take = _idle_calendar(j, STARVED, ms_f[j, M_FREE], entry, st_i, st_f, values, pos, ms_f,
+                                          ms_i, out_f, out_i, W, H, wz, status, shifts, shift_s, shift_e)
                 else:
                     _idle(out_f, j, STARVED, ms_f[j, M_FREE], take, shifts, shift_s, shift_e, W, H)
                 if not (j == 0 and source == SATURATED):
@@ -558,8 +558,8 @@ def run_parts(cfg_i, cfg_f, st_i, st_f, proc_s, setup_s, values, pos, margin, ri
                 offered = 0.0
             else:
                 if shifts and calendar:
-                    t = _off_calendar(j, t, _working_from(t, shift_s, shift_e), st_i, values, pos, ms_f,
-                                      out_f, out_i, W, H, wz, status, shift_s, shift_e)
+                    t = _off_calendar(j, t, _working_from(t, shift_s, shift_e), st_i, st_f, values, pos,
+                                      ms_f, ms_i, out_f, out_i, W, H, wz, status, shift_s, shift_e)
                 elif shifts:
                     t = _wait_for_shift(j, t, shift_s, shift_e, out_f, W, H)
                 if on_machine:  # the rest of its processing, drawn given the time spent
@@ -573,21 +573,22 @@ def run_parts(cfg_i, cfg_f, st_i, st_f, proc_s, setup_s, values, pos, margin, ri
                             if shifts:
                                 t = _setup_on_shift(j, t, setup_s[j, previous, product], values, pos,
                                                     out_f, out_i, W, H, wz, status, shift_s, shift_e,
-                                                    calendar, st_i, ms_f)
+                                                    calendar, st_i, st_f, ms_f, ms_i)
                             else:
                                 t = _stop(j, t, setup_s[j, previous, product], SETUP, O_SETUPS,
                                           O_SETUP_MINUTES, values, pos, out_f, out_i, W, H, wz, status)
                         ms_i[j, M_PRODUCT] = product
                         if calendar:
-                            t = _pending_calendar(j, t, st_i, values, pos, ms_f, out_f, out_i, W, H, wz,
-                                                  status)
+                            t = _pending_calendar(j, t, st_i, st_f, values, pos, ms_f, ms_i, out_f, out_i, W,
+                                                  H, wz, status)
                     start = t
                     if _inside(start, W, H, wz):
                         out_i[j, O_STARTED] += 1
                     work = _draw(values, pos, proc_s[j, product], status)
                     elapsed = 0.0
                 if calendar and not shifts:
-                    t = _busy_calendar(j, t, work, st_i, values, pos, ms_f, out_f, out_i, W, H, wz, status)
+                    t = _busy_calendar(j, t, work, st_i, st_f, values, pos, ms_f, ms_i, out_f, out_i, W, H,
+                                       wz, status)
                 elif (not PLAIN and st_i[j, S_FAIL] == 1) or shifts:
                     t = _work(j, t, work, st_i, st_f, values, pos, ms_f, ms_i, out_f, out_i, W, H, wz,
                               status, shifts, shift_s, shift_e, calendar)
@@ -618,12 +619,12 @@ def run_parts(cfg_i, cfg_f, st_i, st_f, proc_s, setup_s, values, pos, margin, ri
                 departure = offered
                 free = departure
             else:
-                departure = _entry_at(_index(j + 1), offered, False, st_i, values, pos, ring, ms_f, ms_i,
-                                      out_f, out_i, W, H, wz, status, shifts, shift_s, shift_e)
+                departure = _entry_at(_index(j + 1), offered, False, st_i, st_f, values, pos, ring, ms_f,
+                                      ms_i, out_f, out_i, W, H, wz, status, shifts, shift_s, shift_e)
                 free = departure
                 if calendar:
-                    free = _idle_calendar(j, BLOCKED, offered, departure, st_i, values, pos, ms_f, out_f,
-                                          out_i, W, H, wz, status, shifts, shift_s, shift_e)
+                    free = _idle_calendar(j, BLOCKED, offered, departure, st_i, st_f, values, pos, ms_f,
+                                          ms_i, out_f, out_i, W, H, wz, status, shifts, shift_s, shift_e)
                 else:
                     _idle(out_f, j, BLOCKED, offered, departure, shifts, shift_s, shift_e, W, H)
             if logging and departure < H:
@@ -642,11 +643,12 @@ def run_parts(cfg_i, cfg_f, st_i, st_f, proc_s, setup_s, values, pos, margin, ri
                 t = _stop(j, t, st_i[j, S_PM_S], MAINTENANCE, O_PLANNED_STOPS, O_PLANNED,
                           values, pos, out_f, out_i, W, H, wz, status)
                 _renew(j, st_i, st_f, values, pos, ms_f, ms_i, status)
-            if calendar:
-                t = _pending_calendar(j, t, st_i, values, pos, ms_f, out_f, out_i, W, H, wz, status)
             if not PLAIN and _false_alarm_due(j, t, st_i, ms_f):
                 t = _false_alarm(j, t, st_i, st_f, values, pos, out_f, out_i, W, H, wz, status)
                 _next_false_alarm(j, t, st_i, values, pos, ms_f, status)
+            if calendar:  # (the next cycle's start: a failure due in these stops strikes now)
+                t = _pending_calendar(j, t, st_i, st_f, values, pos, ms_f, ms_i, out_f, out_i, W, H, wz,
+                                      status)
             ms_f[j, M_FREE] = t
             if scrapped:
                 break
@@ -778,25 +780,26 @@ def _next_false_alarm(j, t, st_i, values, pos, ms_f, status):
 
 
 @kernel(inline="always")
-def _calendar_repair(j, t, st_i, values, pos, ms_f, out_f, out_i, W, H, wz, status):
-    """A failure on the calendar clock strikes at t (Machine.breakdown): down for a repair; when
-    it ends the clock draws the next life (Machine.calendar_clock), so the next failure is due
-    that long after. Returns the repair's end."""
-    t = _stop(j, t, st_i[j, S_REPAIR_S], DOWN, O_FAILURES, O_REPAIR, values, pos, out_f, out_i, W, H, wz,
-              status)
-    ms_f[j, M_TTF] = t + _draw(values, pos, st_i[j, S_TTF_S], status)
+def _calendar_repair(j, t, st_i, st_f, values, pos, ms_f, ms_i, out_f, out_i, W, H, wz, status):
+    """A failure on the calendar clock strikes at t (Machine.breakdown): down for a repair, or a
+    planned intervention if the monitor saw it coming (`_breakdown`); when that ends the clock draws
+    the next life, and whether the monitor will see it (Machine.calendar_clock), so the next
+    failure is due that long after. Returns the stop's end."""
+    t = _breakdown(j, t, st_i, st_f, values, pos, ms_f, ms_i, out_f, out_i, W, H, wz, status)
+    ms_f[j, M_TTF] = t + _new_life(j, st_i, st_f, values, pos, ms_f, ms_i, status)
     return t
 
 
 @kernel(inline="always")
-def _off_calendar(j, t, resumed, st_i, values, pos, ms_f, out_f, out_i, W, H, wz, status, starts, ends):
+def _off_calendar(j, t, resumed, st_i, st_f, values, pos, ms_f, ms_i, out_f, out_i, W, H, wz, status, starts,
+                  ends):
     """Off shift from t until `resumed` (the next working instant) with failures on the calendar
     clock striking meanwhile (Machine.wait_for_shift): each is repaired at once (repairs go on off
     shift), then the machine waits on if still off shift. Returns when it works again."""
     while ms_f[j, M_TTF] < min(resumed, H):
         strike = ms_f[j, M_TTF]
         out_f[j, OFF] += _overlap(t, strike, W, H)
-        t = _calendar_repair(j, strike, st_i, values, pos, ms_f, out_f, out_i, W, H, wz, status)
+        t = _calendar_repair(j, strike, st_i, st_f, values, pos, ms_f, ms_i, out_f, out_i, W, H, wz, status)
         resumed = _working_from(t, starts, ends)
     if t < resumed:
         out_f[j, OFF] += _overlap(t, resumed, W, H)
@@ -805,8 +808,8 @@ def _off_calendar(j, t, resumed, st_i, values, pos, ms_f, out_f, out_i, W, H, wz
 
 
 @kernel(inline="always")
-def _idle_calendar(j, state, a, b, st_i, values, pos, ms_f, out_f, out_i, W, H, wz, status, shifts, starts,
-                   ends):
+def _idle_calendar(j, state, a, b, st_i, st_f, values, pos, ms_f, ms_i, out_f, out_i, W, H, wz, status,
+                   shifts, starts, ends):
     """The machine waits in `state` (starved or blocked) from a until b (the part comes, or is
     taken downstream), with failures on the calendar clock striking meanwhile (M_TTF: the next
     one's instant): each is repaired at once, and the machine waits on afterwards. Returns when it
@@ -816,7 +819,7 @@ def _idle_calendar(j, state, a, b, st_i, values, pos, ms_f, out_f, out_i, W, H, 
     while ms_f[j, M_TTF] < min(b, H):  # (none matters after the horizon)
         strike = ms_f[j, M_TTF]
         _idle(out_f, j, state, t, strike, shifts, starts, ends, W, H)
-        t = _calendar_repair(j, strike, st_i, values, pos, ms_f, out_f, out_i, W, H, wz, status)
+        t = _calendar_repair(j, strike, st_i, st_f, values, pos, ms_f, ms_i, out_f, out_i, W, H, wz, status)
     if t < b:
         _idle(out_f, j, state, t, b, shifts, starts, ends, W, H)
         t = b
@@ -824,7 +827,7 @@ def _idle_calendar(j, state, a, b, st_i, values, pos, ms_f, out_f, out_i, W, H, 
 
 
 @kernel(inline="always")
-def _busy_calendar(j, start, work, st_i, values, pos, ms_f, out_f, out_i, W, H, wz, status):
+def _busy_calendar(j, start, work, st_i, st_f, values, pos, ms_f, ms_i, out_f, out_i, W, H, wz, status):
     """Processing from `start` for `work` with failures on the calendar clock striking meanwhile
     (Machine.resume_after_failure): each is repaired, then the rest of the work is done; the same
     float steps as the SimPy engine. Returns when the part is done."""
@@ -839,29 +842,30 @@ def _busy_calendar(j, start, work, st_i, values, pos, ms_f, out_f, out_i, W, H, 
         out_f[j, BUSY] += _overlap(resumed, strike, W, H)
         remaining = end - strike if first else remaining - (strike - resumed)
         first = False
-        resumed = _calendar_repair(j, strike, st_i, values, pos, ms_f, out_f, out_i, W, H, wz, status)
+        resumed = _calendar_repair(j, strike, st_i, st_f, values, pos, ms_f, ms_i, out_f, out_i, W, H, wz,
+                                   status)
 
 
 @kernel(inline="always")
-def _pending_calendar(j, t, st_i, values, pos, ms_f, out_f, out_i, W, H, wz, status):
+def _pending_calendar(j, t, st_i, st_f, values, pos, ms_f, ms_i, out_f, out_i, W, H, wz, status):
     """After a stop a failure cannot interrupt (a changeover, a tool change, preventive
     maintenance): a calendar failure due during it strikes when it ends (Machine.pending_failure).
     Returns when the machine can go on."""
     if ms_f[j, M_TTF] < t:
-        t = _calendar_repair(j, t, st_i, values, pos, ms_f, out_f, out_i, W, H, wz, status)
+        t = _calendar_repair(j, t, st_i, st_f, values, pos, ms_f, ms_i, out_f, out_i, W, H, wz, status)
     return t
 
 
 @kernel(inline="always")
-def _entry_at(j, offered, saturated, st_i, values, pos, ring, ms_f, ms_i, out_f, out_i, W, H, wz, status,
-              shifts, shift_s, shift_e):
+def _entry_at(j, offered, saturated, st_i, st_f, values, pos, ring, ms_f, ms_i, out_f, out_i, W, H, wz,
+              status, shifts, shift_s, shift_e):
     """`_entry`, where a station of no buffer with failures on the calendar clock lets a part in
     only when its machine is up: the failures that strike while it waits for the part are booked
     here (the machine is then free from when it can take the part)."""
     if (not PLAIN and not saturated and st_i[j, S_CALENDAR] == 1 and st_i[j, S_BUFFER] == 0
             and offered > ms_f[j, M_FREE]):
-        ms_f[j, M_FREE] = _idle_calendar(j, STARVED, ms_f[j, M_FREE], offered, st_i, values, pos, ms_f,
-                                         out_f, out_i, W, H, wz, status, shifts, shift_s, shift_e)
+        ms_f[j, M_FREE] = _idle_calendar(j, STARVED, ms_f[j, M_FREE], offered, st_i, st_f, values, pos, ms_f,
+                                         ms_i, out_f, out_i, W, H, wz, status, shifts, shift_s, shift_e)
     return _entry(j, offered, saturated, st_i, ring, ms_f, ms_i)
 
 
@@ -884,8 +888,8 @@ def start_machines(cfg_i, cfg_f, st_i, st_f, values, pos, ms_f, ms_i, out_f, out
             if start_i[j, A_RENEWS] == 1:
                 _renew(j, st_i, st_f, values, pos, ms_f, ms_i, status)
         elif kind == SETUP:
-            t = _on_shift(j, 0.0, left, SETUP, out_f, W, H, shifts, shift_s, shift_e, False, st_i, values,
-                          pos, ms_f, out_i, wz, status)
+            t = _on_shift(j, 0.0, left, SETUP, out_f, W, H, shifts, shift_s, shift_e, False, st_i, st_f,
+                          values, pos, ms_f, ms_i, out_i, wz, status)
         elif kind == TOOL_CHANGE:
             t = _tool_change(j, 0.0, left, ms_f, ms_i, out_f, out_i, W, H, wz)
         ms_f[j, M_FREE] = t
@@ -902,8 +906,8 @@ def _work(j, t, work, st_i, st_f, values, pos, ms_f, ms_i, out_f, out_i, W, H, w
     while remaining > EPSILON:
         if shifts:  # a repair ended off shift
             if calendar:
-                t = _off_calendar(j, t, _working_from(t, starts, ends), st_i, values, pos, ms_f, out_f,
-                                  out_i, W, H, wz, status, starts, ends)
+                t = _off_calendar(j, t, _working_from(t, starts, ends), st_i, st_f, values, pos, ms_f,
+                                  ms_i, out_f, out_i, W, H, wz, status, starts, ends)
             else:
                 t = _wait_for_shift(j, t, starts, ends, out_f, W, H)
             if t == np.inf:
@@ -922,7 +926,8 @@ def _work(j, t, work, st_i, st_f, values, pos, ms_f, ms_i, out_f, out_i, W, H, w
             strike = ms_f[j, M_TTF]
             out_f[j, BUSY] += _overlap(t, strike, W, H)
             remaining -= strike - t
-            t = _calendar_repair(j, strike, st_i, values, pos, ms_f, out_f, out_i, W, H, wz, status)
+            t = _calendar_repair(j, strike, st_i, st_f, values, pos, ms_f, ms_i, out_f, out_i, W, H, wz,
+                                 status)
             continue
         out_f[j, BUSY] += _overlap(t, t + chunk, W, H)
         t = t + chunk
@@ -934,8 +939,8 @@ def _work(j, t, work, st_i, st_f, values, pos, ms_f, ms_i, out_f, out_i, W, H, w
         elif cause == 2 and remaining > EPSILON:
             resumed = _next_shift(t, starts)
             if calendar:
-                t = _off_calendar(j, t, resumed, st_i, values, pos, ms_f, out_f, out_i, W, H, wz, status,
-                                  starts, ends)
+                t = _off_calendar(j, t, resumed, st_i, st_f, values, pos, ms_f, ms_i, out_f, out_i, W, H, wz,
+                                  status, starts, ends)
             else:
                 out_f[j, OFF] += _overlap(t, resumed, W, H)
                 t = resumed

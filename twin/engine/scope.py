@@ -55,12 +55,10 @@ zero) can, and stays on SimPy."""
 def _calendar_problem(line: Line, spec) -> str | None:
     """Why the fast engine cannot run the calendar-clock failures of station `spec`, or None: its
     recursion runs them on a line of single machines without scrap under CONWIP, with a continuous
-    time between failures, and no condition monitor on them."""
+    time between failures."""
     if needs_events(line):
         return ("failures on the calendar clock on a line with parallel machines (or scrap under "
                 "CONWIP) need the SimPy engine")
-    if isinstance(spec.maintenance, PredictiveMaintenance):
-        return "failures on the calendar clock under predictive maintenance need the SimPy engine"
     life = spec.failures.mtbf
     if not isinstance(life, CALENDAR_LIVES) or (isinstance(life, Lognormal | Gamma) and life.cv == 0):
         kind = f"{life.dist} of cv 0" if isinstance(life, Lognormal | Gamma) else life.dist
