@@ -22,6 +22,8 @@ so in one line and exits 1, and the engine goes on with the JIT kernels.
 from __future__ import annotations
 
 import argparse
+import importlib
+import os
 import shutil
 import sys
 import tempfile
@@ -64,9 +66,6 @@ def _sample_runs() -> None:
 def _signatures() -> dict[str, tuple]:
     """Each kernel's one argument-type signature, from the JIT kernels after the sample runs (run on
     the JIT kernels even where a compiled module loads)."""
-    import importlib
-    import os
-
     saved = os.environ.get(fast_compiled.ENV)
     os.environ[fast_compiled.ENV] = "jit"
     fast_compiled.compiled_module.cache_clear()

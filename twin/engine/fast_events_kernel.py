@@ -147,7 +147,7 @@ from twin.engine.fast_layout import (
 )
 from twin.engine.states import BLOCKED, BUSY, MAINTENANCE, SETUP, STARVED, TOOL_CHANGE
 
-KERNEL_SOURCES = "acbc40d2efe4f58e"  # twin.engine.kernel_sources: what the kernels read
+KERNEL_SOURCES = "91b664e8b815d3ca"  # twin.engine.kernel_sources: what the kernels read
 
 
 @kernel()

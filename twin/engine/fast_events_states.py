@@ -32,7 +32,7 @@ from twin.engine.fast_events_layout import (
 from twin.engine.fast_kernel import _overlap, kernel
 from twin.engine.states import BLOCKED, OFF, STARVED
 
-KERNEL_SOURCES = "acbc40d2efe4f58e"  # twin.engine.kernel_sources: what the kernels read
+KERNEL_SOURCES = "91b664e8b815d3ca"  # twin.engine.kernel_sources: what the kernels read
 
 
 @kernel(inline="always")

@@ -188,7 +188,7 @@ from twin.engine.fast_layout import (
 )
 from twin.engine.states import BLOCKED, BUSY, DOWN, MAINTENANCE, OFF, SETUP, STARVED, TOOL_CHANGE
 
-KERNEL_SOURCES = "acbc40d2efe4f58e"  # twin.engine.kernel_sources: what the kernels read
+KERNEL_SOURCES = "91b664e8b815d3ca"  # twin.engine.kernel_sources: what the kernels read
 
 EPSILON = 1e-9
 """The SimPy engine's tolerance on remaining work (machine.EPSILON): the same float steps here."""
@@ -283,14 +283,6 @@ def _idle(out_f, j, state, a, b, shifts, starts, ends, W, H):
     out_f[j, OFF] += total - on
 
 
-@kernel(inline="always")
-def _wait_for_shift(j, t, starts, ends, out_f, W, H):
-    """Machine.wait_for_shift when off shift: `off` until the next start."""
-    resumed = _working_from(t, starts, ends)
-    out_f[j, OFF] += _overlap(t, resumed, W, H)
-    return resumed
-
-
 @kernel()
 def _setup_on_shift(j, t, row, values, pos, out_f, out_i, W, H, wz, status, starts, ends, calendar, st_i,
                     st_f, ms_f, ms_i):
@@ -317,11 +309,8 @@ def _on_shift(j, t, duration, state, out_f, W, H, shifts, starts, ends, calendar
     remaining = duration
     pending = False
     while True:
-        if calendar and not pending:
-            t = _off_calendar(j, t, _working_from(t, starts, ends), st_i, st_f, values, pos, ms_f, ms_i,
-                              out_f, out_i, W, H, wz, status, starts, ends)
-        else:
-            t = _wait_for_shift(j, t, starts, ends, out_f, W, H)
+        t = _off_until(j, t, _working_from(t, starts, ends), calendar and not pending, st_i, st_f, values,
+                       pos, ms_f, ms_i, out_f, out_i, W, H, wz, status, starts, ends)
         if t == np.inf:
             return t
         chunk = min(remaining, _shift_end(t, ends) - t)
@@ -557,11 +546,9 @@ def run_parts(cfg_i, cfg_f, st_i, st_f, proc_s, setup_s, values, pos, margin, ri
                 start, end = placed_f[part, P_START], placed_f[part, P_END]
                 offered = 0.0
             else:
-                if shifts and calendar:
-                    t = _off_calendar(j, t, _working_from(t, shift_s, shift_e), st_i, st_f, values, pos,
-                                      ms_f, ms_i, out_f, out_i, W, H, wz, status, shift_s, shift_e)
-                elif shifts:
-                    t = _wait_for_shift(j, t, shift_s, shift_e, out_f, W, H)
+                if shifts:
+                    t = _off_until(j, t, _working_from(t, shift_s, shift_e), calendar, st_i, st_f, values,
+                                   pos, ms_f, ms_i, out_f, out_i, W, H, wz, status, shift_s, shift_e)
                 if on_machine:  # the rest of its processing, drawn given the time spent
                     start = placed_f[part, P_START]
                     work = placed_f[part, P_WORK]
@@ -791,12 +778,13 @@ def _calendar_repair(j, t, st_i, st_f, values, pos, ms_f, ms_i, out_f, out_i, W,
 
 
 @kernel(inline="always")
-def _off_calendar(j, t, resumed, st_i, st_f, values, pos, ms_f, ms_i, out_f, out_i, W, H, wz, status, starts,
-                  ends):
-    """Off shift from t until `resumed` (the next working instant) with failures on the calendar
-    clock striking meanwhile (Machine.wait_for_shift): each is repaired at once (repairs go on off
-    shift), then the machine waits on if still off shift. Returns when it works again."""
-    while ms_f[j, M_TTF] < min(resumed, H):
+def _off_until(j, t, resumed, calendar, st_i, st_f, values, pos, ms_f, ms_i, out_f, out_i, W, H, wz, status,
+               starts, ends):
+    """Off shift from t until `resumed` (the next working instant; Machine.wait_for_shift). With
+    failures on the calendar clock (`calendar`) they strike meanwhile: each is repaired at once
+    (repairs go on off shift), then the machine waits on if still off shift. Returns when it works
+    again."""
+    while calendar and ms_f[j, M_TTF] < min(resumed, H):
         strike = ms_f[j, M_TTF]
         out_f[j, OFF] += _overlap(t, strike, W, H)
         t = _calendar_repair(j, strike, st_i, st_f, values, pos, ms_f, ms_i, out_f, out_i, W, H, wz, status)
@@ -905,11 +893,8 @@ def _work(j, t, work, st_i, st_f, values, pos, ms_f, ms_i, out_f, out_i, W, H, w
     ttf = np.inf if calendar else ms_f[j, M_TTF]  # (M_TTF: the next calendar failure's instant)
     while remaining > EPSILON:
         if shifts:  # a repair ended off shift
-            if calendar:
-                t = _off_calendar(j, t, _working_from(t, starts, ends), st_i, st_f, values, pos, ms_f,
-                                  ms_i, out_f, out_i, W, H, wz, status, starts, ends)
-            else:
-                t = _wait_for_shift(j, t, starts, ends, out_f, W, H)
+            t = _off_until(j, t, _working_from(t, starts, ends), calendar, st_i, st_f, values, pos, ms_f,
+                           ms_i, out_f, out_i, W, H, wz, status, starts, ends)
             if t == np.inf:
                 break
         chunk = remaining
@@ -937,13 +922,8 @@ def _work(j, t, work, st_i, st_f, values, pos, ms_f, ms_i, out_f, out_i, W, H, w
             t = _breakdown(j, t, st_i, st_f, values, pos, ms_f, ms_i, out_f, out_i, W, H, wz, status)
             ttf = _new_life(j, st_i, st_f, values, pos, ms_f, ms_i, status)
         elif cause == 2 and remaining > EPSILON:
-            resumed = _next_shift(t, starts)
-            if calendar:
-                t = _off_calendar(j, t, resumed, st_i, st_f, values, pos, ms_f, ms_i, out_f, out_i, W, H, wz,
-                                  status, starts, ends)
-            else:
-                out_f[j, OFF] += _overlap(t, resumed, W, H)
-                t = resumed
+            t = _off_until(j, t, _next_shift(t, starts), calendar, st_i, st_f, values, pos, ms_f, ms_i, out_f,
+                           out_i, W, H, wz, status, starts, ends)
     if not calendar:
         ms_f[j, M_TTF] = ttf
     return t
